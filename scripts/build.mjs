@@ -1,0 +1,6 @@
+// Bundles the TypeScript sources with esbuild (dependencies stay external). Run by `npm ci`
+// (prepare), `npm test` (pretest) and `npm run bench`.
+import { build } from 'esbuild';
+
+const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
+await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' });

@@ -1,0 +1,17 @@
+/** Flag-value parsers shared by the commands; each failure is a UsageError naming the flag. */
+import { UsageError } from '../errors.js';
+
+export function parseFarList(text: string, flag = '--far'): number[] {
+  const values = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (values.length === 0) throw new UsageError(`${flag} needs at least one value`);
+  return values.map((s) => {
+    const v = Number(s);
+    if (!Number.isFinite(v) || v <= 0 || v > 1) throw new UsageError(`${flag}: '${s}' is not a rate in (0, 1]`);
+    return v;
+  });
+}
+
+export function parseChoice<T extends string>(value: string, choices: readonly T[], flag: string): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${choices.join(', ')}; got '${value}'`);
+}

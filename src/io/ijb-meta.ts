@@ -1,0 +1,146 @@
+/**
+ * Readers for the insightface IJB_release meta files (REFERENCE.md §1):
+ * `<t>_face_tid_mid.txt`, `<t>_template_pair_label.txt`, `<t>_name_5pts_score.txt`.
+ * Ids are parsed as integers (never as fixed-width strings, which truncated IJB-C ids in old scripts).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError, UsageError } from '../errors.js';
+import { LineScanner } from './line-scanner.js';
+
+export type IjbTarget = 'IJBB' | 'IJBC';
+
+export interface IjbMetaPaths {
+  faceTemplateMedia: string;
+  pairs: string;
+  landmarks: string;
+}
+
+export function ijbMetaPaths(root: string, target: IjbTarget): IjbMetaPaths {
+  const t = target.toLowerCase();
+  return {
+    faceTemplateMedia: join(root, 'meta', `${t}_face_tid_mid.txt`),
+    pairs: join(root, 'meta', `${t}_template_pair_label.txt`),
+    landmarks: join(root, 'meta', `${t}_name_5pts_score.txt`),
+  };
+}
+
+export function readTextFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
+  }
+}
+
+export interface FaceTemplateMedia {
+  /** Image names, line i = face i. */
+  names: string[];
+  templateIds: Float64Array;
+  mediaIds: Float64Array;
+}
+
+/** `name template_id media_id` per face. */
+export function readFaceTemplateMedia(file: string): FaceTemplateMedia {
+  const sc = new LineScanner(readTextFile(file), file);
+  const names: string[] = [];
+  const tids: number[] = [];
+  const mids: number[] = [];
+  while (sc.nextLine()) {
+    names.push(sc.word('an image name'));
+    tids.push(sc.int('a template id'));
+    mids.push(sc.int('a media id'));
+    sc.end();
+  }
+  if (names.length === 0) throw new DataError(`${file}: no face lines`);
+  return { names, templateIds: Float64Array.from(tids), mediaIds: Float64Array.from(mids) };
+}
+
+export interface FaceLandmarks {
+  names: string[];
+  /** [faces, 10]: x1 y1 … x5 y5 in loose-crop pixels (float32, as ijb_11.py reads them). */
+  landmarks: Float32Array;
+  /** Detector ("faceness") score per face, float32 as in ijb_11.py. */
+  detectorScores: Float32Array;
+}
+
+/** `name x1 y1 … x5 y5 detector_score` per face. */
+export function readFaceLandmarks(file: string): FaceLandmarks {
+  const sc = new LineScanner(readTextFile(file), file);
+  const names: string[] = [];
+  const lmk: number[] = [];
+  const scores: number[] = [];
+  while (sc.nextLine()) {
+    names.push(sc.word('an image name'));
+    for (let k = 0; k < 10; k++) lmk.push(sc.float(`landmark coordinate ${k + 1} of 10`));
+    scores.push(sc.float('a detector score'));
+    sc.end();
+  }
+  if (names.length === 0) throw new DataError(`${file}: no face lines`);
+  return { names, landmarks: Float32Array.from(lmk), detectorScores: Float32Array.from(scores) };
+}
+
+/** Fails unless the landmark file lists exactly the faces of the face/template/media file, in order. */
+export function checkSameFaces(faces: FaceTemplateMedia, facesFile: string, lm: FaceLandmarks, lmFile: string): void {
+  if (lm.names.length !== faces.names.length) {
+    throw new DataError(`${lmFile}: has ${lm.names.length} faces but ${facesFile} has ${faces.names.length}`);
+  }
+  for (let i = 0; i < faces.names.length; i++) {
+    if (lm.names[i] !== faces.names[i]) {
+      throw new DataError(`${lmFile}:${i + 1}: face '${lm.names[i]}' where ${facesFile}:${i + 1} has '${faces.names[i]}' (the files must list the same faces in the same order)`);
+    }
+  }
+}
+
+export interface TemplatePairs {
+  /** Index (into the sorted unique template ids) of the first template of each pair. */
+  first: Int32Array;
+  second: Int32Array;
+  /** 1 genuine, 0 impostor. */
+  labels: Uint8Array;
+}
+
+/**
+ * `t1 t2 label` per pair; templates must exist in the face list (`templateIndexOf` returns -1 for an
+ * unknown id), labels must be 0 or 1.
+ */
+export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number): TemplatePairs {
+  const buf = readTextFile(file);
+  const sc = new LineScanner(buf, file);
+  const capacity = countLines(buf);
+  const first = new Int32Array(capacity);
+  const second = new Int32Array(capacity);
+  const labels = new Uint8Array(capacity);
+  let n = 0;
+  while (sc.nextLine()) {
+    const t1 = sc.int('template id t1');
+    const t2 = sc.int('template id t2');
+    const label = sc.int('a label');
+    sc.end();
+    const a = templateIndexOf(t1);
+    const b = templateIndexOf(t2);
+    if (a < 0) throw sc.fail(`template ${t1} is not in the face/template/media list`);
+    if (b < 0) throw sc.fail(`template ${t2} is not in the face/template/media list`);
+    if (label !== 0 && label !== 1) throw sc.fail(`label must be 0 or 1, found ${label}`);
+    first[n] = a;
+    second[n] = b;
+    labels[n] = label;
+    n++;
+  }
+  if (n === 0) throw new DataError(`${file}: no pairs (empty pair file)`);
+  return { first: first.subarray(0, n), second: second.subarray(0, n), labels: labels.subarray(0, n) };
+}
+
+/** Number of lines (an upper bound on the non-blank ones). */
+function countLines(buf: Buffer): number {
+  let count = 1;
+  for (let p = buf.indexOf(0x0a); p !== -1; p = buf.indexOf(0x0a, p + 1)) count++;
+  return count;
+}
+
+export function parseTarget(value: string): IjbTarget {
+  const v = value.toUpperCase().replace('-', '');
+  if (v === 'IJBB' || v === 'IJBC') return v;
+  throw new UsageError(`--target must be IJBB or IJBC, got '${value}'`);
+}

@@ -1,0 +1,158 @@
+/**
+ * NumPy .npy reader and writer (format versions 1–3). Reads float16/float32/float64 in either byte
+ * order straight into a Float32Array (float64 is narrowed: features are float32 everywhere in the
+ * reference code); refuses Fortran order, other dtypes and truncated files with a message naming
+ * the file. Never evaluates the header: it is parsed with a fixed pattern.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { DataError } from '../errors.js';
+
+export interface FeatureMatrix {
+  /** Number of rows (faces). */
+  rows: number;
+  /** Feature dimension. */
+  cols: number;
+  /** Row-major [rows, cols]. */
+  data: Float32Array;
+}
+
+interface NpyHeader {
+  dtype: 'f2' | 'f4' | 'f8';
+  littleEndian: boolean;
+  shape: number[];
+  dataOffset: number;
+}
+
+const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
+const CHUNK_BYTES = 64 * 1024 * 1024;
+
+function parseHeader(fd: number, file: string, fileSize: number): NpyHeader {
+  const pre = Buffer.alloc(12);
+  const got = readSync(fd, pre, 0, 12, 0);
+  if (got < 10 || !pre.subarray(0, 6).equals(MAGIC)) {
+    throw new DataError(`${file}: not a .npy file (missing the \\x93NUMPY magic)`);
+  }
+  const major = pre[6];
+  if (major !== 1 && major !== 2 && major !== 3) {
+    throw new DataError(`${file}: unsupported .npy format version ${major}.${pre[7]}`);
+  }
+  const lenBytes = major === 1 ? 2 : 4;
+  const headerLen = major === 1 ? pre.readUInt16LE(8) : pre.readUInt32LE(8);
+  const dataOffset = 8 + lenBytes + headerLen;
+  if (dataOffset > fileSize) throw new DataError(`${file}: truncated .npy header`);
+  const headerBuf = Buffer.alloc(headerLen);
+  readSync(fd, headerBuf, 0, headerLen, 8 + lenBytes);
+  const header = headerBuf.toString(major === 3 ? 'utf8' : 'latin1');
+
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new DataError(`${file}: malformed .npy header: ${header.trim()}`);
+  }
+  if (fortran === 'True') {
+    throw new DataError(`${file}: Fortran-ordered arrays are not supported`, 'save it with np.save(path, np.ascontiguousarray(a))');
+  }
+  const m = /^([<>|=])(f2|f4|f8)$/.exec(descr);
+  if (!m) {
+    throw new DataError(`${file}: unsupported dtype '${descr}' (expected float16, float32 or float64)`);
+  }
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => Number(s.replace(/L$/, '')));
+  if (shape.some((n) => !Number.isSafeInteger(n) || n < 0)) {
+    throw new DataError(`${file}: malformed shape (${shapeText}) in .npy header`);
+  }
+  return { dtype: m[2] as NpyHeader['dtype'], littleEndian: m[1] !== '>', shape, dataOffset };
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Reads a 2-D float .npy as a row-major float32 matrix. */
+export function readNpyMatrix(file: string): FeatureMatrix {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new DataError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const h = parseHeader(fd, file, size);
+    if (h.shape.length !== 2) {
+      throw new DataError(`${file}: expected a 2-D array [faces, dim], found shape (${h.shape.join(', ')})`);
+    }
+    const [rows, cols] = h.shape;
+    const itemSize = Number(h.dtype[1]);
+    const count = rows * cols;
+    const expectedBytes = count * itemSize;
+    const actualBytes = size - h.dataOffset;
+    if (actualBytes !== expectedBytes) {
+      throw new DataError(
+        `${file}: ${actualBytes < expectedBytes ? 'truncated' : 'trailing bytes in'} .npy: shape (${rows}, ${cols}) of ${h.dtype} needs ${expectedBytes} data bytes, found ${actualBytes}`,
+      );
+    }
+    const data = new Float32Array(count);
+    if (h.dtype === 'f4' && h.littleEndian) {
+      // Straight into the destination: no intermediate copy of a file that can be gigabytes.
+      const bytes = new Uint8Array(data.buffer);
+      for (let off = 0; off < expectedBytes; off += CHUNK_BYTES) {
+        const n = Math.min(CHUNK_BYTES, expectedBytes - off);
+        readExactly(fd, bytes, off, n, h.dataOffset + off, file);
+      }
+      return { rows, cols, data };
+    }
+    const chunkItems = Math.floor(CHUNK_BYTES / itemSize);
+    const chunk = Buffer.alloc(chunkItems * itemSize);
+    for (let start = 0; start < count; start += chunkItems) {
+      const n = Math.min(chunkItems, count - start);
+      readExactly(fd, chunk, 0, n * itemSize, h.dataOffset + start * itemSize, file);
+      const le = h.littleEndian;
+      if (h.dtype === 'f2') {
+        for (let i = 0; i < n; i++) data[start + i] = halfToFloat(le ? chunk.readUInt16LE(2 * i) : chunk.readUInt16BE(2 * i));
+      } else if (h.dtype === 'f4') {
+        for (let i = 0; i < n; i++) data[start + i] = le ? chunk.readFloatLE(4 * i) : chunk.readFloatBE(4 * i);
+      } else {
+        for (let i = 0; i < n; i++) data[start + i] = le ? chunk.readDoubleLE(8 * i) : chunk.readDoubleBE(8 * i);
+      }
+    }
+    return { rows, cols, data };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readExactly(fd: number, into: Uint8Array, offset: number, length: number, position: number, file: string): void {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, into, offset + done, length - done, position + done);
+    if (n === 0) throw new DataError(`${file}: truncated .npy (file ended while reading data)`);
+    done += n;
+  }
+}
+
+/** Encodes a C-order little-endian .npy (format 1.0) of float32 or float64 values. */
+export function encodeNpy(data: Float32Array | Float64Array, shape: number[]): Buffer {
+  const descr = data instanceof Float64Array ? '<f8' : '<f4';
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  // Pad so that magic + version + length + header is a multiple of 64, ending in '\n' (as numpy does).
+  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
+  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  const pre = Buffer.alloc(10);
+  MAGIC.copy(pre, 0);
+  pre[6] = 1;
+  pre[7] = 0;
+  pre.writeUInt16LE(header.length, 8);
+  const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
+}

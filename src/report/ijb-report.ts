@@ -1,0 +1,82 @@
+/**
+ * IJB 1:1 result → JSON (the versioned contract CI gates read), terminal table, markdown, CSV.
+ * Each serializer returns a string; the CLI's sink writes it.
+ */
+import type { IjbResult } from '../protocols/ijb-1v1.js';
+import { FACEBENCH_VERSION } from '../version.js';
+import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
+
+export const IJB_SCHEMA_VERSION = 1;
+
+function byTarget<T>(r: IjbResult['results'][number], pick: (t: IjbResult['results'][number]['tarAtFar'][number]) => T): Record<string, T> {
+  return Object.fromEntries(r.tarAtFar.map((t) => [farKey(t.target), pick(t)]));
+}
+
+export function ijbJson(result: IjbResult): string {
+  const doc = {
+    schemaVersion: IJB_SCHEMA_VERSION,
+    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    protocol: result.protocol,
+    target: result.target,
+    rule: result.rule,
+    counts: result.counts,
+    features: { dim: result.featureDim, flip: result.flip },
+    scoring: result.scoring,
+    results: result.results.map((r) => ({
+      aggregation: r.aggregation,
+      tar_at_far: byTarget(r, (t) => jsonNumber(t.tar)),
+      far_actual: byTarget(r, (t) => jsonNumber(t.far)),
+      false_accepts: byTarget(r, (t) => t.falseAccepts),
+      true_accepts: byTarget(r, (t) => t.trueAccepts),
+      threshold: byTarget(r, (t) => jsonNumber(t.threshold)),
+      auc: jsonNumber(r.auc),
+      eer: jsonNumber(r.eer),
+      eer_threshold: jsonNumber(r.eerThreshold),
+    })),
+    warnings: result.warnings,
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+function tarRows(result: IjbResult): string[][] {
+  const targets = result.results[0].tarAtFar.map((t) => farKey(t.target));
+  return [
+    ['aggregation', ...targets, 'AUC', 'EER'],
+    ...result.results.map((r) => [r.aggregation, ...r.tarAtFar.map((t) => percent(t.tar)), percent(r.auc), percent(r.eer)]),
+  ];
+}
+
+function countRows(result: IjbResult): string[][] {
+  const targets = result.results[0].tarAtFar.map((t) => farKey(t.target));
+  return [
+    ['false accepts', ...targets],
+    ...result.results.map((r) => [r.aggregation, ...r.tarAtFar.map((t) => `${t.falseAccepts} (${t.far.toExponential(2)})`)]),
+  ];
+}
+
+function title(result: IjbResult): string {
+  const c = result.counts;
+  const name = result.target === 'IJBC' ? 'IJB-C' : 'IJB-B';
+  return `${name} 1:1 verification, TAR (%) @ FAR, rule: ${result.rule}, scoring: ${result.scoring} — ${c.images} faces, ${c.templates} templates, ${c.pairs} pairs (${c.genuine} genuine, ${c.impostor} impostor), dim ${result.featureDim}${result.flip ? ', flip features' : ''}`;
+}
+
+export function ijbText(result: IjbResult): string {
+  const lines = [title(result), '', alignColumns(tarRows(result)), '', alignColumns(countRows(result))];
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
+}
+
+export function ijbMarkdown(result: IjbResult): string {
+  return `${title(result)}\n\n${markdownTable(tarRows(result))}\n\n${markdownTable(countRows(result))}\n`;
+}
+
+/** Long format: one line per aggregation × FAR target. */
+export function ijbCsv(result: IjbResult): string {
+  const lines = [csvLine(['target', 'rule', 'aggregation', 'far_target', 'tar', 'far_actual', 'false_accepts', 'true_accepts', 'threshold', 'auc', 'eer', 'eer_threshold'])];
+  for (const r of result.results) {
+    for (const t of r.tarAtFar) {
+      lines.push(csvLine([result.target, result.rule, r.aggregation, farKey(t.target), t.tar, t.far, t.falseAccepts, t.trueAccepts, t.threshold, r.auc, r.eer, r.eerThreshold]));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
