@@ -13,6 +13,8 @@ export interface TemplateGrouping {
   mediaOffsets: Int32Array;
   /** Length templates+1: template t holds media [templateMediaOffsets[t] .. templateMediaOffsets[t+1]). */
   templateMediaOffsets: Int32Array;
+  /** Per face (file order): the media slot k it belongs to. */
+  mediaOfFace: Int32Array;
 }
 
 /** Maps a template id to its index in `sortedIds`, or -1. A dense table when the id range allows. */
@@ -68,5 +70,10 @@ export function groupFacesByTemplate(templateIds: Float64Array, mediaIds: Float6
   }
   templateMediaOffsets[unique] = mediaStarts.length;
   mediaStarts.push(n);
-  return { templateIds: uniqueIds, faceOrder, mediaOffsets: Int32Array.from(mediaStarts), templateMediaOffsets };
+  const mediaOffsets = Int32Array.from(mediaStarts);
+  const mediaOfFace = new Int32Array(n);
+  for (let m = 0; m + 1 < mediaOffsets.length; m++) {
+    for (let k = mediaOffsets[m]; k < mediaOffsets[m + 1]; k++) mediaOfFace[faceOrder[k]] = m;
+  }
+  return { templateIds: uniqueIds, faceOrder, mediaOffsets, templateMediaOffsets, mediaOfFace };
 }

@@ -94,23 +94,25 @@ export function checkSameFaces(faces: FaceTemplateMedia, facesFile: string, lm: 
 }
 
 export interface TemplatePairs {
-  /** Index (into the sorted unique template ids) of the first template of each pair. */
-  first: Int32Array;
-  second: Int32Array;
+  /** Index (into the sorted unique template ids) of the first template of each pair. 16-bit when
+   * there are fewer than 65,536 templates (IJB-C has 23,124): 15.7M pairs then take 63 MB, not 125. */
+  first: Uint16Array | Int32Array;
+  second: Uint16Array | Int32Array;
   /** 1 genuine, 0 impostor. */
   labels: Uint8Array;
 }
 
 /**
  * `t1 t2 label` per pair; templates must exist in the face list (`templateIndexOf` returns -1 for an
- * unknown id), labels must be 0 or 1.
+ * unknown id, else an index < templateCount), labels must be 0 or 1.
  */
-export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number): TemplatePairs {
+export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number, templateCount: number): TemplatePairs {
   const buf = readTextFile(file);
   const sc = new LineScanner(buf, file);
   const capacity = countLines(buf);
-  const first = new Int32Array(capacity);
-  const second = new Int32Array(capacity);
+  const Index = templateCount < 65536 ? Uint16Array : Int32Array;
+  const first = new Index(capacity);
+  const second = new Index(capacity);
   const labels = new Uint8Array(capacity);
   let n = 0;
   while (sc.nextLine()) {

@@ -77,8 +77,17 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** Reads a 2-D float .npy as a row-major float32 matrix. */
-export function readNpyMatrix(file: string): FeatureMatrix {
+/** Row-block access to a 2-D float .npy, converting to float32 as it reads. */
+export interface NpyRowReader {
+  file: string;
+  rows: number;
+  cols: number;
+  /** Reads rows [start, start + count) into `into` (row-major float32). */
+  read(start: number, count: number, into: Float32Array): void;
+  close(): void;
+}
+
+export function openNpyRows(file: string): NpyRowReader {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -93,41 +102,59 @@ export function readNpyMatrix(file: string): FeatureMatrix {
     }
     const [rows, cols] = h.shape;
     const itemSize = Number(h.dtype[1]);
-    const count = rows * cols;
-    const expectedBytes = count * itemSize;
+    const expectedBytes = rows * cols * itemSize;
     const actualBytes = size - h.dataOffset;
     if (actualBytes !== expectedBytes) {
       throw new DataError(
         `${file}: ${actualBytes < expectedBytes ? 'truncated' : 'trailing bytes in'} .npy: shape (${rows}, ${cols}) of ${h.dtype} needs ${expectedBytes} data bytes, found ${actualBytes}`,
       );
     }
-    const data = new Float32Array(count);
-    if (h.dtype === 'f4' && h.littleEndian) {
-      // Straight into the destination: no intermediate copy of a file that can be gigabytes.
-      const bytes = new Uint8Array(data.buffer);
-      for (let off = 0; off < expectedBytes; off += CHUNK_BYTES) {
-        const n = Math.min(CHUNK_BYTES, expectedBytes - off);
-        readExactly(fd, bytes, off, n, h.dataOffset + off, file);
-      }
-      return { rows, cols, data };
-    }
-    const chunkItems = Math.floor(CHUNK_BYTES / itemSize);
-    const chunk = Buffer.alloc(chunkItems * itemSize);
-    for (let start = 0; start < count; start += chunkItems) {
-      const n = Math.min(chunkItems, count - start);
-      readExactly(fd, chunk, 0, n * itemSize, h.dataOffset + start * itemSize, file);
-      const le = h.littleEndian;
-      if (h.dtype === 'f2') {
-        for (let i = 0; i < n; i++) data[start + i] = halfToFloat(le ? chunk.readUInt16LE(2 * i) : chunk.readUInt16BE(2 * i));
-      } else if (h.dtype === 'f4') {
-        for (let i = 0; i < n; i++) data[start + i] = le ? chunk.readFloatLE(4 * i) : chunk.readFloatBE(4 * i);
-      } else {
-        for (let i = 0; i < n; i++) data[start + i] = le ? chunk.readDoubleLE(8 * i) : chunk.readDoubleBE(8 * i);
-      }
-    }
-    return { rows, cols, data };
-  } finally {
+    const direct = h.dtype === 'f4' && h.littleEndian;
+    let staging = Buffer.alloc(0);
+    return {
+      file,
+      rows,
+      cols,
+      read(start, count, into) {
+        const n = count * cols;
+        const position = h.dataOffset + start * cols * itemSize;
+        if (direct) {
+          // Straight into the destination: no intermediate copy.
+          readExactly(fd, new Uint8Array(into.buffer, into.byteOffset, n * 4), 0, n * 4, position, file);
+          return;
+        }
+        if (staging.length < n * itemSize) staging = Buffer.alloc(n * itemSize);
+        readExactly(fd, staging, 0, n * itemSize, position, file);
+        const le = h.littleEndian;
+        if (h.dtype === 'f2') {
+          for (let i = 0; i < n; i++) into[i] = halfToFloat(le ? staging.readUInt16LE(2 * i) : staging.readUInt16BE(2 * i));
+        } else if (h.dtype === 'f4') {
+          for (let i = 0; i < n; i++) into[i] = le ? staging.readFloatLE(4 * i) : staging.readFloatBE(4 * i);
+        } else {
+          for (let i = 0; i < n; i++) into[i] = le ? staging.readDoubleLE(8 * i) : staging.readDoubleBE(8 * i);
+        }
+      },
+      close: () => closeSync(fd),
+    };
+  } catch (e) {
     closeSync(fd);
+    throw e;
+  }
+}
+
+/** Reads a whole 2-D float .npy as a row-major float32 matrix. */
+export function readNpyMatrix(file: string): FeatureMatrix {
+  const reader = openNpyRows(file);
+  try {
+    const data = new Float32Array(reader.rows * reader.cols);
+    const rowsPerRead = Math.max(1, Math.floor(CHUNK_BYTES / 4 / Math.max(1, reader.cols)));
+    for (let r = 0; r < reader.rows; r += rowsPerRead) {
+      const count = Math.min(rowsPerRead, reader.rows - r);
+      reader.read(r, count, data.subarray(r * reader.cols, (r + count) * reader.cols));
+    }
+    return { rows: reader.rows, cols: reader.cols, data };
+  } finally {
+    reader.close();
   }
 }
 

@@ -7,10 +7,10 @@
  */
 import { sortDescending } from './sort-descending.js';
 
-/** Genuine and impostor scores, each sorted in descending order. */
+/** Genuine and impostor scores, each sorted in descending order (float32 or float64). */
 export interface SortedScores {
-  genuine: Float64Array;
-  impostor: Float64Array;
+  genuine: Float64Array | Float32Array;
+  impostor: Float64Array | Float32Array;
 }
 
 export interface RocCurve {
@@ -133,11 +133,12 @@ export function equalErrorRate(roc: RocCurve): EqualErrorRate {
 }
 
 /** Splits scores by label and sorts each side in descending order. */
-export function splitByLabel(scores: Float64Array, labels: Uint8Array): SortedScores {
+export function splitByLabel(scores: Float64Array | Float32Array, labels: Uint8Array): SortedScores {
   let positives = 0;
   for (let k = 0; k < labels.length; k++) positives += labels[k];
-  const genuine = new Float64Array(positives);
-  const impostor = new Float64Array(labels.length - positives);
+  const Scores = scores instanceof Float32Array ? Float32Array : Float64Array;
+  const genuine = new Scores(positives);
+  const impostor = new Scores(labels.length - positives);
   let gi = 0;
   let ii = 0;
   for (let k = 0; k < labels.length; k++) {

@@ -1,13 +1,44 @@
 /**
  * Sorting score vectors in descending order. Large vectors (IJB-C has 15.6M impostor scores) use an
- * LSD radix sort on the IEEE-754 bit patterns (4 passes of 16 bits), several times faster than
- * the built-in sort; small ones use the built-in sort. PURE. Scores must not be NaN.
+ * LSD radix sort on the IEEE-754 bit patterns — 3 passes of 11 bits for float32, 4 of 16 bits for
+ * float64 — several times faster than the built-in sort; small ones use the built-in sort. PURE.
+ * Scores must not be NaN.
  */
 const RADIX_MIN_LENGTH = 1 << 16;
 
-export function sortDescending(values: Float64Array): Float64Array {
-  if (values.length < RADIX_MIN_LENGTH) return Float64Array.from(values).sort().reverse();
-  return radixSortDescending(values);
+export function sortDescending<T extends Float32Array | Float64Array>(values: T): T {
+  if (values.length < RADIX_MIN_LENGTH) return values.slice().sort().reverse() as T;
+  return (values instanceof Float32Array ? radixSortDescending32(values) : radixSortDescending(values as Float64Array)) as T;
+}
+
+function radixSortDescending32(values: Float32Array): Float32Array {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  // Key whose ascending order is descending value order.
+  let keys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = bits[i];
+    keys[i] = u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0;
+  }
+  let next = new Uint32Array(n);
+  const counts = new Uint32Array(2048);
+  for (const shift of [0, 11, 22]) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(keys[i] >>> shift) & 0x7ff]++;
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) next[counts[(keys[i] >>> shift) & 0x7ff]++] = keys[i];
+    [keys, next] = [next, keys];
+  }
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    keys[i] = k & 0x80000000 ? k : (k ^ 0x7fffffff) >>> 0;
+  }
+  return new Float32Array(keys.buffer);
 }
 
 function radixSortDescending(values: Float64Array): Float64Array {

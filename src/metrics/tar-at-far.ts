@@ -48,7 +48,7 @@ export function tarAtFarNearest(roc: RocCurve, target: number): TarAtFar {
 }
 
 /** Number of values in the descending array `v` that are strictly greater than `x`. */
-function countGreater(v: Float64Array, x: number): number {
+function countGreater(v: Float64Array | Float32Array, x: number): number {
   let lo = 0;
   let hi = v.length;
   while (lo < hi) {
@@ -60,7 +60,7 @@ function countGreater(v: Float64Array, x: number): number {
 }
 
 /** Number of values in the descending array `v` that are >= `x`. */
-function countAtLeast(v: Float64Array, x: number): number {
+function countAtLeast(v: Float64Array | Float32Array, x: number): number {
   let lo = 0;
   let hi = v.length;
   while (lo < hi) {

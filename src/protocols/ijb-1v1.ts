@@ -13,14 +13,22 @@ import {
   type IjbTarget,
   type TemplatePairs,
 } from '../io/ijb-meta.js';
-import { readNpyMatrix, type FeatureMatrix } from '../io/npy.js';
+import { openNpyRows, readNpyMatrix, type NpyRowReader } from '../io/npy.js';
 import { readMagfaceFeatureList } from '../io/magface-feature-list.js';
-import { groupFacesByTemplate, templateIndexLookup } from '../aggregate/template-grouping.js';
-import { aggregateInsightface, aggregateMagface, ZeroNormFaceError, type FaceFeatures, type TemplateFeatures } from '../aggregate/aggregate-templates.js';
+import { memoryFeatureSource, npyFeatureSource } from '../io/feature-source.js';
+import { groupFacesByTemplate, templateIndexLookup, type TemplateGrouping } from '../aggregate/template-grouping.js';
+import {
+  aggregateInsightface,
+  aggregateMagface,
+  mediaSumBuffer,
+  ZeroNormFaceError,
+  type FaceFeatureSource,
+  type TemplateFeatures,
+} from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
 import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve } from '../metrics/roc.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
-import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, type ScoringMethod } from '../scoring/pair-scores.js';
+import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, type ScoreVector, type ScoringMethod } from '../scoring/pair-scores.js';
 import { createGemmABt } from '../onnx/runtime.js';
 
 export const DEFAULT_FARS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
@@ -54,8 +62,8 @@ export interface IjbAggregationResult {
   eer: number;
   eerThreshold: number;
   roc: RocCurve;
-  /** Pair scores in pair-file order. */
-  scores: Float64Array;
+  /** Pair scores in pair-file order (float32 when scored by GEMM). */
+  scores: ScoreVector;
 }
 
 export interface IjbResult {
@@ -70,19 +78,27 @@ export interface IjbResult {
   warnings: string[];
 }
 
-/** Features from .npy, or MagFace's text feature list for any other extension. */
-export function readFeatures(file: string): FeatureMatrix {
-  return file.toLowerCase().endsWith('.npy') ? readNpyMatrix(file) : readMagfaceFeatureList(file);
-}
-
-/** First non-finite value, as "row r, column c", or undefined. */
-function findNonFinite(m: FeatureMatrix): string | undefined {
-  const { data, cols } = m;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v - v !== 0) return `row ${Math.floor(i / cols) + 1}, column ${(i % cols) + 1} is ${v}`;
+/**
+ * Opens face features (and flip features) as a row-block stream: .npy files are read block by
+ * block; any other extension is a MagFace gen_feat.py text list, read whole.
+ */
+export function openFeatures(features: string, flipFeatures?: string): { source: FaceFeatureSource; close: () => void } {
+  const isNpy = (f: string): boolean => f.toLowerCase().endsWith('.npy');
+  if (isNpy(features) && (flipFeatures === undefined || isNpy(flipFeatures))) {
+    const readers: NpyRowReader[] = [];
+    const close = (): void => readers.forEach((r) => r.close());
+    try {
+      readers.push(openNpyRows(features));
+      if (flipFeatures !== undefined) readers.push(openNpyRows(flipFeatures));
+      return { source: npyFeatureSource(readers[0], readers[1]), close };
+    } catch (e) {
+      close();
+      throw e;
+    }
   }
-  return undefined;
+  const read = (f: string) => (isNpy(f) ? readNpyMatrix(f) : readMagfaceFeatureList(f));
+  const flip = flipFeatures === undefined ? undefined : read(flipFeatures);
+  return { source: memoryFeatureSource(read(features), features, flip, flipFeatures), close: () => {} };
 }
 
 function timed<T>(stage: string, onStage: IjbOptions['onStage'], work: () => T): T {
@@ -98,45 +114,56 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   const specs = parseAggregationList(opts.aggregate, hasFlip);
   const warnings: string[] = [];
 
-  const { faces, grouping, pairs, features } = timed('load', opts.onStage, () => {
+  const { faces, grouping, pairs, detectorScores } = timed('load meta', opts.onStage, () => {
     const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
     const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
-    const pairs = readTemplatePairs(paths.pairs, templateIndexLookup(grouping.templateIds));
-    const features = loadFaceFeatures(opts, faces.names.length, paths.faceTemplateMedia);
+    const pairs = readTemplatePairs(paths.pairs, templateIndexLookup(grouping.templateIds), grouping.templateIds.length);
+    let detectorScores: Float32Array | undefined;
     if (specs.some((s) => s.kind === 'insightface' && s.detectorScore)) {
       const lm = readFaceLandmarks(paths.landmarks);
       checkSameFaces(faces, paths.faceTemplateMedia, lm, paths.landmarks);
-      features.detectorScores = lm.detectorScores;
+      detectorScores = lm.detectorScores;
     }
-    return { faces, grouping, pairs, features };
+    return { faces, grouping, pairs, detectorScores };
   });
   const counts = countPairs(pairs, paths.pairs, faces.names.length, grouping.templateIds.length);
   if (hasFlip && specs.some((s) => s.kind === 'magface')) {
     warnings.push('magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)');
   }
 
-  const plan = planDenseBlock(pairs, grouping.templateIds.length);
-  const method = chooseScoringMethod(opts.scoring, counts.pairs, features.cols, plan);
-  const gemm = method === 'gemm' ? await createGemmABt() : undefined;
+  const features = openFeatures(opts.features, opts.flipFeatures);
   const results: IjbAggregationResult[] = [];
+  let method: 'exact' | 'gemm' = 'exact';
   try {
-    for (const spec of specs) {
-      const templates = timed(`aggregate ${spec.name}`, opts.onStage, () => aggregate(spec, grouping, features, opts, faces.names));
-      const t0 = performance.now();
-      const kind = scoreKindOf(spec);
-      const scores = gemm ? await scorePairsGemm(templates, pairs, kind, plan, gemm) : scorePairsExact(templates, pairs, kind);
-      opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
-      results.push(timed(`roc ${spec.name}`, opts.onStage, () => evaluateScores(spec.name, scores, pairs.labels, opts)));
+    const source = features.source;
+    if (source.rows !== faces.names.length) {
+      throw new DataError(`${opts.features}: has ${source.rows} feature rows but ${paths.faceTemplateMedia} lists ${faces.names.length} faces (row i must be face line i)`);
+    }
+    const plan = planDenseBlock(pairs, grouping.templateIds.length);
+    method = chooseScoringMethod(opts.scoring, counts.pairs, source.cols, plan);
+    const gemm = method === 'gemm' ? await createGemmABt() : undefined;
+    const sums = mediaSumBuffer(grouping, source.cols);
+    try {
+      for (const spec of specs) {
+        const templates = timed(`aggregate ${spec.name}`, opts.onStage, () => aggregate(spec, grouping, source, detectorScores, sums, opts, faces.names));
+        const t0 = performance.now();
+        const kind = scoreKindOf(spec);
+        const scores = gemm ? await scorePairsGemm(templates, pairs, kind, plan, gemm) : scorePairsExact(templates, pairs, kind);
+        opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
+        results.push(timed(`roc ${spec.name}`, opts.onStage, () => evaluateScores(spec.name, scores, pairs.labels, opts)));
+      }
+    } finally {
+      await gemm?.release();
     }
   } finally {
-    await gemm?.release();
+    features.close();
   }
   return {
     protocol: 'ijb-1v1',
     target: opts.target,
     rule: opts.rule,
     counts,
-    featureDim: features.cols,
+    featureDim: features.source.cols,
     flip: hasFlip,
     scoring: method,
     results,
@@ -144,33 +171,18 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   };
 }
 
-function loadFaceFeatures(opts: IjbOptions, faceCount: number, facesFile: string): FaceFeatures {
-  const main = readFeatures(opts.features);
-  checkFeatureMatrix(main, opts.features, faceCount, facesFile);
-  const out: FaceFeatures = { rows: main.rows, cols: main.cols, data: main.data };
-  if (opts.flipFeatures !== undefined) {
-    const flip = readFeatures(opts.flipFeatures);
-    if (flip.rows !== main.rows || flip.cols !== main.cols) {
-      throw new DataError(`${opts.flipFeatures}: shape (${flip.rows}, ${flip.cols}) differs from ${opts.features} (${main.rows}, ${main.cols})`);
-    }
-    checkFeatureMatrix(flip, opts.flipFeatures, faceCount, facesFile);
-    out.flip = flip.data;
-  }
-  return out;
-}
-
-function checkFeatureMatrix(m: FeatureMatrix, file: string, faceCount: number, facesFile: string): void {
-  if (m.rows !== faceCount) {
-    throw new DataError(`${file}: has ${m.rows} feature rows but ${facesFile} lists ${faceCount} faces (row i must be face line i)`);
-  }
-  const bad = findNonFinite(m);
-  if (bad) throw new DataError(`${file}: non-finite feature value: ${bad}`);
-}
-
-function aggregate(spec: AggregationSpec, grouping: ReturnType<typeof groupFacesByTemplate>, f: FaceFeatures, opts: IjbOptions, names: string[]): TemplateFeatures {
-  if (spec.kind === 'magface') return aggregateMagface(grouping, f, spec);
+function aggregate(
+  spec: AggregationSpec,
+  grouping: TemplateGrouping,
+  source: FaceFeatureSource,
+  detectorScores: Float32Array | undefined,
+  sums: Float32Array,
+  opts: IjbOptions,
+  names: string[],
+): TemplateFeatures {
+  if (spec.kind === 'magface') return aggregateMagface(grouping, source, spec, sums);
   try {
-    return aggregateInsightface(grouping, f, spec);
+    return aggregateInsightface(grouping, source, detectorScores, spec, sums);
   } catch (e) {
     if (e instanceof ZeroNormFaceError) {
       throw new DataError(
@@ -192,7 +204,7 @@ function countPairs(pairs: TemplatePairs, file: string, images: number, template
 }
 
 /** ROC, TAR@FAR under the chosen rule, AUC and EER of one score vector. */
-export function evaluateScores(aggregation: string, scores: Float64Array, labels: Uint8Array, opts: Pick<IjbOptions, 'fars' | 'rule'>): IjbAggregationResult {
+export function evaluateScores(aggregation: string, scores: ScoreVector, labels: Uint8Array, opts: Pick<IjbOptions, 'fars' | 'rule'>): IjbAggregationResult {
   const sorted = splitByLabel(scores, labels);
   const roc = rocCurve(sorted);
   const eer = equalErrorRate(roc);

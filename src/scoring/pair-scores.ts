@@ -3,10 +3,10 @@
  *
  * Two ways, same definition:
  * - `exact`: one float64 dot product per pair, summed pairwise as numpy does — bit-faithful to
- *   ijb_11.py's `np.sum(feat1 * feat2, -1)`.
+ *   ijb_11.py's `np.sum(feat1 * feat2, -1)` up to its own summation order.
  * - `gemm`: the IJB pairs form a dense gallery × probe block (IJB-C: 3.5k × 19.6k templates hold
  *   its 15.66M pairs), so one float32 matrix product per column chunk (onnxruntime's CPU Gemm)
- *   replaces millions of gathered dot products. Scores then carry float32 rounding (~1e-7).
+ *   replaces millions of gathered dot products. Scores are then float32 (error ~1e-7).
  * `auto` picks `gemm` for large, dense pair sets.
  */
 import type { TemplatePairs } from '../io/ijb-meta.js';
@@ -17,6 +17,9 @@ import type { GemmABt } from '../onnx/runtime.js';
 
 export type ScoringMethod = 'auto' | 'exact' | 'gemm';
 export const SCORING_METHODS: readonly ScoringMethod[] = ['auto', 'exact', 'gemm'];
+
+/** float64 from `exact`, float32 from `gemm`. */
+export type ScoreVector = Float64Array | Float32Array;
 
 const fround = Math.fround;
 const FLOAT32_PI = fround(Math.PI);
@@ -51,39 +54,36 @@ export function scorePairsExact(t: TemplateFeatures, pairs: TemplatePairs, kind:
 
 /** The gallery × probe block that holds the pairs: distinct first and second templates. */
 export interface DenseBlockPlan {
-  /** Template index of each block row / column. */
+  /** Template index of each block row / column, in order of first appearance. */
   rows: Int32Array;
   cols: Int32Array;
-  /** Per pair: its row and column in the block. */
-  rowOfPair: Int32Array;
-  colOfPair: Int32Array;
+  /** Per template index: its block row / column, or -1. */
+  rowOf: Int32Array;
+  colOf: Int32Array;
   /** pairs / (rows × cols). */
   density: number;
 }
 
-function distinctPositions(ids: Int32Array, templateCount: number): { values: Int32Array; positionOf: Int32Array } {
-  const seen = new Int32Array(templateCount).fill(-1);
+function distinct(ids: Uint16Array | Int32Array, templateCount: number): { values: Int32Array; positionOf: Int32Array } {
+  const positionOf = new Int32Array(templateCount).fill(-1);
   const values: number[] = [];
-  const positionOf = new Int32Array(ids.length);
   for (let p = 0; p < ids.length; p++) {
-    let pos = seen[ids[p]];
-    if (pos < 0) {
-      pos = seen[ids[p]] = values.length;
+    if (positionOf[ids[p]] < 0) {
+      positionOf[ids[p]] = values.length;
       values.push(ids[p]);
     }
-    positionOf[p] = pos;
   }
   return { values: Int32Array.from(values), positionOf };
 }
 
 export function planDenseBlock(pairs: TemplatePairs, templateCount: number): DenseBlockPlan {
-  const r = distinctPositions(pairs.first, templateCount);
-  const c = distinctPositions(pairs.second, templateCount);
+  const r = distinct(pairs.first, templateCount);
+  const c = distinct(pairs.second, templateCount);
   return {
     rows: r.values,
     cols: c.values,
-    rowOfPair: r.positionOf,
-    colOfPair: c.positionOf,
+    rowOf: r.positionOf,
+    colOf: c.positionOf,
     density: pairs.labels.length / (r.values.length * c.values.length),
   };
 }
@@ -97,36 +97,31 @@ export function chooseScoringMethod(method: ScoringMethod, pairCount: number, di
 function gatherRowsFloat32(t: TemplateFeatures, indices: Int32Array, from: number, to: number): Float32Array {
   const D = t.cols;
   const out = new Float32Array((to - from) * D);
-  for (let k = from; k < to; k++) out.set(t.data.subarray(indices[k] * D, indices[k] * D + D), (k - from) * D);
+  for (let k = from; k < to; k++) {
+    const o = indices[k] * D;
+    for (let j = 0; j < D; j++) out[(k - from) * D + j] = t.data[o + j];
+  }
   return out;
 }
 
 /** Scores every pair through float32 A·Bᵀ products over column chunks of the dense block. */
-export async function scorePairsGemm(t: TemplateFeatures, pairs: TemplatePairs, kind: ScoreKind, plan: DenseBlockPlan, gemm: GemmABt): Promise<Float64Array> {
+export async function scorePairsGemm(t: TemplateFeatures, pairs: TemplatePairs, kind: ScoreKind, plan: DenseBlockPlan, gemm: GemmABt): Promise<Float32Array> {
   const D = t.cols;
   const R = plan.rows.length;
   const C = plan.cols.length;
   const finish = finishScore(kind);
+  // ~64 MB of output per product; a few passes over the pair list are cheaper than sorting it.
   const chunk = Math.max(256, Math.floor((1 << 24) / R));
-  const chunkCount = Math.ceil(C / chunk);
-  // Pairs grouped by column chunk (counting sort keeps pair order within a chunk).
-  const start = new Int32Array(chunkCount + 1);
-  for (let p = 0; p < plan.colOfPair.length; p++) start[Math.floor(plan.colOfPair[p] / chunk) + 1]++;
-  for (let k = 0; k < chunkCount; k++) start[k + 1] += start[k];
-  const byChunk = new Int32Array(plan.colOfPair.length);
-  const fill = start.slice(0, chunkCount);
-  for (let p = 0; p < plan.colOfPair.length; p++) byChunk[fill[Math.floor(plan.colOfPair[p] / chunk)]++] = p;
-
   const a = gatherRowsFloat32(t, plan.rows, 0, R);
-  const out = new Float64Array(pairs.labels.length);
-  for (let k = 0; k < chunkCount; k++) {
-    const c0 = k * chunk;
+  const out = new Float32Array(pairs.labels.length);
+  const { first, second } = pairs;
+  for (let c0 = 0; c0 < C; c0 += chunk) {
     const c1 = Math.min(C, c0 + chunk);
     const width = c1 - c0;
     const block = await gemm.run(a, R, gatherRowsFloat32(t, plan.cols, c0, c1), width, D);
-    for (let q = start[k]; q < start[k + 1]; q++) {
-      const p = byChunk[q];
-      out[p] = finish(block[plan.rowOfPair[p] * width + (plan.colOfPair[p] - c0)]);
+    for (let p = 0; p < out.length; p++) {
+      const col = plan.colOf[second[p]] - c0;
+      if (col >= 0 && col < width) out[p] = finish(block[plan.rowOf[first[p]] * width + col]);
     }
   }
   return out;

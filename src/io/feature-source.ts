@@ -1,0 +1,68 @@
+/**
+ * Face features as a stream of row blocks (see FaceFeatureSource): read from .npy files block by
+ * block — IJB-C's 2 × 0.9 GB of features never sit in memory at once — or served from a matrix
+ * already in memory (MagFace text lists). Every block is checked for NaN/Inf before use.
+ */
+import { DataError } from '../errors.js';
+import type { FaceFeatureSource } from '../aggregate/aggregate-templates.js';
+import type { FeatureMatrix, NpyRowReader } from './npy.js';
+
+const BLOCK_BYTES = 16 * 1024 * 1024;
+
+/** Throws naming the file, row and column of the first non-finite value in rows [start, …). */
+export function checkFinite(values: Float32Array, start: number, cols: number, file: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) {
+      throw new DataError(`${file}: non-finite feature value ${v} at row ${start + Math.floor(i / cols) + 1}, column ${(i % cols) + 1}`);
+    }
+  }
+}
+
+/** Streams .npy features (and flip features of the same shape) in row blocks. */
+export function npyFeatureSource(features: NpyRowReader, flip?: NpyRowReader): FaceFeatureSource {
+  if (flip && (flip.rows !== features.rows || flip.cols !== features.cols)) {
+    throw new DataError(`${flip.file}: shape (${flip.rows}, ${flip.cols}) differs from ${features.file} (${features.rows}, ${features.cols})`);
+  }
+  const cols = features.cols;
+  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / 4 / Math.max(1, cols)));
+  let origBuf: Float32Array | undefined;
+  let flipBuf: Float32Array | undefined;
+  return {
+    rows: features.rows,
+    cols,
+    hasFlip: flip !== undefined,
+    forEachBlock(visit) {
+      origBuf ??= new Float32Array(rowsPerBlock * cols);
+      if (flip) flipBuf ??= new Float32Array(rowsPerBlock * cols);
+      for (let start = 0; start < features.rows; start += rowsPerBlock) {
+        const count = Math.min(rowsPerBlock, features.rows - start);
+        const o = origBuf.subarray(0, count * cols);
+        features.read(start, count, o);
+        checkFinite(o, start, cols, features.file);
+        let f: Float32Array | undefined;
+        if (flip) {
+          f = flipBuf!.subarray(0, count * cols);
+          flip.read(start, count, f);
+          checkFinite(f, start, cols, flip.file);
+        }
+        visit(start, count, o, f);
+      }
+    },
+  };
+}
+
+/** Serves in-memory matrices (checked once) as a single block. */
+export function memoryFeatureSource(features: FeatureMatrix, featuresFile: string, flip?: FeatureMatrix, flipFile?: string): FaceFeatureSource {
+  if (flip && (flip.rows !== features.rows || flip.cols !== features.cols)) {
+    throw new DataError(`${flipFile}: shape (${flip.rows}, ${flip.cols}) differs from ${featuresFile} (${features.rows}, ${features.cols})`);
+  }
+  checkFinite(features.data, 0, features.cols, featuresFile);
+  if (flip) checkFinite(flip.data, 0, flip.cols, flipFile ?? 'flip features');
+  return {
+    rows: features.rows,
+    cols: features.cols,
+    hasFlip: flip !== undefined,
+    forEachBlock: (visit) => visit(0, features.rows, features.data, flip?.data),
+  };
+}
