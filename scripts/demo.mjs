@@ -1,0 +1,34 @@
+// `npm run demo`: runs facebench on the bundled fixtures and prints the tables. Results (JSON) go to
+// a temporary folder whose path is printed at the end.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const out = mkdtempSync(join(tmpdir(), 'facebench-demo-'));
+const steps = [];
+
+function facebench(title, args) {
+  console.log(`\n$ facebench ${args.join(' ')}\n# ${title}`);
+  const r = spawnSync(process.execPath, ['bin/facebench.js', ...args], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`demo: step failed with exit code ${r.status}`);
+    process.exit(r.status ?? 1);
+  }
+  steps.push(title);
+}
+
+for (const ckpt of ['arcface-r18', 'magface-r18']) {
+  facebench(`IJB-C-style 1:1 on the fixture set, checkpoint ${ckpt}: plain vs magnitude-weighted aggregation, plus the insightface and MagFace reference modes`, [
+    'ijb',
+    '--root', 'fixtures/ijb-demo',
+    '--features', `fixtures/ijb-demo/${ckpt}/features.npy`,
+    '--flip-features', `fixtures/ijb-demo/${ckpt}/features_flip.npy`,
+    '--aggregate', 'plain,magnitude,insightface,magface,magface+',
+    '--far', '1e-4,1e-3,1e-2,1e-1',
+    '--json', join(out, `ijb-${ckpt}.json`),
+    '--quiet',
+  ]);
+}
+
+console.log(`\ndemo: ${steps.length} steps passed; JSON results in ${out}`);

@@ -1,0 +1,190 @@
+/** The real CLI on the demo fixture: outputs, determinism, and one test per kind of bad input. */
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeNpy, readNpyMatrix } from '../../src/io/npy.js';
+import { REPO, runCli, tempDir } from '../helpers/cli.js';
+
+const FIXTURE = join(REPO, 'fixtures/ijb-demo');
+
+/** A private copy of the demo fixture that a test may break. */
+function fixtureCopy(): string {
+  const dir = tempDir();
+  cpSync(FIXTURE, dir, { recursive: true });
+  return dir;
+}
+
+function ijbArgs(dir: string, extra: string[] = []): string[] {
+  return ['ijb', '--root', dir, '--features', join(dir, 'magface-r18/features.npy'), '--flip-features', join(dir, 'magface-r18/features_flip.npy'), '--quiet', ...extra];
+}
+
+function npyHeaderWith(descr: string, fortran: boolean, shape: string): Buffer {
+  let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shape}, }`;
+  header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ') + '\n';
+  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
+  pre.writeUInt16LE(header.length, 8);
+  return Buffer.concat([pre, Buffer.from(header, 'latin1')]);
+}
+
+describe('ijb on the demo fixture', () => {
+  it('prints the table and writes identical JSON on two runs', () => {
+    const out = tempDir();
+    const a = runCli(ijbArgs(FIXTURE, ['--json', join(out, 'a.json'), '--csv', join(out, 'a.csv'), '--markdown', join(out, 'a.md'), '--scores', join(out, 'scores')]));
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(/^plain\s+\d+\.\d\d/m);
+    expect(a.stdout).toMatch(/^magnitude\s+\d+\.\d\d/m);
+    const b = runCli(ijbArgs(FIXTURE, ['--json', join(out, 'b.json')]));
+    expect(b.code).toBe(0);
+    expect(readFileSync(join(out, 'a.json'))).toEqual(readFileSync(join(out, 'b.json')));
+
+    const doc = JSON.parse(readFileSync(join(out, 'a.json'), 'utf8'));
+    expect(doc).toMatchObject({ schemaVersion: 1, protocol: 'ijb-1v1', target: 'IJBC', rule: 'nearest' });
+    expect(doc.counts).toEqual({ images: 520, templates: 160, pairs: 4800, genuine: 120, impostor: 4680 });
+    expect(doc.results.map((r: { aggregation: string }) => r.aggregation)).toEqual(['plain', 'magnitude']);
+    const plain = doc.results[0];
+    expect(Object.keys(plain.tar_at_far)).toEqual(['1e-6', '1e-5', '1e-4', '1e-3', '1e-2', '1e-1']);
+    // Counts and rates agree: TAR = true accepts / genuine, FAR = false accepts / impostor.
+    for (const k of Object.keys(plain.tar_at_far)) {
+      expect(plain.tar_at_far[k]).toBe(plain.true_accepts[k] / 120);
+      expect(plain.far_actual[k]).toBe(plain.false_accepts[k] / 4680);
+    }
+    expect(readFileSync(join(out, 'a.csv'), 'utf8').split('\n')[0]).toBe('target,rule,aggregation,far_target,tar,far_actual,false_accepts,true_accepts,threshold,auc,eer,eer_threshold');
+    expect(readFileSync(join(out, 'a.md'), 'utf8')).toContain('| plain |');
+    expect(readdirSync(join(out, 'scores')).sort()).toEqual(['magnitude.npy', 'plain.npy']);
+  });
+
+  it('--scores writes pair scores that reproduce the reported TAR', () => {
+    const out = tempDir();
+    const r = runCli(ijbArgs(FIXTURE, ['--json', join(out, 'r.json'), '--scores', out, '--far', '1e-2', '--rule', 'le']));
+    expect(r.code, r.stderr).toBe(0);
+    const buf = readFileSync(join(out, 'plain.npy'));
+    const scores = new Float64Array(buf.buffer.slice(buf.byteOffset + 10 + buf.readUInt16LE(8), buf.byteOffset + buf.length));
+    const labels = readFileSync(join(FIXTURE, 'meta/ijbc_template_pair_label.txt'), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[2]));
+    const doc = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8'));
+    const t = doc.results[0].threshold['1e-2'];
+    const fa = scores.filter((s, i) => s >= t && labels[i] === 0).length;
+    const ta = scores.filter((s, i) => s >= t && labels[i] === 1).length;
+    expect([fa, ta]).toEqual([doc.results[0].false_accepts['1e-2'], doc.results[0].true_accepts['1e-2']]);
+    expect(fa / 4680).toBeLessThanOrEqual(1e-2);
+  });
+
+  it('MagFace text feature lists give the same result as the .npy', () => {
+    const dir = fixtureCopy();
+    const m = readNpyMatrix(join(dir, 'magface-r18/features.npy'));
+    const names = readFileSync(join(dir, 'meta/ijbc_face_tid_mid.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]);
+    const lines = names.map((n, i) => `${n} ${Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), (v) => v.toPrecision(9)).join(' ')}\n`);
+    writeFileSync(join(dir, 'feats.list'), lines.join(''));
+    const a = runCli(['ijb', '--root', dir, '--features', join(dir, 'magface-r18/features.npy'), '--aggregate', 'magface,magface+', '--json=-', '--quiet']);
+    const b = runCli(['ijb', '--root', dir, '--features', join(dir, 'feats.list'), '--aggregate', 'magface,magface+', '--json=-', '--quiet']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+  });
+});
+
+describe('bad input: one line on stderr, exit 2, no output file', () => {
+  const cases: { name: string; breakIt: (dir: string) => string[] | void; expect: RegExp }[] = [
+    { name: 'missing pair file', breakIt: (d) => void rmSync(join(d, 'meta/ijbc_template_pair_label.txt')), expect: /ijbc_template_pair_label\.txt: cannot read \(no such file\)/ },
+    {
+      name: 'malformed pair line',
+      breakIt: (d) => void writeFileSync(join(d, 'meta/ijbc_template_pair_label.txt'), '1000 5000 1\n1000 abc 0\n'),
+      expect: /ijbc_template_pair_label\.txt:2: expected template id t2 \(an integer\), found 'abc'/,
+    },
+    {
+      name: 'pair naming an unknown template',
+      breakIt: (d) => void writeFileSync(join(d, 'meta/ijbc_template_pair_label.txt'), '1000 5000 1\n1000 424242 0\n'),
+      expect: /ijbc_template_pair_label\.txt:2: template 424242 is not in the face\/template\/media list/,
+    },
+    {
+      name: 'label not 0/1',
+      breakIt: (d) => void writeFileSync(join(d, 'meta/ijbc_template_pair_label.txt'), '1000 5000 1\n1000 5011 2\n'),
+      expect: /ijbc_template_pair_label\.txt:2: label must be 0 or 1, found 2/,
+    },
+    { name: 'empty pair file', breakIt: (d) => void writeFileSync(join(d, 'meta/ijbc_template_pair_label.txt'), '\n'), expect: /no pairs \(empty pair file\)/ },
+    { name: 'no impostor pairs', breakIt: (d) => void writeFileSync(join(d, 'meta/ijbc_template_pair_label.txt'), '1000 5000 1\n'), expect: /no impostor pairs \(label 0\): FAR is undefined/ },
+    { name: 'no genuine pairs', breakIt: (d) => void writeFileSync(join(d, 'meta/ijbc_template_pair_label.txt'), '1000 5011 0\n'), expect: /no genuine pairs \(label 1\): TAR is undefined/ },
+    {
+      name: 'feature rows differ from face lines',
+      breakIt: (d) => {
+        const m = readNpyMatrix(join(d, 'magface-r18/features.npy'));
+        writeFileSync(join(d, 'magface-r18/features.npy'), encodeNpy(m.data.subarray(0, (m.rows - 1) * m.cols), [m.rows - 1, m.cols]));
+        writeFileSync(join(d, 'magface-r18/features_flip.npy'), encodeNpy(m.data.subarray(0, (m.rows - 1) * m.cols), [m.rows - 1, m.cols]));
+      },
+      expect: /features\.npy: has 519 feature rows but .*ijbc_face_tid_mid\.txt lists 520 faces/,
+    },
+    {
+      name: 'orig/flip shape mismatch',
+      breakIt: (d) => {
+        const m = readNpyMatrix(join(d, 'magface-r18/features_flip.npy'));
+        writeFileSync(join(d, 'magface-r18/features_flip.npy'), encodeNpy(m.data.subarray(0, m.rows * 32), [m.rows, 32]));
+      },
+      expect: /features_flip\.npy: shape \(520, 32\) differs from .*features\.npy \(520, 64\)/,
+    },
+    {
+      name: 'NaN in features',
+      breakIt: (d) => {
+        const m = readNpyMatrix(join(d, 'magface-r18/features.npy'));
+        m.data[3 * 64 + 5] = NaN;
+        writeFileSync(join(d, 'magface-r18/features.npy'), encodeNpy(m.data, [m.rows, m.cols]));
+      },
+      expect: /features\.npy: non-finite feature value NaN at row 4, column 6/,
+    },
+    {
+      name: 'Inf in flip features',
+      breakIt: (d) => {
+        const m = readNpyMatrix(join(d, 'magface-r18/features_flip.npy'));
+        m.data[10 * 64] = -Infinity;
+        writeFileSync(join(d, 'magface-r18/features_flip.npy'), encodeNpy(m.data, [m.rows, m.cols]));
+      },
+      expect: /features_flip\.npy: non-finite feature value -Infinity at row 11, column 1/,
+    },
+    {
+      name: 'zero-norm face under plain',
+      breakIt: (d) => {
+        for (const f of ['features.npy', 'features_flip.npy']) {
+          const m = readNpyMatrix(join(d, 'magface-r18', f));
+          m.data.fill(0, 7 * 64, 8 * 64);
+          writeFileSync(join(d, 'magface-r18', f), encodeNpy(m.data, [m.rows, m.cols]));
+        }
+      },
+      expect: /features\.npy: row 8 \(face '\d+\.jpg'\) has a zero feature vector; aggregation 'plain' L2-normalises each face/,
+    },
+    {
+      name: 'unsupported npy dtype',
+      breakIt: (d) => void writeFileSync(join(d, 'magface-r18/features.npy'), Buffer.concat([npyHeaderWith('<i4', false, '(520, 64)'), Buffer.alloc(520 * 64 * 4)])),
+      expect: /features\.npy: unsupported dtype '<i4' \(expected float16, float32 or float64\)/,
+    },
+    {
+      name: 'Fortran-ordered npy',
+      breakIt: (d) => void writeFileSync(join(d, 'magface-r18/features.npy'), Buffer.concat([npyHeaderWith('<f4', true, '(520, 64)'), Buffer.alloc(520 * 64 * 4)])),
+      expect: /features\.npy: Fortran-ordered arrays are not supported/,
+    },
+    {
+      name: 'truncated npy',
+      breakIt: (d) => void writeFileSync(join(d, 'magface-r18/features.npy'), Buffer.concat([npyHeaderWith('<f4', false, '(520, 64)'), Buffer.alloc(1000)])),
+      expect: /features\.npy: truncated \.npy: shape \(520, 64\) of f4 needs 133120 data bytes, found 1000/,
+    },
+    {
+      name: 'malformed face line',
+      breakIt: (d) => void writeFileSync(join(d, 'meta/ijbc_face_tid_mid.txt'), '1.jpg 1000 60000\n2.jpg 1000\n'),
+      expect: /ijbc_face_tid_mid\.txt:2: expected a media id \(an integer\), found end of line/,
+    },
+    { name: 'unknown aggregation', breakIt: () => ['--aggregate', 'plain,median'], expect: /unknown aggregation 'median'/ },
+    { name: 'bad FAR', breakIt: () => ['--far', '1e-3,2'], expect: /--far: '2' is not a rate in \(0, 1\]/ },
+    { name: 'unknown flag', breakIt: () => ['--frobnicate'], expect: /Unknown argument: frobnicate/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const dir = fixtureCopy();
+      const extra = c.breakIt(dir) ?? [];
+      const out = join(dir, 'out', 'result.json');
+      const r = runCli(ijbArgs(dir, ['--json', out, '--csv', join(dir, 'out', 'r.csv'), ...extra]));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(c.expect);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('facebench:'))).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+      expect(existsSync(out)).toBe(false);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+    });
+  }
+});
