@@ -13,7 +13,7 @@ import { IJBC_SCALE, writeSyntheticIjbc } from './synthetic-ijbc.js';
 
 const root = join(process.cwd(), '.bench', 'ijbc-synthetic');
 const stamp = join(root, 'complete.json');
-const seed = 3;
+const seed = 4;
 if (!existsSync(stamp) || JSON.parse(String(await import('node:fs').then((fs) => fs.readFileSync(stamp)))).seed !== seed) {
   rmSync(root, { recursive: true, force: true });
   const t0 = performance.now();

@@ -122,10 +122,18 @@ export function writeSyntheticIjbc(root: string, seed = 1): void {
         const magnitude = 12 + 20 * quality;
         const o = inBlock * D;
         const dir = subjectOf[t] * D;
+        let ss = 0;
         for (let j = 0; j < D; j++) {
           const v = directions[dir + j] + noise * (rand() + rand() - 1);
-          face[o + j] = v * magnitude;
-          flip[o + j] = (v + 0.02 * (rand() - 0.5)) * magnitude;
+          face[o + j] = v;
+          flip[o + j] = v + 0.02 * (rand() - 0.5);
+          ss += v * v;
+        }
+        // Direction from the noisy sample, magnitude from the quality alone (as MagFace learns it).
+        const scale = magnitude / Math.sqrt(ss);
+        for (let j = 0; j < D; j++) {
+          face[o + j] *= scale;
+          flip[o + j] *= scale;
         }
         faceNo++;
         tidMid.line(`${faceNo}.jpg ${ids[t]} ${media}`);

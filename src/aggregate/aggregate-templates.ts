@@ -5,9 +5,10 @@
  *
  * Faces are streamed in file order into one float32 accumulator per (template, media): the
  * references add a media's faces in ascending face order, which is file order, so the sums are the
- * same — and the face features (IJB-C: 2 × 0.9 GB) are never held in memory at once.
+ * same — and the face features (IJB-C: 2 × 0.9 GB) are never held in memory at once. All requested
+ * aggregations are accumulated in the same pass.
  */
-import type { InsightfaceAggregation, MagfaceAggregation } from './spec.js';
+import type { AggregationSpec, MagfaceAggregation } from './spec.js';
 import type { TemplateGrouping } from './template-grouping.js';
 import { pairwiseSum } from './numpy-sum.js';
 
@@ -34,59 +35,86 @@ export interface TemplateFeatures {
   data: Float64Array;
 }
 
-/** Float32 sums per (template, media) slot, sized by the caller once and reused across aggregations. */
-export function mediaSumBuffer(g: TemplateGrouping, cols: number): Float32Array {
-  return new Float32Array((g.mediaOffsets.length - 1) * cols);
+/** What is added into a media slot for each face: ijb_11.py's preprocessing flags. */
+interface FaceTransform {
+  keepNorm: boolean;
+  detectorScore: boolean;
+  addFlip: boolean;
 }
 
-/** Adds every face, transformed by `prepare`, into its media slot of `sums`. */
-function accumulateMedia(
-  g: TemplateGrouping,
-  src: FaceFeatureSource,
-  sums: Float32Array,
-  prepare: (face: number, orig: Float32Array, flip: Float32Array | undefined, offset: number, out: Float32Array) => void,
-): void {
-  const D = src.cols;
-  const face = new Float32Array(D);
-  sums.fill(0);
-  src.forEachBlock((start, count, orig, flip) => {
-    for (let r = 0; r < count; r++) {
-      const i = start + r;
-      prepare(i, orig, flip, r * D, face);
-      const o = g.mediaOfFace[i] * D;
-      for (let j = 0; j < D; j++) sums[o + j] += face[j];
-    }
-  });
+function faceTransformOf(spec: AggregationSpec): FaceTransform {
+  // MagFace averages the raw faces: the same as insightface N1D0F0.
+  return spec.kind === 'magface' ? { keepNorm: true, detectorScore: false, addFlip: false } : spec;
 }
 
-/** ijb_11.py: flip / norm / detector-score preprocessing, then `image2template_feature`. */
-export function aggregateInsightface(
+const transformKey = (t: FaceTransform): string => `${+t.keepNorm}${+t.detectorScore}${+t.addFlip}`;
+
+/** Some faces' sums are NaN or infinite: a non-finite input (or a float32 overflow). */
+export class NonFiniteSumError extends Error {
+  constructor() {
+    super('non-finite media sum');
+  }
+}
+
+/**
+ * Aggregates every spec from ONE pass over the features. Specs with the same face transform share
+ * their media sums (e.g. magface and magface+, plain and insightface:N0D0F1). Returns one template
+ * matrix per spec, in order.
+ */
+export function aggregateTemplates(
   g: TemplateGrouping,
   src: FaceFeatureSource,
   detectorScores: Float32Array | undefined,
-  spec: InsightfaceAggregation,
-  sums: Float32Array,
-): TemplateFeatures {
+  specs: AggregationSpec[],
+): TemplateFeatures[] {
   const D = src.cols;
-  if (spec.addFlip && !src.hasFlip) throw new Error('aggregateInsightface: F1 needs flip features');
-  if (spec.detectorScore && !detectorScores) throw new Error('aggregateInsightface: D1 needs detector scores');
+  const slots = g.mediaOffsets.length - 1;
+  const transforms = new Map<string, { transform: FaceTransform; sums: Float32Array }>();
+  for (const spec of specs) {
+    const transform = faceTransformOf(spec);
+    if (transform.addFlip && !src.hasFlip) throw new Error('aggregateTemplates: F1 needs flip features');
+    if (transform.detectorScore && !detectorScores) throw new Error('aggregateTemplates: D1 needs detector scores');
+    const key = transformKey(transform);
+    if (!transforms.has(key)) transforms.set(key, { transform, sums: new Float32Array(slots * D) });
+  }
+  const accumulators = [...transforms.values()];
+  const face = new Float32Array(D);
   const squares = new Float32Array(D);
-  accumulateMedia(g, src, sums, (i, orig, flip, o, face) => {
-    // Float32Array stores round every step to float32, as numpy's float32 arrays do.
-    if (spec.addFlip) for (let j = 0; j < D; j++) face[j] = orig[o + j] + flip![o + j];
-    else for (let j = 0; j < D; j++) face[j] = orig[o + j];
-    if (!spec.keepNorm) {
-      for (let j = 0; j < D; j++) squares[j] = face[j] * face[j];
-      const norm = Math.fround(Math.sqrt(pairwiseSum(squares, 0, D, true)));
-      if (norm === 0) throw new ZeroNormFaceError(i);
-      for (let j = 0; j < D; j++) face[j] = face[j] / norm;
-    }
-    if (spec.detectorScore) {
-      const s = detectorScores![i];
-      for (let j = 0; j < D; j++) face[j] = face[j] * s;
+  src.forEachBlock((start, count, orig, flip) => {
+    for (let r = 0; r < count; r++) {
+      const i = start + r;
+      const o = r * D;
+      const slot = g.mediaOfFace[i] * D;
+      for (const { transform, sums } of accumulators) {
+        // Float32Array stores round every step to float32, as numpy's float32 arrays do.
+        if (transform.addFlip) for (let j = 0; j < D; j++) face[j] = orig[o + j] + flip![o + j];
+        else for (let j = 0; j < D; j++) face[j] = orig[o + j];
+        if (!transform.keepNorm) {
+          for (let j = 0; j < D; j++) squares[j] = face[j] * face[j];
+          const norm = Math.fround(Math.sqrt(pairwiseSum(squares, 0, D, true)));
+          if (norm === 0) throw new ZeroNormFaceError(i);
+          for (let j = 0; j < D; j++) face[j] = face[j] / norm;
+        }
+        if (transform.detectorScore) {
+          const s = detectorScores![i];
+          for (let j = 0; j < D; j++) face[j] = face[j] * s;
+        }
+        for (let j = 0; j < D; j++) sums[slot + j] += face[j];
+      }
     }
   });
+  // NaN and Inf propagate into the sums: one check here instead of one per input value.
+  for (const { sums } of accumulators) {
+    for (let k = 0; k < sums.length; k++) if (sums[k] - sums[k] !== 0) throw new NonFiniteSumError();
+  }
+  return specs.map((spec) => {
+    const sums = transforms.get(transformKey(faceTransformOf(spec)))!.sums;
+    return spec.kind === 'magface' ? finishMagface(g, sums, D, spec) : finishInsightface(g, sums, D);
+  });
+}
 
+/** ijb_11.py `image2template_feature` from the media sums: media mean, template = sum of media, L2. */
+function finishInsightface(g: TemplateGrouping, sums: Float32Array, D: number): TemplateFeatures {
   const T = g.templateIds.length;
   const out = new Float64Array(T * D);
   const template = new Float32Array(D);
@@ -105,16 +133,12 @@ export function aggregateInsightface(
 }
 
 /**
- * MagFace eval_ijb.py `image2template_feature`: media = mean of the raw faces; MagFace L2-normalises
- * each media feature, MagFace+ keeps its magnitude; template = mean over media. The reference leaves
- * the template unnormalised because its cosine score normalises; we normalise here (float64) so that
- * every aggregation hands the scorer unit rows.
+ * MagFace eval_ijb.py `image2template_feature` from the raw media sums: media = mean of the faces;
+ * MagFace L2-normalises each media feature, MagFace+ keeps its magnitude; template = mean over media.
+ * The reference leaves the template unnormalised because its cosine score normalises; we normalise
+ * here (float64) so that every aggregation hands the scorer unit rows.
  */
-export function aggregateMagface(g: TemplateGrouping, src: FaceFeatureSource, spec: MagfaceAggregation, sums: Float32Array): TemplateFeatures {
-  const D = src.cols;
-  accumulateMedia(g, src, sums, (_i, orig, _flip, o, face) => {
-    for (let j = 0; j < D; j++) face[j] = orig[o + j];
-  });
+function finishMagface(g: TemplateGrouping, sums: Float32Array, D: number, spec: MagfaceAggregation): TemplateFeatures {
   const T = g.templateIds.length;
   const out = new Float64Array(T * D);
   const media = new Float32Array(D);

@@ -1,7 +1,8 @@
 /**
  * Face features as a stream of row blocks (see FaceFeatureSource): read from .npy files block by
  * block — IJB-C's 2 × 0.9 GB of features never sit in memory at once — or served from a matrix
- * already in memory (MagFace text lists). Every block is checked for NaN/Inf before use.
+ * already in memory (MagFace text lists). Aggregation detects NaN/Inf cheaply through its sums;
+ * `locateNonFinite` then finds the exact value for the error message.
  */
 import { DataError } from '../errors.js';
 import type { FaceFeatureSource } from '../aggregate/aggregate-templates.js';
@@ -9,8 +10,19 @@ import type { FeatureMatrix, NpyRowReader } from './npy.js';
 
 const BLOCK_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Throws a DataError naming the file, row and column of the first NaN/Inf in the features (then in
+ * the flip features, when `withFlip`); returns when there is none.
+ */
+export function locateNonFinite(src: FaceFeatureSource, featuresFile: string, flipFile: string | undefined, withFlip: boolean): void {
+  src.forEachBlock((start, _count, orig, flip) => {
+    checkFinite(orig, start, src.cols, featuresFile);
+    if (withFlip && flip) checkFinite(flip, start, src.cols, flipFile ?? 'flip features');
+  });
+}
+
 /** Throws naming the file, row and column of the first non-finite value in rows [start, …). */
-export function checkFinite(values: Float32Array, start: number, cols: number, file: string): void {
+function checkFinite(values: Float32Array, start: number, cols: number, file: string): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v - v !== 0) {
@@ -39,12 +51,10 @@ export function npyFeatureSource(features: NpyRowReader, flip?: NpyRowReader): F
         const count = Math.min(rowsPerBlock, features.rows - start);
         const o = origBuf.subarray(0, count * cols);
         features.read(start, count, o);
-        checkFinite(o, start, cols, features.file);
         let f: Float32Array | undefined;
         if (flip) {
           f = flipBuf!.subarray(0, count * cols);
           flip.read(start, count, f);
-          checkFinite(f, start, cols, flip.file);
         }
         visit(start, count, o, f);
       }
@@ -57,8 +67,6 @@ export function memoryFeatureSource(features: FeatureMatrix, featuresFile: strin
   if (flip && (flip.rows !== features.rows || flip.cols !== features.cols)) {
     throw new DataError(`${flipFile}: shape (${flip.rows}, ${flip.cols}) differs from ${featuresFile} (${features.rows}, ${features.cols})`);
   }
-  checkFinite(features.data, 0, features.cols, featuresFile);
-  if (flip) checkFinite(flip.data, 0, flip.cols, flipFile ?? 'flip features');
   return {
     rows: features.rows,
     cols: features.cols,

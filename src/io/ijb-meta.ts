@@ -108,12 +108,19 @@ export interface TemplatePairs {
  */
 export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number, templateCount: number): TemplatePairs {
   const buf = readTextFile(file);
-  const sc = new LineScanner(buf, file);
   const capacity = countLines(buf);
   const Index = templateCount < 65536 ? Uint16Array : Int32Array;
-  const first = new Index(capacity);
-  const second = new Index(capacity);
-  const labels = new Uint8Array(capacity);
+  const pairs: TemplatePairs = { first: new Index(capacity), second: new Index(capacity), labels: new Uint8Array(capacity) };
+  // The common case (`123 456 1\n`) in one tight pass; anything unusual goes through the general
+  // scanner, which accepts tabs and extra blanks and names the line of any error.
+  let n = parseCanonicalPairs(buf, templateIndexOf, pairs);
+  if (n < 0) n = parsePairs(buf, file, templateIndexOf, pairs);
+  if (n === 0) throw new DataError(`${file}: no pairs (empty pair file)`);
+  return { first: pairs.first.subarray(0, n), second: pairs.second.subarray(0, n), labels: pairs.labels.subarray(0, n) };
+}
+
+function parsePairs(buf: Buffer, file: string, templateIndexOf: (id: number) => number, out: TemplatePairs): number {
+  const sc = new LineScanner(buf, file);
   let n = 0;
   while (sc.nextLine()) {
     const t1 = sc.int('template id t1');
@@ -125,13 +132,56 @@ export function readTemplatePairs(file: string, templateIndexOf: (id: number) =>
     if (a < 0) throw sc.fail(`template ${t1} is not in the face/template/media list`);
     if (b < 0) throw sc.fail(`template ${t2} is not in the face/template/media list`);
     if (label !== 0 && label !== 1) throw sc.fail(`label must be 0 or 1, found ${label}`);
-    first[n] = a;
-    second[n] = b;
-    labels[n] = label;
+    out.first[n] = a;
+    out.second[n] = b;
+    out.labels[n] = label;
     n++;
   }
-  if (n === 0) throw new DataError(`${file}: no pairs (empty pair file)`);
-  return { first: first.subarray(0, n), second: second.subarray(0, n), labels: labels.subarray(0, n) };
+  return n;
+}
+
+/** Lines of exactly `<digits> <digits> <0|1>` (LF or CRLF); returns -1 at the first other line. */
+function parseCanonicalPairs(buf: Buffer, templateIndexOf: (id: number) => number, out: TemplatePairs): number {
+  const len = buf.length;
+  let p = 0;
+  let n = 0;
+  while (p < len) {
+    let c = buf[p];
+    if (c === 0x0a) {
+      p++;
+      continue;
+    }
+    let t1 = 0;
+    let digits = 0;
+    while (c >= 0x30 && c <= 0x39) {
+      t1 = t1 * 10 + (c - 0x30);
+      digits++;
+      c = buf[++p];
+    }
+    if (digits === 0 || digits > 15 || c !== 0x20) return -1;
+    c = buf[++p];
+    let t2 = 0;
+    digits = 0;
+    while (c >= 0x30 && c <= 0x39) {
+      t2 = t2 * 10 + (c - 0x30);
+      digits++;
+      c = buf[++p];
+    }
+    if (digits === 0 || digits > 15 || c !== 0x20) return -1;
+    const label = buf[++p] - 0x30;
+    c = buf[++p];
+    if (c === 0x0d) c = buf[++p];
+    if ((label !== 0 && label !== 1) || (p < len && c !== 0x0a)) return -1;
+    p++;
+    const a = templateIndexOf(t1);
+    const b = templateIndexOf(t2);
+    if (a < 0 || b < 0) return -1;
+    out.first[n] = a;
+    out.second[n] = b;
+    out.labels[n] = label;
+    n++;
+  }
+  return n;
 }
 
 /** Number of lines (an upper bound on the non-blank ones). */

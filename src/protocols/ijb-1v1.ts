@@ -15,12 +15,11 @@ import {
 } from '../io/ijb-meta.js';
 import { openNpyRows, readNpyMatrix, type NpyRowReader } from '../io/npy.js';
 import { readMagfaceFeatureList } from '../io/magface-feature-list.js';
-import { memoryFeatureSource, npyFeatureSource } from '../io/feature-source.js';
+import { locateNonFinite, memoryFeatureSource, npyFeatureSource } from '../io/feature-source.js';
 import { groupFacesByTemplate, templateIndexLookup, type TemplateGrouping } from '../aggregate/template-grouping.js';
 import {
-  aggregateInsightface,
-  aggregateMagface,
-  mediaSumBuffer,
+  aggregateTemplates,
+  NonFiniteSumError,
   ZeroNormFaceError,
   type FaceFeatureSource,
   type TemplateFeatures,
@@ -142,10 +141,10 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const plan = planDenseBlock(pairs, grouping.templateIds.length);
     method = chooseScoringMethod(opts.scoring, counts.pairs, source.cols, plan);
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
-    const sums = mediaSumBuffer(grouping, source.cols);
+    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names));
     try {
-      for (const spec of specs) {
-        const templates = timed(`aggregate ${spec.name}`, opts.onStage, () => aggregate(spec, grouping, source, detectorScores, sums, opts, faces.names));
+      for (const [k, spec] of specs.entries()) {
+        const templates = allTemplates[k];
         const t0 = performance.now();
         const kind = scoreKindOf(spec);
         const scores = gemm ? await scorePairsGemm(templates, pairs, kind, plan, gemm) : scorePairsExact(templates, pairs, kind);
@@ -172,23 +171,27 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
 }
 
 function aggregate(
-  spec: AggregationSpec,
+  specs: AggregationSpec[],
   grouping: TemplateGrouping,
   source: FaceFeatureSource,
   detectorScores: Float32Array | undefined,
-  sums: Float32Array,
   opts: IjbOptions,
   names: string[],
-): TemplateFeatures {
-  if (spec.kind === 'magface') return aggregateMagface(grouping, source, spec, sums);
+): TemplateFeatures[] {
   try {
-    return aggregateInsightface(grouping, source, detectorScores, spec, sums);
+    return aggregateTemplates(grouping, source, detectorScores, specs);
   } catch (e) {
     if (e instanceof ZeroNormFaceError) {
+      const spec = specs.find((s) => s.kind === 'insightface' && !s.keepNorm)!;
       throw new DataError(
         `${opts.features}: row ${e.face + 1} (face '${names[e.face]}') has a zero feature vector; aggregation '${spec.name}' L2-normalises each face`,
         'use an aggregation that keeps the norm (magnitude, insightface) or remove the face',
       );
+    }
+    if (e instanceof NonFiniteSumError) {
+      const usesFlip = specs.some((s) => s.kind === 'insightface' && s.addFlip);
+      locateNonFinite(source, opts.features, opts.flipFeatures, usesFlip);
+      throw new DataError(`${opts.features}: face features overflow float32 when summed per media`);
     }
     throw e;
   }
