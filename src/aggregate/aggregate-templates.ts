@@ -49,7 +49,7 @@ function faceTransformOf(spec: AggregationSpec): FaceTransform {
 
 const transformKey = (t: FaceTransform): string => `${+t.keepNorm}${+t.detectorScore}${+t.addFlip}`;
 
-/** Some faces' sums are NaN or infinite: a non-finite input (or a float32 overflow). */
+/** A template came out NaN or infinite: a non-finite input (or a float32 overflow). */
 export class NonFiniteSumError extends Error {
   constructor() {
     super('non-finite media sum');
@@ -58,8 +58,10 @@ export class NonFiniteSumError extends Error {
 
 /**
  * Aggregates every spec from ONE pass over the features. Specs with the same face transform share
- * their media sums (e.g. magface and magface+, plain and insightface:N0D0F1). Returns one template
- * matrix per spec, in order.
+ * their media sums (e.g. magface and magface+, plain and insightface:N0D0F1). A template's media
+ * sums live only from its first face to its last face in file order, then the template is finished:
+ * when the file lists faces template by template (as IJB releases do) only one template is open at a
+ * time. Returns one template matrix per spec, in order.
  */
 export function aggregateTemplates(
   g: TemplateGrouping,
@@ -68,24 +70,39 @@ export function aggregateTemplates(
   specs: AggregationSpec[],
 ): TemplateFeatures[] {
   const D = src.cols;
-  const slots = g.mediaOffsets.length - 1;
-  const transforms = new Map<string, { transform: FaceTransform; sums: Float32Array }>();
+  const T = g.templateIds.length;
+  const transforms = new Map<string, FaceTransform>();
   for (const spec of specs) {
     const transform = faceTransformOf(spec);
     if (transform.addFlip && !src.hasFlip) throw new Error('aggregateTemplates: F1 needs flip features');
     if (transform.detectorScore && !detectorScores) throw new Error('aggregateTemplates: D1 needs detector scores');
-    const key = transformKey(transform);
-    if (!transforms.has(key)) transforms.set(key, { transform, sums: new Float32Array(slots * D) });
+    transforms.set(transformKey(transform), transform);
   }
   const accumulators = [...transforms.values()];
+  const sumsIndexOfSpec = specs.map((spec) => [...transforms.keys()].indexOf(transformKey(faceTransformOf(spec))));
+  const outputs = specs.map(() => new Float64Array(T * D));
+
+  const templateOfMedia = new Int32Array(g.mediaOffsets.length - 1);
+  for (let t = 0; t < T; t++) templateOfMedia.fill(t, g.templateMediaOffsets[t], g.templateMediaOffsets[t + 1]);
+  const lastFace = new Int32Array(T);
+  for (let i = 0; i < g.mediaOfFace.length; i++) lastFace[templateOfMedia[g.mediaOfFace[i]]] = i;
+  const open: (Float32Array[] | undefined)[] = new Array(T);
+
   const face = new Float32Array(D);
   const squares = new Float32Array(D);
+  const template = new Float32Array(D);
+  const media = new Float32Array(D);
   src.forEachBlock((start, count, orig, flip) => {
     for (let r = 0; r < count; r++) {
       const i = start + r;
       const o = r * D;
-      const slot = g.mediaOfFace[i] * D;
-      for (const { transform, sums } of accumulators) {
+      const m = g.mediaOfFace[i];
+      const t = templateOfMedia[m];
+      const m0 = g.templateMediaOffsets[t];
+      const sums = (open[t] ??= accumulators.map(() => new Float32Array((g.templateMediaOffsets[t + 1] - m0) * D)));
+      const slot = (m - m0) * D;
+      for (let a = 0; a < accumulators.length; a++) {
+        const transform = accumulators[a];
         // Float32Array stores round every step to float32, as numpy's float32 arrays do.
         if (transform.addFlip) for (let j = 0; j < D; j++) face[j] = orig[o + j] + flip![o + j];
         else for (let j = 0; j < D; j++) face[j] = orig[o + j];
@@ -99,72 +116,64 @@ export function aggregateTemplates(
           const s = detectorScores![i];
           for (let j = 0; j < D; j++) face[j] = face[j] * s;
         }
-        for (let j = 0; j < D; j++) sums[slot + j] += face[j];
+        const acc = sums[a];
+        for (let j = 0; j < D; j++) acc[slot + j] += face[j];
+      }
+      if (i === lastFace[t]) {
+        for (let k = 0; k < specs.length; k++) {
+          const spec = specs[k];
+          const acc = sums[sumsIndexOfSpec[k]];
+          if (spec.kind === 'magface') finishMagface(g, t, acc, spec, media, template);
+          else finishInsightface(g, t, acc, template);
+          // NaN and Inf propagate into the template: one check here instead of one per input value.
+          for (let j = 0; j < D; j++) if (template[j] - template[j] !== 0) throw new NonFiniteSumError();
+          writeNormalisedRow(outputs[k], t, template);
+        }
+        open[t] = undefined;
       }
     }
   });
-  // NaN and Inf propagate into the sums: one check here instead of one per input value.
-  for (const { sums } of accumulators) {
-    for (let k = 0; k < sums.length; k++) if (sums[k] - sums[k] !== 0) throw new NonFiniteSumError();
-  }
-  return specs.map((spec) => {
-    const sums = transforms.get(transformKey(faceTransformOf(spec)))!.sums;
-    return spec.kind === 'magface' ? finishMagface(g, sums, D, spec) : finishInsightface(g, sums, D);
-  });
+  return outputs.map((data) => ({ count: T, cols: D, data }));
 }
 
-/** ijb_11.py `image2template_feature` from the media sums: media mean, template = sum of media, L2. */
-function finishInsightface(g: TemplateGrouping, sums: Float32Array, D: number): TemplateFeatures {
-  const T = g.templateIds.length;
-  const out = new Float64Array(T * D);
-  const template = new Float32Array(D);
-  for (let t = 0; t < T; t++) {
-    template.fill(0);
-    for (let m = g.templateMediaOffsets[t]; m < g.templateMediaOffsets[t + 1]; m++) {
-      const count = g.mediaOffsets[m + 1] - g.mediaOffsets[m];
-      const o = m * D;
-      // A single face is used as is; several are averaged (np.mean: float32 sum / count).
-      if (count === 1) for (let j = 0; j < D; j++) template[j] += sums[o + j];
-      else for (let j = 0; j < D; j++) template[j] += Math.fround(sums[o + j] / count);
-    }
-    writeNormalisedRow(out, t, template);
+/** ijb_11.py `image2template_feature` for template t from its media sums: media mean, sum of media. */
+function finishInsightface(g: TemplateGrouping, t: number, sums: Float32Array, template: Float32Array): void {
+  const D = template.length;
+  const m0 = g.templateMediaOffsets[t];
+  template.fill(0);
+  for (let m = m0; m < g.templateMediaOffsets[t + 1]; m++) {
+    const count = g.mediaOffsets[m + 1] - g.mediaOffsets[m];
+    const o = (m - m0) * D;
+    // A single face is used as is; several are averaged (np.mean: float32 sum / count).
+    if (count === 1) for (let j = 0; j < D; j++) template[j] += sums[o + j];
+    else for (let j = 0; j < D; j++) template[j] += Math.fround(sums[o + j] / count);
   }
-  return { count: T, cols: D, data: out };
 }
 
 /**
- * MagFace eval_ijb.py `image2template_feature` from the raw media sums: media = mean of the faces;
- * MagFace L2-normalises each media feature, MagFace+ keeps its magnitude; template = mean over media.
- * The reference leaves the template unnormalised because its cosine score normalises; we normalise
- * here (float64) so that every aggregation hands the scorer unit rows.
+ * MagFace eval_ijb.py `image2template_feature` for template t from its raw media sums: media = mean
+ * of the faces; MagFace L2-normalises each media feature, MagFace+ keeps its magnitude; template =
+ * mean over media. (The reference leaves the template unnormalised because its cosine normalises.)
  */
-function finishMagface(g: TemplateGrouping, sums: Float32Array, D: number, spec: MagfaceAggregation): TemplateFeatures {
-  const T = g.templateIds.length;
-  const out = new Float64Array(T * D);
-  const media = new Float32Array(D);
-  const template = new Float32Array(D);
-  for (let t = 0; t < T; t++) {
-    template.fill(0);
-    const m0 = g.templateMediaOffsets[t];
-    const m1 = g.templateMediaOffsets[t + 1];
-    for (let m = m0; m < m1; m++) {
-      const count = g.mediaOffsets[m + 1] - g.mediaOffsets[m];
-      const o = m * D;
-      for (let j = 0; j < D; j++) media[j] = sums[o + j] / count;
-      if (!spec.keepMediaNorm) {
-        // torch F.normalize: x / max(||x||, 1e-12).
-        let ss = 0;
-        for (let j = 0; j < D; j++) ss += media[j] * media[j];
-        const norm = Math.max(Math.fround(Math.sqrt(ss)), 1e-12);
-        for (let j = 0; j < D; j++) media[j] = media[j] / norm;
-      }
-      for (let j = 0; j < D; j++) template[j] += media[j];
+function finishMagface(g: TemplateGrouping, t: number, sums: Float32Array, spec: MagfaceAggregation, media: Float32Array, template: Float32Array): void {
+  const D = template.length;
+  const m0 = g.templateMediaOffsets[t];
+  const m1 = g.templateMediaOffsets[t + 1];
+  template.fill(0);
+  for (let m = m0; m < m1; m++) {
+    const count = g.mediaOffsets[m + 1] - g.mediaOffsets[m];
+    const o = (m - m0) * D;
+    for (let j = 0; j < D; j++) media[j] = sums[o + j] / count;
+    if (!spec.keepMediaNorm) {
+      // torch F.normalize: x / max(||x||, 1e-12).
+      let ss = 0;
+      for (let j = 0; j < D; j++) ss += media[j] * media[j];
+      const norm = Math.max(Math.fround(Math.sqrt(ss)), 1e-12);
+      for (let j = 0; j < D; j++) media[j] = media[j] / norm;
     }
-    const count = m1 - m0;
-    for (let j = 0; j < D; j++) template[j] = template[j] / count;
-    writeNormalisedRow(out, t, template);
+    for (let j = 0; j < D; j++) template[j] += media[j];
   }
-  return { count: T, cols: D, data: out };
+  for (let j = 0; j < D; j++) template[j] = template[j] / (m1 - m0);
 }
 
 /** sklearn.preprocessing.normalize of one row, in float64 (a zero row stays zero). */

@@ -3,7 +3,7 @@
  * `<t>_face_tid_mid.txt`, `<t>_template_pair_label.txt`, `<t>_name_5pts_score.txt`.
  * Ids are parsed as integers (never as fixed-width strings, which truncated IJB-C ids in old scripts).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { LineScanner } from './line-scanner.js';
@@ -106,17 +106,68 @@ export interface TemplatePairs {
  * `t1 t2 label` per pair; templates must exist in the face list (`templateIndexOf` returns -1 for an
  * unknown id, else an index < templateCount), labels must be 0 or 1.
  */
-export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number, templateCount: number): TemplatePairs {
-  const buf = readTextFile(file);
-  const capacity = countLines(buf);
+export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number, templateCount: number, blockBytes = 16 * 1024 * 1024): TemplatePairs {
+  // The pair file is the biggest input (IJB-C: 15.7M lines, 230 MB). It is read in 16 MB blocks:
+  // once to count lines, once to parse the common case (`123 456 1\n`) in a tight loop. Anything
+  // unusual (tabs, extra blanks, an error) goes through the general scanner over the whole file,
+  // which names the line of any error.
+  let capacity = 1;
+  forEachLineBlock(file, blockBytes, (block) => {
+    for (let p = block.indexOf(0x0a); p !== -1; p = block.indexOf(0x0a, p + 1)) capacity++;
+    return true;
+  });
   const Index = templateCount < 65536 ? Uint16Array : Int32Array;
   const pairs: TemplatePairs = { first: new Index(capacity), second: new Index(capacity), labels: new Uint8Array(capacity) };
-  // The common case (`123 456 1\n`) in one tight pass; anything unusual goes through the general
-  // scanner, which accepts tabs and extra blanks and names the line of any error.
-  let n = parseCanonicalPairs(buf, templateIndexOf, pairs);
-  if (n < 0) n = parsePairs(buf, file, templateIndexOf, pairs);
+  let n = 0;
+  forEachLineBlock(file, blockBytes, (block) => {
+    const added = parseCanonicalPairs(block, templateIndexOf, pairs, n);
+    n = added < 0 ? -1 : n + added;
+    return n >= 0;
+  });
+  if (n < 0) n = parsePairs(readTextFile(file), file, templateIndexOf, pairs);
   if (n === 0) throw new DataError(`${file}: no pairs (empty pair file)`);
   return { first: pairs.first.subarray(0, n), second: pairs.second.subarray(0, n), labels: pairs.labels.subarray(0, n) };
+}
+
+/**
+ * Calls `visit` with consecutive blocks of the file, each ending at a line end (or the file's end),
+ * reusing one buffer; stops early when `visit` returns false.
+ */
+function forEachLineBlock(file: string, blockBytes: number, visit: (block: Buffer) => boolean): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
+  }
+  try {
+    let buf = Buffer.allocUnsafe(blockBytes);
+    let kept = 0;
+    for (;;) {
+      if (kept === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2); // a line longer than the buffer
+        buf.copy(bigger, 0, 0, kept);
+        buf = bigger;
+      }
+      const got = readSync(fd, buf, kept, buf.length - kept, null);
+      const end = kept + got;
+      if (got === 0) {
+        if (end > 0) visit(buf.subarray(0, end));
+        return;
+      }
+      const lastLf = buf.lastIndexOf(0x0a, end - 1);
+      if (lastLf < 0) {
+        kept = end;
+        continue;
+      }
+      if (!visit(buf.subarray(0, lastLf + 1))) return;
+      kept = end - lastLf - 1;
+      buf.copy(buf, 0, lastLf + 1, end);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function parsePairs(buf: Buffer, file: string, templateIndexOf: (id: number) => number, out: TemplatePairs): number {
@@ -140,11 +191,14 @@ function parsePairs(buf: Buffer, file: string, templateIndexOf: (id: number) => 
   return n;
 }
 
-/** Lines of exactly `<digits> <digits> <0|1>` (LF or CRLF); returns -1 at the first other line. */
-function parseCanonicalPairs(buf: Buffer, templateIndexOf: (id: number) => number, out: TemplatePairs): number {
+/**
+ * Parses lines of exactly `<digits> <digits> <0|1>` (LF or CRLF) into `out` from index `at`;
+ * returns the number of pairs, or -1 at the first other line.
+ */
+function parseCanonicalPairs(buf: Buffer, templateIndexOf: (id: number) => number, out: TemplatePairs, at: number): number {
   const len = buf.length;
   let p = 0;
-  let n = 0;
+  let n = at;
   while (p < len) {
     let c = buf[p];
     if (c === 0x0a) {
@@ -181,14 +235,7 @@ function parseCanonicalPairs(buf: Buffer, templateIndexOf: (id: number) => numbe
     out.labels[n] = label;
     n++;
   }
-  return n;
-}
-
-/** Number of lines (an upper bound on the non-blank ones). */
-function countLines(buf: Buffer): number {
-  let count = 1;
-  for (let p = buf.indexOf(0x0a); p !== -1; p = buf.indexOf(0x0a, p + 1)) count++;
-  return count;
+  return n - at;
 }
 
 export function parseTarget(value: string): IjbTarget {

@@ -31,6 +31,14 @@ describe('readTemplatePairs', () => {
     expect(() => pairsOf('3 7 1\n3 7 x\n')).toThrow(/pairs\.txt:2: expected a label \(an integer\), found 'x'/);
     expect(() => pairsOf('3 7 1 9\n')).toThrow(/pairs\.txt:1: unexpected extra token '9'/);
   });
+  it('gives the same pairs for any read block size (lines split across blocks, lines longer than a block)', () => {
+    const file = join(tempDir(), 'pairs.txt');
+    writeFileSync(file, '3 7 1\n100000 3 0\n1099511627776 7 0\n3 3 1');
+    for (const block of [1, 3, 7, 8, 13, 64]) {
+      const p = readTemplatePairs(file, lookup, ids.length, block);
+      expect([Array.from(p.first), Array.from(p.second), Array.from(p.labels)]).toEqual([[0, 2, 3, 0], [1, 0, 1, 0], [1, 0, 0, 1]]);
+    }
+  });
   it('uses 16-bit indices below 65,536 templates', () => {
     const file = join(tempDir(), 'p.txt');
     writeFileSync(file, '3 7 1\n');
