@@ -92,9 +92,9 @@ export function lfwCommand(y: Argv): Argv {
         .option('folds', { type: 'string', describe: 'number of contiguous folds when the pair file defines none (default 10)' })
         .option('far', { type: 'string', default: DEFAULT_LFW_FARS.map(farKey).join(','), describe: 'FAR targets for TAR@FAR over all pairs' })
         .option('rule', { type: 'string', default: 'nearest', describe: 'TAR@FAR rule: nearest (ijb_11.py), le (best TAR with FAR <= target), bob (bob.measure)' })
-        .option('json', { type: 'string', describe: 'write the JSON result here (- for stdout)' })
-        .option('csv', { type: 'string', describe: 'write a CSV (one line per dataset) here' })
-        .option('markdown', { type: 'string', describe: 'write markdown tables here' })
+        .option('json', { type: 'string', nargs: 1, describe: 'write the JSON result here (- for stdout)' })
+        .option('csv', { type: 'string', nargs: 1, describe: 'write a CSV (one line per dataset) here' })
+        .option('markdown', { type: 'string', nargs: 1, describe: 'write markdown tables here' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
     (argv) => {
       const datasets = lfwDatasets(argv);

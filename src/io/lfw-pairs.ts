@@ -67,24 +67,23 @@ export function readLfwPairs(file: string): PairList {
       for (let k = 0; k < perSet; k++) {
         const where = `${matched ? 'matched' : 'mismatched'} pair ${k + 1} of ${perSet}${hasSets ? ` in set ${set + 1} of ${sets}` : ''}, as the header '${header}' announces`;
         if (!s.nextLine()) throw s.fail(`the file ends early: expected the ${where}`);
-        const name = s.word('a person name');
-        let name2 = name;
-        let n1: number;
-        let n2: number;
-        if (matched) {
-          n1 = s.int('the first picture number');
-          n2 = s.int('the second picture number');
-          if (s.hasToken()) throw s.fail(`expected the ${where} (\`name n1 n2\`), found a line with more fields (a mismatched pair?)`);
-        } else {
-          const second = s.word('the first picture number');
-          if (!s.hasToken()) throw s.fail(`expected the ${where} (\`name1 n1 name2 n2\`), found '${name} ${second} …' with 3 fields (a matched pair?)`);
-          n1 = Number(second);
-          if (!Number.isSafeInteger(n1)) throw s.fail(`expected the first picture number (an integer), found '${second}'`);
-          name2 = s.word('the second person name');
-          n2 = s.int('the second picture number');
-          s.end();
+        const fields: string[] = [];
+        while (s.hasToken()) fields.push(s.word('a field'));
+        const expected = matched ? 3 : 4;
+        if (fields.length !== expected) {
+          const shape = matched ? '`name n1 n2`' : '`name1 n1 name2 n2`';
+          const looksLike = fields.length === 3 ? ' (a matched pair?)' : fields.length === 4 ? ' (a mismatched pair?)' : '';
+          throw s.fail(`expected the ${where}: ${shape}, found ${fields.length} fields '${fields.join(' ')}'${looksLike}`);
         }
-        if (n1 < 1 || n2 < 1) throw s.fail('picture numbers start at 1');
+        const picture = (text: string): number => {
+          const v = Number(text);
+          if (!/^\d+$/.test(text) || !Number.isSafeInteger(v) || v < 1) throw s.fail(`expected a picture number (an integer from 1), found '${text}'`);
+          return v;
+        };
+        const name = fields[0];
+        const n1 = picture(fields[1]);
+        const name2 = matched ? name : fields[2];
+        const n2 = picture(fields[matched ? 2 : 3]);
         out.imageA.push(lfwImagePath(name, n1));
         out.imageB.push(lfwImagePath(name2, n2));
         out.labels[i] = matched ? 1 : 0;
