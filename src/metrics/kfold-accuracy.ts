@@ -205,12 +205,13 @@ export interface ValAtFar {
 }
 
 /**
- * `calculate_val` with a defined interpolation. On the training folds, FAR(t_j) (fraction of impostors
- * with distance < t_j) is non-decreasing in j. If max FAR < target the threshold is 0 (as the
- * reference). Otherwise let hi = the first j with FAR(t_j) >= target and lo = hi − 1; the threshold is
- * the linear interpolation t_lo + (target − FAR_lo)·(t_hi − t_lo)/(FAR_hi − FAR_lo) (= t_hi when
- * FAR_hi equals the target). This is what `interp1d(kind='linear')` gives on the sorted curve; the
- * reference's `interp1d(kind='slinear')` raises on the duplicated FAR values with SciPy >= 1.9.
+ * `calculate_val` with `interp1d(kind='linear')` where the reference has `kind='slinear'` (which
+ * raises on the repeated FAR values with SciPy >= 1.9). On the training folds, FAR(t_j) (fraction of
+ * impostors with distance < t_j) is non-decreasing in j. If max FAR < target the threshold is 0 (as
+ * the reference). Otherwise hi = the first j with FAR(t_j) >= target, lo = hi − 1, and the threshold
+ * is SciPy's linear interpolation `slope·(target − FAR_lo) + t_lo` with
+ * `slope = (t_hi − t_lo) / (FAR_hi − FAR_lo)` (FAR_lo < target <= FAR_hi, so never a division by 0).
+ * The fold's VAL and FAR are then measured on its own pairs with `distance < threshold`.
  */
 export function valAtFar(
   distances: Float64Array,
@@ -232,10 +233,11 @@ export function valAtFar(
     if (T > 0 && farAt(T - 1) >= target) {
       let hi = 0;
       while (farAt(hi) < target) hi++;
-      if (hi === 0 || farAt(hi) === target) t = thresholds[hi];
+      if (hi === 0) t = thresholds[0]; // SciPy clips the interval to [x0, x1]: x_new = x0 gives y0
       else {
         const lo = hi - 1;
-        t = thresholds[lo] + ((target - farAt(lo)) * (thresholds[hi] - thresholds[lo])) / (farAt(hi) - farAt(lo));
+        const slope = (thresholds[hi] - thresholds[lo]) / (farAt(hi) - farAt(lo));
+        t = slope * (target - farAt(lo)) + thresholds[lo];
       }
     }
     threshold[f] = t;

@@ -24,6 +24,7 @@ interface Expected {
   best_threshold_per_fold: number[];
   xnorm: number;
   distances: number[];
+  'val_at_far_1e-3_linear': { mean: number; std: number; far: number };
 }
 const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as Record<string, Expected>;
 
@@ -60,6 +61,12 @@ function checkAgainst(e: Expected, f: PairFeatures, labels: Uint8Array, foldOf: 
   expect(Math.abs(acc.mean - e.accuracy_mean)).toBeLessThanOrEqual(1e-12);
   expect(Math.abs(acc.std - e.accuracy_std)).toBeLessThanOrEqual(1e-12);
   expect(Math.abs(xnorm(f) - e.xnorm)).toBeLessThanOrEqual(1e-12);
+  // calculate_val as published but with interp1d(kind='linear') in place of the crashing 'slinear'.
+  const val = valAtFar(d, labels, foldOf, folds, 1e-3);
+  const ev = e['val_at_far_1e-3_linear'];
+  expect(Math.abs(val.valStats.mean - ev.mean)).toBeLessThanOrEqual(1e-12);
+  expect(Math.abs(val.valStats.std - ev.std)).toBeLessThanOrEqual(1e-12);
+  expect(Math.abs(val.farMean - ev.far)).toBeLessThanOrEqual(1e-12);
 }
 
 describe('k-fold accuracy: parity with insightface verification.py (test/reference/gen_lfw_parity.py)', () => {
@@ -121,7 +128,7 @@ describe('threshold grids and folds', () => {
 });
 
 describe('VAL@FAR with the documented interpolation', () => {
-  it('interpolates between the last grid value below the target FAR and the first at or above it', () => {
+  it('interpolates (SciPy linear) between the last grid value below the target FAR and the first at or above it', () => {
     // Two folds; train on fold 1 when testing fold 0: impostor distances 1.0 and 2.0 of 2 impostors.
     const d = Float64Array.from([0.5, 1.0, 2.0, 0.5, 1.0, 2.0]);
     const labels = Uint8Array.from([1, 0, 0, 1, 0, 0]);
@@ -138,5 +145,49 @@ describe('VAL@FAR with the documented interpolation', () => {
     const r = valAtFar(d, labels, contiguousFolds(4, 2), 2, 1e-3);
     expect(Array.from(r.threshold)).toEqual([0, 0]);
     expect(Array.from(r.val)).toEqual([0, 0]);
+  });
+});
+
+describe('kfoldAccuracy against a brute-force transcription of calculate_roc (property test)', () => {
+  function bruteForce(d: Float64Array, labels: Uint8Array, foldOf: Int32Array, folds: number): { acc: number[]; thr: number[] } {
+    const accuracyAt = (t: number, idx: number[]): number => {
+      let correct = 0;
+      for (const i of idx) correct += (d[i] < t) === (labels[i] === 1) ? 1 : 0;
+      return correct / idx.length;
+    };
+    const acc: number[] = [];
+    const thr: number[] = [];
+    for (let f = 0; f < folds; f++) {
+      const test = [...d.keys()].filter((i) => foldOf[i] === f);
+      const train = folds === 1 ? test : [...d.keys()].filter((i) => foldOf[i] !== f);
+      let best = 0;
+      let bestAcc = -1;
+      ACCURACY_THRESHOLDS.forEach((t, j) => {
+        const a = accuracyAt(t, train);
+        if (a > bestAcc) {
+          bestAcc = a;
+          best = j;
+        }
+      });
+      thr.push(ACCURACY_THRESHOLDS[best]);
+      acc.push(accuracyAt(ACCURACY_THRESHOLDS[best], test));
+    }
+    return { acc, thr };
+  }
+  it('agrees on random, tied and grid-aligned distances for 1–9 folds', () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 5 + Math.floor(rand() * 60);
+      const folds = 1 + (trial % Math.min(9, n));
+      const labels = Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0));
+      // Half the trials put distances exactly on grid values to exercise the strict <.
+      const d = Float64Array.from(labels, (l) => (trial % 2 ? ACCURACY_THRESHOLDS[Math.floor(rand() * 400)] : Math.min(3.999, Math.max(0, (l ? 0.8 : 1.6) + rand() - 0.5))));
+      const foldOf = contiguousFolds(n, folds);
+      const fast = kfoldAccuracy(d, labels, foldOf, folds);
+      const slow = bruteForce(d, labels, foldOf, folds);
+      expect(Array.from(fast.accuracy)).toEqual(slow.acc);
+      expect(Array.from(fast.threshold)).toEqual(slow.thr);
+    }
   });
 });

@@ -66,6 +66,16 @@ def upstream_evaluate(ns, emb_orig, emb_flip, issame, nfolds):
     for train, test in ns['LFold'](n_splits=nfolds, shuffle=False).split(np.arange(len(issame))):
         acc_train = np.array([ns['calculate_accuracy'](t, dist[train], actual_issame[train])[2] for t in thresholds])
         best.append(float(thresholds[np.argmax(acc_train)]))
+    # calculate_val as published, with interp1d(kind='slinear') replaced by kind='linear' (what
+    # facebench documents); everything else is the upstream code.
+    ns_linear = dict(ns)
+    ns_linear['interpolate'] = type('interpolate', (), {'interp1d': staticmethod(
+        lambda x, y, kind: interpolate.interp1d(x, y, kind='linear'))})
+    for name in ('calculate_val',):
+        fn = ns[name]
+        ns_linear[name] = type(fn)(fn.__code__, ns_linear, fn.__name__, fn.__defaults__)
+    v, vs, far = ns_linear['calculate_val'](np.arange(0, 4, 0.001), e1, e2, actual_issame, 1e-3, nrof_folds=nfolds)
+    val_linear = {'mean': float(v), 'std': float(vs), 'far': float(far)}
     val = None
     try:
         v, vs, far = ns['calculate_val'](np.arange(0, 4, 0.001), e1, e2, actual_issame, 1e-3, nrof_folds=nfolds)
@@ -84,6 +94,7 @@ def upstream_evaluate(ns, emb_orig, emb_flip, issame, nfolds):
         'tpr_mean': [float(x) for x in tpr],
         'fpr_mean': [float(x) for x in fpr],
         'val_at_far_1e-3': val,
+        'val_at_far_1e-3_linear': val_linear,
     }
 
 
@@ -173,7 +184,7 @@ def main():
         f.write('\n')
     for k, v in expected.items():
         if isinstance(v, dict):
-            print(k, 'acc %1.5f+-%1.5f' % (v['accuracy_mean'], v['accuracy_std']), 'xnorm %.4f' % v['xnorm'], v['val_at_far_1e-3'])
+            print(k, 'acc %1.5f+-%1.5f' % (v['accuracy_mean'], v['accuracy_std']), 'xnorm %.4f' % v['xnorm'], v['val_at_far_1e-3'], v['val_at_far_1e-3_linear'])
 
 
 if __name__ == '__main__':
