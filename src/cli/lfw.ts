@@ -56,6 +56,8 @@ export function lfwDatasets(argv: LfwArgs): PairsKfoldDataset[] {
   if (flips.length !== 0 && flips.length !== n) throw new UsageError(`${n} dataset(s) but ${flips.length} --flip-features: give none or one per dataset`);
   if (names.length !== 0 && names.length !== n) throw new UsageError(`${n} dataset(s) but ${names.length} --name: give none or one per dataset`);
   const nameList = single(argv.names, '--names');
+  if (bins.length && nameList !== undefined) throw new UsageError('--names cannot be used with --bin: feature row i is image i of the .bin');
+  if (!bins.length && nameList === undefined) throw new UsageError(`--names is required with ${pairs !== undefined ? '--pairs' : '--pairs-csv'}: one image path per feature row`);
   return sources.map((s, k) => ({
     format: s.format,
     pairs: s.file,

@@ -112,7 +112,6 @@ interface LoadedDataset {
 
 function loadDataset(d: PairsKfoldDataset): LoadedDataset {
   if (d.format === 'insightface-bin') {
-    if (d.names !== undefined) throw new UsageError(`--names cannot be used with --bin ${d.pairs}: feature row i is image i of the .bin`);
     const bin = readInsightfaceBin(d.pairs);
     const m = loadFeatures(d.features, d.flipFeatures, bin.images.length, `${d.pairs} holds ${bin.images.length} images (row i must be image i)`);
     const n = bin.issame.length;

@@ -68,7 +68,7 @@ export function accuracyLine(r: PairsKfoldDatasetResult): string {
 function summaryRows(result: PairsKfoldResult): string[][] {
   const fars = result.datasets[0].tarAtFar.map((t) => farKey(t.target));
   return [
-    ['dataset', 'pairs', 'folds', 'accuracy %', 'std', 'stderr', 'XNorm', 'EER %', ...fars.map((f) => `TAR@${f} %`), `VAL@${farKey(result.datasets[0].val.target)} %`],
+    ['dataset', 'pairs', 'folds', 'accuracy %', 'std %', 'stderr %', 'XNorm', 'EER %', ...fars.map((f) => `TAR@${f} %`), `VAL@${farKey(result.datasets[0].val.target)} %`],
     ...result.datasets.map((r) => [
       r.dataset,
       String(r.pairs),
