@@ -75,7 +75,6 @@ function opName(op: number): string {
   return `${OPCODE_NAMES[op] ?? 'unknown opcode'} (0x${op.toString(16).padStart(2, '0')})`;
 }
 
-const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
 
 /** Parses `buf` (the whole file) and returns the pickled value. */
 export function readPickle(buf: Uint8Array, file: string): PickleValue {
@@ -106,7 +105,11 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
     const p = need(n);
     return buf.subarray(p, p + n);
   };
-  const text = (n: number): string => Buffer.from(bytes(n)).toString('utf8');
+  const asBuffer = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const text = (n: number): string => {
+    const p = need(n);
+    return asBuffer.toString('utf8', p, p + n);
+  };
   const pop = (): StackValue => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) throw fail('stack underflow');
     return stack.pop()!;
@@ -138,7 +141,7 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
     let end = pos;
     while (end < buf.length && buf[end] !== 0x0a) end++;
     if (end >= buf.length) throw fail('truncated: no newline');
-    const s = Buffer.from(buf.subarray(pos, end)).toString('latin1');
+    const s = asBuffer.toString('latin1', pos, end);
     pos = end + 1;
     return s;
   };
@@ -311,7 +314,8 @@ function reduce(qualified: string, args: StackValue[], fail: Fail): StackValue {
       // Protocol 2 from Python 3 writes bytes as _codecs.encode(<latin-1 text>, 'latin1').
       const [s, enc] = args;
       if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1')) throw fail(`_codecs.encode only for (text, 'latin1')`);
-      return latin1(s);
+      if (/[^\u0000-\u00ff]/.test(s)) throw fail('text with characters above U+00FF cannot be encoded as latin1');
+      return new Uint8Array(Buffer.from(s, 'latin1'));
     }
     case 'numpy.core.numeric._frombuffer':
     case 'numpy._core.numeric._frombuffer': {
