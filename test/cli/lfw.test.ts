@@ -10,8 +10,8 @@ const DEMO = join(ROOT, 'fixtures', 'lfw-demo');
 const PARITY = join(ROOT, 'test', 'data', 'lfw-parity');
 const PICKLES = join(ROOT, 'test', 'data', 'pickles');
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'lfw', '--quiet', ...args], { cwd: ROOT, encoding: 'utf8' });
+function run(args: string[], quiet = true): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'lfw', ...(quiet ? ['--quiet'] : []), ...args], { cwd: ROOT, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -99,6 +99,19 @@ describe('facebench lfw', () => {
     expect(doc.datasets.map((d: { dataset: string; pairs: number }) => [d.dataset, d.pairs])).toEqual([['demo', 60], ['demo-again', 60]]);
   });
 
+  it.each([
+    [['--pairs', 'p.txt', '--bin', 'x.bin', '--features', 'f.npy'], /give exactly one of --pairs/],
+    [['--bin', 'x.bin', '--features', 'f.npy', '--names', 'n.txt'], /--names cannot be used with --bin/],
+    [['--pairs', 'p.txt', '--features', 'f.npy'], /--names is required with --pairs/],
+    [['--bin', 'x.bin', '--bin', 'y.bin', '--features', 'f.npy'], /2 dataset\(s\) but 1 --features/],
+    [['--pairs', join(PARITY, 'pairs.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--folds', '5'], /--folds 5: .*pairs\.txt defines 10 folds/],
+    [['--pairs', join(PARITY, 'pairs.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--folds', 'x'], /--folds must be a positive integer/],
+  ])('usage error: %j', (args, message) => {
+    const r = run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
   it('--model is not available yet', () => {
     const r = run(['--pairs', join(DEMO, 'pairs.txt'), '--model', 'm.onnx']);
     expect(r.code).toBe(2);
@@ -111,7 +124,8 @@ describe('facebench lfw: bad input exits 2 with one stderr line and writes nothi
     it(name, () => {
       const dir = mkdtempSync(join(tmpdir(), 'lfw-bad-'));
       const out = join(dir, 'out.json');
-      const r = run([...makeArgs(dir), '--json', out, '--csv', join(dir, 'out.csv')]);
+      // Without --quiet: the error must still be the only line on stderr.
+      const r = run([...makeArgs(dir), '--json', out, '--csv', join(dir, 'out.csv')], false);
       expect(r.code).toBe(2);
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines, r.stderr).toHaveLength(1);
