@@ -44,6 +44,8 @@ export type PickleValue = null | boolean | number | string | Uint8Array | Pickle
 type StackValue = PickleValue | PickleGlobal | NumpyDtype | PendingArray | typeof MARK;
 
 const MARK = Symbol('mark');
+/** An evaluation pack nests 3 levels (tuple → list → array state); anything much deeper is refused. */
+const MAX_DEPTH = 64;
 
 const ALLOWED_GLOBALS = new Set([
   'numpy.core.multiarray._reconstruct',
@@ -161,7 +163,7 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
         break;
       case 0x2e: { // STOP
         if (stack.length !== 1 || marks.length) throw fail(`the stack holds ${stack.length} values at STOP (expected 1)`);
-        return finalize(stack[0], fail, new Set());
+        return finalize(stack[0], fail, new Set(), 0);
       }
       case 0x28: marks.push(stack.length); break; // MARK
       case 0x5d: stack.push([]); break; // EMPTY_LIST
@@ -265,16 +267,17 @@ function tupleOf(items: StackValue[]): PickleTuple | StackValue {
 }
 
 /** Replaces built ndarrays inside tuples and lists by their value; refuses helper objects left in the result. */
-function finalize(v: StackValue, fail: Fail, seen: Set<object>): PickleValue {
+function finalize(v: StackValue, fail: Fail, seen: Set<object>, depth: number): PickleValue {
   if (v instanceof PendingArray) {
     if (!v.built) throw fail('the result holds an ndarray that was never built');
     return v.built;
   }
   if (v === MARK || v instanceof PickleGlobal || v instanceof NumpyDtype) throw fail(`the result holds a ${describe(v)}`);
   if ((v instanceof PickleTuple || Array.isArray(v)) && !seen.has(v)) {
+    if (depth > MAX_DEPTH) throw fail(`lists or tuples nested deeper than ${MAX_DEPTH} levels`);
     seen.add(v);
     const items = (v instanceof PickleTuple ? v.items : v) as StackValue[];
-    for (let k = 0; k < items.length; k++) items[k] = finalize(items[k], fail, seen);
+    for (let k = 0; k < items.length; k++) items[k] = finalize(items[k], fail, seen, depth + 1);
   }
   return v as PickleValue;
 }

@@ -55,6 +55,14 @@ describe('insightface .bin reader (pickles made by test/reference/gen_pickles.py
     expect(refusal('hostile_reduce_ndarray.pkl').message).toMatch(/REDUCE \(0x52\): cannot call numpy\.ndarray/);
   });
 
+  it('refuses deep nesting instead of overflowing the stack', () => {
+    const deep = new Uint8Array(2 + 1 + 100_000 + 1);
+    deep.set([0x80, 0x02, 0x29]); // EMPTY_TUPLE, then TUPLE1 × 100000, STOP
+    deep.fill(0x85, 3, 3 + 100_000);
+    deep[deep.length - 1] = 0x2e;
+    expect(() => readPickle(deep, 'deep.pkl')).toThrow(/deep\.pkl: byte \d+: STOP \(0x2e\): lists or tuples nested deeper than 64 levels/);
+  });
+
   it('refuses unknown opcodes and a missing STOP', () => {
     expect(() => readPickle(Uint8Array.from([0x80, 0x02, 0xff]), 'x.pkl')).toThrow(/x\.pkl: byte 2: unknown opcode \(0xff\): not allowed/);
     expect(() => readPickle(Uint8Array.from([0x80, 0x02, 0x88]), 'x.pkl')).toThrow(/x\.pkl: byte 3: the pickle ends without STOP/);
