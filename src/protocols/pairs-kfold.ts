@@ -73,6 +73,8 @@ export interface PairsKfoldDatasetResult {
   tarThresholds: number[];
   /** Element i: squared L2 distance of pair i. */
   distances: Float64Array;
+  /** Undefined (NaN) values and why. */
+  warnings: string[];
 }
 
 export interface PairsKfoldResult {
@@ -171,7 +173,20 @@ function evaluate(name: string, d: PairsKfoldDataset, loaded: LoadedDataset, opt
     foldOf = contiguousFolds(n, folds);
   }
   const foldSizes = new Array<number>(folds).fill(0);
-  for (let i = 0; i < n; i++) foldSizes[foldOf[i]]++;
+  const foldGenuine = new Array<number>(folds).fill(0);
+  for (let i = 0; i < n; i++) {
+    foldSizes[foldOf[i]]++;
+    foldGenuine[foldOf[i]] += labels[i];
+  }
+  const warnings: string[] = [];
+  const listFolds = (pick: (f: number) => boolean): string => foldSizes.map((_, f) => f).filter(pick).map((f) => f + 1).join(', ');
+  const noGenuine = listFolds((f) => foldGenuine[f] === 0);
+  const noImpostor = listFolds((f) => foldGenuine[f] === foldSizes[f]);
+  if (noGenuine) warnings.push(`fold(s) ${noGenuine} hold no genuine pairs: their VAL is undefined (null), and so is the VAL mean`);
+  if (noImpostor) warnings.push(`fold(s) ${noImpostor} hold no impostor pairs: their FAR is undefined (null), and so is the FAR mean`);
+  if ((noGenuine || noImpostor) && !loaded.foldOf) {
+    warnings.push('contiguous folds over a file of N matched then N mismatched pairs hold one class each; give a CSV with a fold column to choose folds');
+  }
 
   const distances = pairDistances(loaded.features);
   const accuracy = kfoldAccuracy(distances, labels, foldOf, folds);
@@ -181,6 +196,7 @@ function evaluate(name: string, d: PairsKfoldDataset, loaded: LoadedDataset, opt
   const roc = rocCurve(sorted);
   const eer = equalErrorRate(roc);
   const tars = opts.fars.map((far) => tarAtFar(opts.rule, roc, sorted, far));
+  if (Number.isNaN(eer.eer)) warnings.push('the ROC never reaches FAR = FRR: EER is undefined (null)');
   return {
     dataset: name,
     format: d.format,
@@ -202,5 +218,6 @@ function evaluate(name: string, d: PairsKfoldDataset, loaded: LoadedDataset, opt
     tarAtFar: tars,
     tarThresholds: tars.map((t) => -t.threshold),
     distances,
+    warnings,
   };
 }

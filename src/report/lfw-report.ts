@@ -50,6 +50,7 @@ function datasetJson(r: PairsKfoldDatasetResult, rule: string): Record<string, u
         threshold_per_fold: numbers(r.val.threshold),
       },
     },
+    warnings: r.warnings,
   };
 }
 
@@ -101,6 +102,7 @@ export function lfwText(result: PairsKfoldResult): string {
   for (const r of result.datasets) lines.push(`[${r.dataset}] XNorm: ${r.xnorm.toFixed(6)}`, accuracyLine(r));
   lines.push('', title(result), '', alignColumns(summaryRows(result)));
   if (result.datasets.length === 1) lines.push('', alignColumns(foldRows(result.datasets[0])));
+  for (const r of result.datasets) for (const w of r.warnings) lines.push(`warning: [${r.dataset}] ${w}`);
   return lines.join('\n') + '\n';
 }
 

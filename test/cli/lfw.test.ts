@@ -79,6 +79,20 @@ describe('facebench lfw', () => {
     }
   });
 
+  it('a pairsDevTest-style file (single count header): contiguous KFold, one class per fold, warned', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lfw-'));
+    const lines = readFileSync(join(PARITY, 'pairs.txt'), 'utf8').trim().split('\n').slice(1);
+    const matched = lines.filter((l) => l.split('\t').length === 3);
+    const mismatched = lines.filter((l) => l.split('\t').length === 4);
+    writeFileSync(join(dir, 'dev.txt'), `${matched.length}\n${[...matched, ...mismatched].join('\n')}\n`);
+    const r = run(['--pairs', join(dir, 'dev.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--json', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ fold_source: 'kfold', folds: 10, pairs: 600, flip: false });
+    expect(doc.val_at_far['1e-3'].mean).toBeNull();
+    expect(doc.warnings[0]).toMatch(/fold\(s\) 6, 7, 8, 9, 10 hold no genuine pairs/);
+  });
+
   it('several --bin datasets with features in .bin order: one object per dataset', () => {
     const r = run([
       '--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy'), '--flip-features', join(DEMO, 'demo_features_flip.npy'),
