@@ -41,9 +41,8 @@ class PendingArray {
  * decoded), `string` for unicode text, numbers, booleans, null (None), arrays (lists) and tuples.
  */
 export type PickleValue = null | boolean | number | string | Uint8Array | PickleValue[] | PickleTuple | PickleUint8Array;
-type StackValue = PickleValue | PickleGlobal | NumpyDtype | PendingArray | typeof MARK;
+type StackValue = PickleValue | PickleGlobal | NumpyDtype | PendingArray;
 
-const MARK = Symbol('mark');
 /** An evaluation pack nests 3 levels (tuple → list → array state); anything much deeper is refused. */
 const MAX_DEPTH = 64;
 
@@ -126,7 +125,7 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
     return stack.splice(m);
   };
   const plain = (v: StackValue, what: string): PickleValue => {
-    if (v === MARK || v instanceof PickleGlobal || v instanceof NumpyDtype) throw fail(`${what} cannot hold a ${describe(v)}`);
+    if (v instanceof PickleGlobal || v instanceof NumpyDtype) throw fail(`${what} cannot hold a ${describe(v)}`);
     if (v instanceof PendingArray) {
       if (!v.built) throw fail(`${what} holds an ndarray that was never built`);
       return v.built;
@@ -261,8 +260,8 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
   }
 }
 
-function tupleOf(items: StackValue[]): PickleTuple | StackValue {
-  // Tuples may hold the helper objects (dtype, global) while numpy's arguments are being assembled.
+/** Tuples may hold the helper objects (dtype, global) while numpy's arguments are being assembled. */
+function tupleOf(items: StackValue[]): PickleTuple {
   return new PickleTuple(items as PickleValue[]);
 }
 
@@ -272,7 +271,7 @@ function finalize(v: StackValue, fail: Fail, seen: Set<object>, depth: number): 
     if (!v.built) throw fail('the result holds an ndarray that was never built');
     return v.built;
   }
-  if (v === MARK || v instanceof PickleGlobal || v instanceof NumpyDtype) throw fail(`the result holds a ${describe(v)}`);
+  if (v instanceof PickleGlobal || v instanceof NumpyDtype) throw fail(`the result holds a ${describe(v)}`);
   if ((v instanceof PickleTuple || Array.isArray(v)) && !seen.has(v)) {
     if (depth > MAX_DEPTH) throw fail(`lists or tuples nested deeper than ${MAX_DEPTH} levels`);
     seen.add(v);
@@ -283,7 +282,6 @@ function finalize(v: StackValue, fail: Fail, seen: Set<object>, depth: number): 
 }
 
 function describe(v: StackValue): string {
-  if (v === MARK) return 'MARK';
   if (v === null) return 'None';
   if (v instanceof PickleGlobal) return `global ${v.qualified}`;
   if (v instanceof NumpyDtype) return 'numpy dtype';
