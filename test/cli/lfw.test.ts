@@ -1,0 +1,178 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'facebench.js');
+const DEMO = join(ROOT, 'fixtures', 'lfw-demo');
+const PARITY = join(ROOT, 'test', 'data', 'lfw-parity');
+const PICKLES = join(ROOT, 'test', 'data', 'pickles');
+
+function run(args: string[], quiet = true): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'lfw', ...(quiet ? ['--quiet'] : []), ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const demoPairs = ['--pairs', join(DEMO, 'pairs.txt'), '--names', join(DEMO, 'names.txt'), '--features', join(DEMO, 'features.npy'), '--flip-features', join(DEMO, 'features_flip.npy')];
+const parityArgs = (pairs = join(PARITY, 'pairs.txt'), names = join(PARITY, 'names.txt')): string[] => [
+  '--pairs', pairs, '--names', names, '--features', join(PARITY, 'features.npy'), '--flip-features', join(PARITY, 'features_flip.npy'),
+];
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT });
+});
+
+describe('facebench lfw', () => {
+  it('pairs.txt + names + features: accuracy line, table, JSON contract, byte-identical reruns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lfw-'));
+    const a = run([...demoPairs, '--json', join(dir, 'a.json'), '--csv', join(dir, 'a.csv'), '--markdown', join(dir, 'a.md')]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/^\[lfw\] XNorm: \d+\.\d{6}\n\[lfw\] Accuracy-Flip: 0\.\d{5}\+-0\.\d{5}\n/);
+    const b = run([...demoPairs, '--json', join(dir, 'b.json')]);
+    expect(b.code).toBe(0);
+    const text = readFileSync(join(dir, 'a.json'), 'utf8');
+    expect(readFileSync(join(dir, 'b.json'), 'utf8')).toBe(text);
+    const doc = JSON.parse(text);
+    expect(doc).toMatchObject({ schemaVersion: 1, protocol: 'pairs-kfold', tool: { name: 'facebench' }, dataset: 'lfw', folds: 10, flip: true, pairs: 600, genuine: 300, impostor: 300 });
+    expect(doc.accuracy.per_fold).toHaveLength(10);
+    expect(doc.threshold.per_fold).toHaveLength(10);
+    expect(doc.accuracy.stderr).toBeCloseTo(doc.accuracy.std / Math.sqrt(10), 15);
+    expect(Object.keys(doc.tar_at_far)).toEqual(['1e-3']);
+    expect(Object.keys(doc.val_at_far)).toEqual(['1e-3']);
+    expect(typeof doc.eer).toBe('number');
+    expect(readFileSync(join(dir, 'a.csv'), 'utf8').split('\n')[0]).toMatch(/^dataset,folds,flip,pairs/);
+    expect(readFileSync(join(dir, 'a.md'), 'utf8')).toMatch(/\| dataset \| pairs \|/);
+  });
+
+  it('reproduces the verification.py numbers through the CLI', () => {
+    const expected = JSON.parse(readFileSync(join(PARITY, 'expected.json'), 'utf8')).pairs_txt_flip;
+    const r = run([...parityArgs(), '--json', '-']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.accuracy.per_fold).toEqual(expected.accuracy_per_fold);
+    expect(Math.abs(doc.accuracy.mean - expected.accuracy_mean)).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(doc.accuracy.std - expected.accuracy_std)).toBeLessThanOrEqual(1e-12);
+    expect(doc.threshold.per_fold).toEqual(expected.best_threshold_per_fold);
+    expect(Math.abs(doc.xnorm - expected.xnorm)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('a pairs CSV (with and without a fold column) gives the same numbers as the pairs.txt', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lfw-'));
+    const lines = readFileSync(join(PARITY, 'pairs.txt'), 'utf8').trim().split('\n').slice(1);
+    const img = (n: string, k: string): string => `${n}/${n}_${k.padStart(4, '0')}.jpg`;
+    const rows = lines.map((l, i) => {
+      const t = l.split('\t');
+      const [a, b, label] = t.length === 3 ? [img(t[0], t[1]), img(t[0], t[2]), 1] : [img(t[0], t[1]), img(t[2], t[3]), 0];
+      return { a, b, label, fold: Math.floor(i / 60) };
+    });
+    writeFileSync(join(dir, 'folds.csv'), 'a,b,label,fold\n' + rows.map((r) => `${r.a},${r.b},${r.label},${r.fold + 100}`).join('\n') + '\n');
+    writeFileSync(join(dir, 'plain.csv'), rows.map((r) => `${r.a},${r.b},${r.label}`).join('\n') + '\n');
+    const ref = JSON.parse(run([...parityArgs(), '--json', '-']).stdout);
+    for (const csv of ['folds.csv', 'plain.csv']) {
+      const r = run(['--pairs-csv', join(dir, csv), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--flip-features', join(PARITY, 'features_flip.npy'), '--json', '-']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.accuracy).toEqual(ref.accuracy);
+      expect(doc.fold_source).toBe(csv === 'folds.csv' ? 'file' : 'kfold');
+    }
+  });
+
+  it('a pairsDevTest-style file (single count header): contiguous KFold, one class per fold, warned', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lfw-'));
+    const lines = readFileSync(join(PARITY, 'pairs.txt'), 'utf8').trim().split('\n').slice(1);
+    const matched = lines.filter((l) => l.split('\t').length === 3);
+    const mismatched = lines.filter((l) => l.split('\t').length === 4);
+    writeFileSync(join(dir, 'dev.txt'), `${matched.length}\n${[...matched, ...mismatched].join('\n')}\n`);
+    const r = run(['--pairs', join(dir, 'dev.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--json', '-']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ fold_source: 'kfold', folds: 10, pairs: 600, flip: false });
+    expect(doc.val_at_far['1e-3'].mean).toBeNull();
+    expect(doc.warnings[0]).toMatch(/fold\(s\) 6, 7, 8, 9, 10 hold no genuine pairs/);
+  });
+
+  it('several --bin datasets with features in .bin order: one object per dataset', () => {
+    const r = run([
+      '--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy'), '--flip-features', join(DEMO, 'demo_features_flip.npy'),
+      '--bin', join(PICKLES, 'py2_str.bin'), '--features', join(PARITY, 'bin_features.npy'), '--flip-features', join(PARITY, 'bin_features_flip.npy'),
+      '--json', '-',
+    ]);
+    // py2_str.bin holds 4 images: the 410-row features do not fit it.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bin_features\.npy: has 410 feature rows but .*py2_str\.bin holds 4 images/);
+    const ok = run([
+      '--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy'), '--flip-features', join(DEMO, 'demo_features_flip.npy'),
+      '--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy'), '--flip-features', join(DEMO, 'demo_features.npy'),
+      '--name', 'demo', '--name', 'demo-again', '--json', '-',
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const doc = JSON.parse(ok.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, protocol: 'pairs-kfold' });
+    expect(doc.datasets.map((d: { dataset: string; pairs: number }) => [d.dataset, d.pairs])).toEqual([['demo', 60], ['demo-again', 60]]);
+  });
+
+  it.each([
+    [['--pairs', 'p.txt', '--bin', 'x.bin', '--features', 'f.npy'], /give exactly one of --pairs/],
+    [['--bin', 'x.bin', '--features', 'f.npy', '--names', 'n.txt'], /--names cannot be used with --bin/],
+    [['--pairs', 'p.txt', '--features', 'f.npy'], /--names is required with --pairs/],
+    [['--bin', 'x.bin', '--bin', 'y.bin', '--features', 'f.npy'], /2 dataset\(s\) but 1 --features/],
+    [['--pairs', join(PARITY, 'pairs.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--folds', '5'], /--folds 5: .*pairs\.txt defines 10 folds/],
+    [['--pairs', join(PARITY, 'pairs.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--folds', 'x'], /--folds must be a positive integer/],
+  ])('usage error: %j', (args, message) => {
+    const r = run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('--model is not available yet', () => {
+    const r = run(['--pairs', join(DEMO, 'pairs.txt'), '--model', 'm.onnx']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^facebench: --model is not available yet/);
+  });
+});
+
+describe('facebench lfw: bad input exits 2 with one stderr line and writes nothing', () => {
+  const bad = (name: string, makeArgs: (dir: string) => string[], message: RegExp): void => {
+    it(name, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lfw-bad-'));
+      const out = join(dir, 'out.json');
+      // Without --quiet: the error must still be the only line on stderr.
+      const r = run([...makeArgs(dir), '--json', out, '--csv', join(dir, 'out.csv')], false);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^facebench: /);
+      expect(lines[0]).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(dir).filter((f) => f.startsWith('out') || f.includes('.tmp'))).toEqual([]);
+      expect(r.stdout).toBe('');
+    });
+  };
+
+  bad('pairs.txt with a wrong count header', (dir) => {
+    const text = readFileSync(join(PARITY, 'pairs.txt'), 'utf8').replace(/^10\t30/, '10\t31');
+    writeFileSync(join(dir, 'pairs.txt'), text);
+    return parityArgs(join(dir, 'pairs.txt'));
+  }, /pairs\.txt:32: expected the matched pair 31 of 31 in set 1 of 10, as the header '10 31' announces: `name n1 n2`, found 4 fields '.*' \(a mismatched pair\?\)/);
+
+  bad('pairs.txt naming an image missing from names.txt', (dir) => {
+    const names = readFileSync(join(PARITY, 'names.txt'), 'utf8').split('\n');
+    const pairsLine = readFileSync(join(PARITY, 'pairs.txt'), 'utf8').split('\n')[1].split('\t');
+    const missing = `${pairsLine[0]}/${pairsLine[0]}_${pairsLine[1].padStart(4, '0')}.jpg`;
+    writeFileSync(join(dir, 'names.txt'), names.map((n) => (n === missing ? 'Someone_Else/Someone_Else_0001.jpg' : n)).join('\n'));
+    return parityArgs(undefined, join(dir, 'names.txt'));
+  }, /pairs\.txt:2: image '.+' is not in .*names\.txt \(240 names\)/);
+
+  bad('features and names of different lengths', (dir) => {
+    writeFileSync(join(dir, 'names.txt'), readFileSync(join(PARITY, 'names.txt'), 'utf8') + 'Extra/Extra_0001.jpg\n');
+    return parityArgs(undefined, join(dir, 'names.txt'));
+  }, /features\.npy: has 240 feature rows but .*names\.txt lists 241 images/);
+
+  bad('.bin whose image count is not 2 × labels', () => ['--bin', join(PICKLES, 'count_mismatch.bin'), '--features', join(PARITY, 'bin_features.npy')],
+    /count_mismatch\.bin: holds 3 images for 2 pair labels; expected 2 × 2 = 4/);
+
+  bad('hostile pickle', () => ['--bin', join(PICKLES, 'hostile_os_system.pkl'), '--features', join(PARITY, 'bin_features.npy')],
+    /hostile_os_system\.pkl: byte 5: GLOBAL \(0x63\): global 'posix\.system' is not allowed/);
+});
