@@ -31,4 +31,19 @@ for (const ckpt of ['arcface-r18', 'magface-r18']) {
   ]);
 }
 
+facebench('LFW-style 10-fold verification from pairs.txt (the 10 sets are the folds), as insightface verification.py computes it', [
+  'lfw',
+  '--pairs', 'fixtures/lfw-demo/pairs.txt',
+  '--names', 'fixtures/lfw-demo/names.txt',
+  '--features', 'fixtures/lfw-demo/features.npy',
+  '--flip-features', 'fixtures/lfw-demo/features_flip.npy',
+  '--json', join(out, 'lfw.json'),
+]);
+facebench('The same protocol on an insightface .bin evaluation pack (features in the .bin image order)', [
+  'lfw',
+  '--bin', 'fixtures/lfw-demo/demo.bin',
+  '--features', 'fixtures/lfw-demo/demo_features.npy',
+  '--flip-features', 'fixtures/lfw-demo/demo_features_flip.npy',
+]);
+
 console.log(`\ndemo: ${steps.length} steps passed; JSON results in ${out}`);

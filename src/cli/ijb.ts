@@ -26,9 +26,9 @@ export function ijbCommand(y: Argv): Argv {
         .option('far', { type: 'string', default: DEFAULT_FARS.map(farKey).join(','), describe: 'FAR targets' })
         .option('rule', { type: 'string', default: 'nearest', describe: 'TAR@FAR rule: nearest (ijb_11.py), le (best TAR with FAR <= target), bob (bob.measure far_threshold)' })
         .option('scoring', { type: 'string', default: 'auto', describe: 'pair scoring: exact (float64 dot per pair), gemm (float32 matrix product over the gallery × probe block), auto' })
-        .option('json', { type: 'string', describe: 'write the JSON result here (--json=- for stdout)' })
-        .option('csv', { type: 'string', describe: 'write a CSV (one line per aggregation × FAR) here' })
-        .option('markdown', { type: 'string', describe: 'write a markdown table here' })
+        .option('json', { type: 'string', nargs: 1, describe: 'write the JSON result here (- for stdout)' })
+        .option('csv', { type: 'string', nargs: 1, describe: 'write a CSV (one line per aggregation × FAR) here' })
+        .option('markdown', { type: 'string', nargs: 1, describe: 'write a markdown table here' })
         .option('scores', { type: 'string', describe: 'folder for each aggregation\'s pair scores as <aggregation>.npy (float64, pair-file order)' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
     async (argv) => {

@@ -6,7 +6,8 @@
  */
 import { DataError } from '../errors.js';
 import type { FaceFeatureSource } from '../aggregate/aggregate-templates.js';
-import type { FeatureMatrix, NpyRowReader } from './npy.js';
+import { readNpyMatrix, type FeatureMatrix, type NpyRowReader } from './npy.js';
+import { readMagfaceFeatureList } from './magface-feature-list.js';
 
 const BLOCK_BYTES = 16 * 1024 * 1024;
 
@@ -22,7 +23,7 @@ export function locateNonFinite(src: FaceFeatureSource, featuresFile: string, fl
 }
 
 /** Throws naming the file, row and column of the first non-finite value in rows [start, …). */
-function checkFinite(values: Float32Array, start: number, cols: number, file: string): void {
+export function checkFinite(values: Float32Array, start: number, cols: number, file: string): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v - v !== 0) {
@@ -73,4 +74,11 @@ export function memoryFeatureSource(features: FeatureMatrix, featuresFile: strin
     hasFlip: flip !== undefined,
     forEachBlock: (visit) => visit(0, features.rows, features.data, flip?.data),
   };
+}
+
+export const isNpyFile = (file: string): boolean => file.toLowerCase().endsWith('.npy');
+
+/** A whole feature file in memory: .npy, or a MagFace gen_feat.py text list for any other extension. */
+export function readFeatureMatrix(file: string): FeatureMatrix {
+  return isNpyFile(file) ? readNpyMatrix(file) : readMagfaceFeatureList(file);
 }

@@ -13,9 +13,8 @@ import {
   type IjbTarget,
   type TemplatePairs,
 } from '../io/ijb-meta.js';
-import { openNpyRows, readNpyMatrix, type NpyRowReader } from '../io/npy.js';
-import { readMagfaceFeatureList } from '../io/magface-feature-list.js';
-import { locateNonFinite, memoryFeatureSource, npyFeatureSource } from '../io/feature-source.js';
+import { openNpyRows, type NpyRowReader } from '../io/npy.js';
+import { isNpyFile, locateNonFinite, memoryFeatureSource, npyFeatureSource, readFeatureMatrix } from '../io/feature-source.js';
 import { groupFacesByTemplate, templateIndexLookup, type TemplateGrouping } from '../aggregate/template-grouping.js';
 import {
   aggregateTemplates,
@@ -82,8 +81,7 @@ export interface IjbResult {
  * block; any other extension is a MagFace gen_feat.py text list, read whole.
  */
 export function openFeatures(features: string, flipFeatures?: string): { source: FaceFeatureSource; close: () => void } {
-  const isNpy = (f: string): boolean => f.toLowerCase().endsWith('.npy');
-  if (isNpy(features) && (flipFeatures === undefined || isNpy(flipFeatures))) {
+  if (isNpyFile(features) && (flipFeatures === undefined || isNpyFile(flipFeatures))) {
     const readers: NpyRowReader[] = [];
     const close = (): void => readers.forEach((r) => r.close());
     try {
@@ -95,9 +93,8 @@ export function openFeatures(features: string, flipFeatures?: string): { source:
       throw e;
     }
   }
-  const read = (f: string) => (isNpy(f) ? readNpyMatrix(f) : readMagfaceFeatureList(f));
-  const flip = flipFeatures === undefined ? undefined : read(flipFeatures);
-  return { source: memoryFeatureSource(read(features), features, flip, flipFeatures), close: () => {} };
+  const flip = flipFeatures === undefined ? undefined : readFeatureMatrix(flipFeatures);
+  return { source: memoryFeatureSource(readFeatureMatrix(features), features, flip, flipFeatures), close: () => {} };
 }
 
 function timed<T>(stage: string, onStage: IjbOptions['onStage'], work: () => T): T {

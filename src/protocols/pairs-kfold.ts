@@ -14,7 +14,7 @@ import { contiguousFolds, kfoldAccuracy, valAtFar, type KFoldAccuracy, type ValA
 import { equalErrorRate, rocCurve, splitByLabel, areaUnderCurve } from '../metrics/roc.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { pairDistances, xnorm, type PairFeatures } from '../scoring/pair-distances.js';
-import { readFeatures } from './ijb-1v1.js';
+import { checkFinite, readFeatureMatrix } from '../io/feature-source.js';
 
 export const DEFAULT_FOLDS = 10;
 export const DEFAULT_LFW_FARS = [1e-3];
@@ -130,10 +130,10 @@ function loadDataset(d: PairsKfoldDataset): LoadedDataset {
 }
 
 function loadFeatures(file: string, flipFile: string | undefined, rows: number, rowsWhy: string): { data: Float32Array; flip?: Float32Array; rows: number; cols: number } {
-  const main = readFeatures(file);
+  const main = readFeatureMatrix(file);
   checkMatrix(main, file, rows, rowsWhy);
   if (flipFile === undefined) return { data: main.data, rows: main.rows, cols: main.cols };
-  const flip = readFeatures(flipFile);
+  const flip = readFeatureMatrix(flipFile);
   if (flip.rows !== main.rows || flip.cols !== main.cols) {
     throw new DataError(`${flipFile}: shape (${flip.rows}, ${flip.cols}) differs from ${file} (${main.rows}, ${main.cols})`);
   }
@@ -143,11 +143,7 @@ function loadFeatures(file: string, flipFile: string | undefined, rows: number, 
 
 function checkMatrix(m: FeatureMatrix, file: string, rows: number, rowsWhy: string): void {
   if (m.rows !== rows) throw new DataError(`${file}: has ${m.rows} feature rows but ${rowsWhy}`);
-  const { data, cols } = m;
-  for (let k = 0; k < data.length; k++) {
-    const v = data[k];
-    if (v - v !== 0) throw new DataError(`${file}: non-finite feature value at row ${Math.floor(k / cols) + 1}, column ${(k % cols) + 1} (${v})`);
-  }
+  checkFinite(m.data, 0, m.cols, file);
 }
 
 function evaluate(name: string, d: PairsKfoldDataset, loaded: LoadedDataset, opts: PairsKfoldOptions): PairsKfoldDatasetResult {

@@ -74,8 +74,8 @@ describe('ijb on the demo fixture', () => {
     const names = readFileSync(join(dir, 'meta/ijbc_face_tid_mid.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]);
     const lines = names.map((n, i) => `${n} ${Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), (v) => v.toPrecision(9)).join(' ')}\n`);
     writeFileSync(join(dir, 'feats.list'), lines.join(''));
-    const a = runCli(['ijb', '--root', dir, '--features', join(dir, 'magface-r18/features.npy'), '--aggregate', 'magface,magface+', '--json=-', '--quiet']);
-    const b = runCli(['ijb', '--root', dir, '--features', join(dir, 'feats.list'), '--aggregate', 'magface,magface+', '--json=-', '--quiet']);
+    const a = runCli(['ijb', '--root', dir, '--features', join(dir, 'magface-r18/features.npy'), '--aggregate', 'magface,magface+', '--json', '-', '--quiet']);
+    const b = runCli(['ijb', '--root', dir, '--features', join(dir, 'feats.list'), '--aggregate', 'magface,magface+', '--json', '-', '--quiet']);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toBe(a.stdout);
