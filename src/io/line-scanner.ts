@@ -70,17 +70,6 @@ export class LineScanner {
     return Buffer.from(this.buf.buffer, this.buf.byteOffset + start, p - start).toString('utf8');
   }
 
-  /** Byte range [start, end) of the next token (consumed), without decoding it. */
-  wordRange(what: string): [number, number] {
-    this.skipBlanks();
-    const start = this.pos;
-    let p = start;
-    while (!this.atTokenEnd(p)) p++;
-    if (p === start) throw this.fail(`expected ${what}, found end of line`);
-    this.pos = p;
-    return [start, p];
-  }
-
   /** Next token as a safe integer. */
   int(what: string): number {
     this.skipBlanks();

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { rocCurve, splitByLabel } from '../../src/metrics/roc.js';
 import { nextDown, nextUp, tarAtFarBob, tarAtFarLe } from '../../src/metrics/tar-at-far.js';
+import { mulberry32 } from '../../fixtures/fixture-utils.mjs';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Brute force `le`: try every candidate threshold (each distinct score, and +inf). */
 function bruteLe(scores: number[], labels: number[], target: number) {
