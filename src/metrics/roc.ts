@@ -39,23 +39,47 @@ export interface RocOptions {
 
 /**
  * Builds the curve by merging the two descending lists, never materialising the full curve when
- * `dropIntermediate` is on (long impostor-only runs are collinear and dropped on the fly).
+ * `dropIntermediate` is on (long impostor-only runs are collinear and dropped on the fly). Two walks:
+ * one counts the kept vertices, one fills exactly-sized arrays.
  */
 export function rocCurve(sorted: SortedScores, options: RocOptions = {}): RocCurve {
   const drop = options.dropIntermediate ?? true;
+  let count = 1;
+  walkVertices(sorted, drop, () => count++);
+  const trueAccepts = new Float64Array(count);
+  const falseAccepts = new Float64Array(count);
+  const thresholds = new Float64Array(count);
+  thresholds[0] = Infinity;
+  let k = 1;
+  walkVertices(sorted, drop, (tp, fp, t) => {
+    trueAccepts[k] = tp;
+    falseAccepts[k] = fp;
+    thresholds[k++] = t;
+  });
+  const P = sorted.genuine.length;
+  const N = sorted.impostor.length;
+  return {
+    fpr: falseAccepts.map((v) => v / N),
+    tpr: trueAccepts.map((v) => v / P),
+    falseAccepts,
+    trueAccepts,
+    thresholds,
+    positives: P,
+    negatives: N,
+  };
+}
+
+/** Calls `emit(trueAccepts, falseAccepts, threshold)` for each vertex after (0, 0), in order. */
+function walkVertices(sorted: SortedScores, drop: boolean, emit: (tp: number, fp: number, threshold: number) => void): void {
   const G = sorted.genuine;
   const I = sorted.impostor;
   const P = G.length;
   const N = I.length;
-  const tps: number[] = [0];
-  const fps: number[] = [0];
-  const thr: number[] = [Infinity];
-  // Pending vertex (the last one emitted): kept or dropped once its successor is known.
+  // Pending vertex (the last one seen): kept or dropped once its successor is known.
   let havePending = false;
   let pendTp = 0, pendFp = 0, pendThr = 0;
-  let prevTp = 0, prevFp = 0; // vertex before the pending one (first distinct vertex has none)
+  let prevTp = 0, prevFp = 0; // the vertex before the pending one (the first distinct vertex has none)
   let havePrev = false;
-
   let i = 0;
   let j = 0;
   while (i < P || j < N) {
@@ -65,13 +89,7 @@ export function rocCurve(sorted: SortedScores, options: RocOptions = {}): RocCur
     while (i < P && G[i] === t) i++;
     while (j < N && I[j] === t) j++;
     if (havePending) {
-      const keep =
-        !drop || !havePrev || i - 2 * pendTp + prevTp !== 0 || j - 2 * pendFp + prevFp !== 0;
-      if (keep) {
-        tps.push(pendTp);
-        fps.push(pendFp);
-        thr.push(pendThr);
-      }
+      if (!drop || !havePrev || i - 2 * pendTp + prevTp !== 0 || j - 2 * pendFp + prevFp !== 0) emit(pendTp, pendFp, pendThr);
       prevTp = pendTp;
       prevFp = pendFp;
       havePrev = true;
@@ -81,22 +99,7 @@ export function rocCurve(sorted: SortedScores, options: RocOptions = {}): RocCur
     pendThr = t;
     havePending = true;
   }
-  if (havePending) {
-    tps.push(pendTp);
-    fps.push(pendFp);
-    thr.push(pendThr);
-  }
-  const trueAccepts = Float64Array.from(tps);
-  const falseAccepts = Float64Array.from(fps);
-  return {
-    fpr: falseAccepts.map((v) => v / N),
-    tpr: trueAccepts.map((v) => v / P),
-    falseAccepts,
-    trueAccepts,
-    thresholds: Float64Array.from(thr),
-    positives: P,
-    negatives: N,
-  };
+  if (havePending) emit(pendTp, pendFp, pendThr);
 }
 
 /** Area under the curve by the trapezoidal rule (sklearn `auc(fpr, tpr)`). */

@@ -6,39 +6,46 @@
  */
 const RADIX_MIN_LENGTH = 1 << 16;
 
+/** Sorts in descending order. The input's memory is reused: do not use `values` afterwards. */
 export function sortDescending<T extends Float32Array | Float64Array>(values: T): T {
-  if (values.length < RADIX_MIN_LENGTH) return values.slice().sort().reverse() as T;
+  if (values.length < RADIX_MIN_LENGTH) return values.sort().reverse();
   return (values instanceof Float32Array ? radixSortDescending32(values) : radixSortDescending(values as Float64Array)) as T;
 }
 
 function radixSortDescending32(values: Float32Array): Float32Array {
   const n = values.length;
-  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
-  // Key whose ascending order is descending value order.
-  let keys = new Uint32Array(n);
+  // Keys, in place: unsigned patterns whose ascending order is descending value order.
+  let keys = new Uint32Array(values.buffer, values.byteOffset, n);
+  const counts = new Uint32Array(3 * 2048);
   for (let i = 0; i < n; i++) {
-    const u = bits[i];
-    keys[i] = u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0;
+    const u = keys[i];
+    const k = u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0;
+    keys[i] = k;
+    counts[k & 0x7ff]++;
+    counts[2048 + ((k >>> 11) & 0x7ff)]++;
+    counts[4096 + (k >>> 22)]++;
   }
   let next = new Uint32Array(n);
-  const counts = new Uint32Array(2048);
-  for (const shift of [0, 11, 22]) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(keys[i] >>> shift) & 0x7ff]++;
+  for (let pass = 0; pass < 3; pass++) {
+    const base = pass * 2048;
+    const shift = pass * 11;
     let sum = 0;
-    for (let d = 0; d < 2048; d++) {
+    for (let d = base; d < base + 2048; d++) {
       const c = counts[d];
       counts[d] = sum;
       sum += c;
     }
-    for (let i = 0; i < n; i++) next[counts[(keys[i] >>> shift) & 0x7ff]++] = keys[i];
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      next[counts[base + ((k >>> shift) & 0x7ff)]++] = k;
+    }
     [keys, next] = [next, keys];
   }
   for (let i = 0; i < n; i++) {
     const k = keys[i];
     keys[i] = k & 0x80000000 ? k : (k ^ 0x7fffffff) >>> 0;
   }
-  return new Float32Array(keys.buffer);
+  return new Float32Array(keys.buffer, keys.byteOffset, n);
 }
 
 function radixSortDescending(values: Float64Array): Float64Array {
