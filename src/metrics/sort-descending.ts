@@ -8,7 +8,7 @@ const RADIX_MIN_LENGTH = 1 << 16;
 
 /** Sorts in descending order. The input's memory is reused: do not use `values` afterwards. */
 export function sortDescending<T extends Float32Array | Float64Array>(values: T): T {
-  if (values.length < RADIX_MIN_LENGTH) return values.sort().reverse();
+  if (values.length < RADIX_MIN_LENGTH) return values.sort().reverse() as T;
   return (values instanceof Float32Array ? radixSortDescending32(values) : radixSortDescending(values as Float64Array)) as T;
 }
 
