@@ -15,7 +15,7 @@ export function sortDescending<T extends Float32Array | Float64Array>(values: T)
 function radixSortDescending32(values: Float32Array): Float32Array {
   const n = values.length;
   // Keys, in place: unsigned patterns whose ascending order is descending value order.
-  let keys = new Uint32Array(values.buffer, values.byteOffset, n);
+  let keys: Uint32Array = new Uint32Array(values.buffer, values.byteOffset, n);
   const counts = new Uint32Array(3 * 2048);
   for (let i = 0; i < n; i++) {
     const u = keys[i];
@@ -25,7 +25,7 @@ function radixSortDescending32(values: Float32Array): Float32Array {
     counts[2048 + ((k >>> 11) & 0x7ff)]++;
     counts[4096 + (k >>> 22)]++;
   }
-  let next = new Uint32Array(n);
+  let next: Uint32Array = new Uint32Array(n);
   for (let pass = 0; pass < 3; pass++) {
     const base = pass * 2048;
     const shift = pass * 11;
