@@ -6,7 +6,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { FacebenchError, INTERNAL_ERROR_EXIT_CODE, UsageError } from '../errors.js';
 import { FACEBENCH_VERSION } from '../version.js';
+import { extractCommand } from './extract.js';
 import { ijbCommand } from './ijb.js';
+import { mergeCommand } from './merge.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -21,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
         throw err ?? new UsageError(msg);
       });
     cli = ijbCommand(cli);
+    cli = extractCommand(cli);
+    cli = mergeCommand(cli);
     await cli.parseAsync();
     return 0;
   } catch (e) {

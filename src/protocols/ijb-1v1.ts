@@ -35,6 +35,12 @@ export interface IjbOptions {
   fars: number[];
   rule: TarRule;
   scoring: ScoringMethod;
+  /**
+   * Face indices (0-based lines of the face list) to leave out, e.g. images a feature store could not
+   * read (extract --skip-bad). Their feature rows are ignored (they may be NaN); a template left with
+   * no faces drops out with its pairs. The result says how many of each were excluded.
+   */
+  excludedFaces?: ArrayLike<number>;
   /** Called when a stage ends, with its wall time; used by the CLI's progress lines and the bench. */
   onStage?: (stage: string, ms: number) => void;
 }
@@ -68,6 +74,8 @@ export interface IjbResult {
   scoring: 'exact' | 'gemm';
   results: IjbAggregationResult[];
   warnings: string[];
+  /** Present when faces were excluded (IjbOptions.excludedFaces): what was left out. */
+  excluded?: { faces: number; templates: number; pairs: number };
 }
 
 /** Features from .npy, or MagFace's text feature list for any other extension. */
@@ -75,12 +83,12 @@ export function readFeatures(file: string): FeatureMatrix {
   return file.toLowerCase().endsWith('.npy') ? readNpyMatrix(file) : readMagfaceFeatureList(file);
 }
 
-/** First non-finite value, as "row r, column c", or undefined. */
-function findNonFinite(m: FeatureMatrix): string | undefined {
+/** First non-finite value outside the excluded rows, as "row r, column c", or undefined. */
+function findNonFinite(m: FeatureMatrix, excluded?: Uint8Array): string | undefined {
   const { data, cols } = m;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v - v !== 0) return `row ${Math.floor(i / cols) + 1}, column ${(i % cols) + 1} is ${v}`;
+    if (v - v !== 0 && !excluded?.[Math.floor(i / cols)]) return `row ${Math.floor(i / cols) + 1}, column ${(i % cols) + 1} is ${v}`;
   }
   return undefined;
 }
@@ -98,18 +106,23 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   const specs = parseAggregationList(opts.aggregate, hasFlip);
   const warnings: string[] = [];
 
-  const { faces, grouping, pairs, features } = timed('load', opts.onStage, () => {
-    const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
-    const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
-    const pairs = readTemplatePairs(paths.pairs, templateIndexLookup(grouping.templateIds));
-    const features = loadFaceFeatures(opts, faces.names.length, paths.faceTemplateMedia);
+  const { faces, grouping, pairs, features, excluded } = timed('load', opts.onStage, () => {
+    const allFaces = readFaceTemplateMedia(paths.faceTemplateMedia);
+    const allGrouping = groupFacesByTemplate(allFaces.templateIds, allFaces.mediaIds);
+    const allPairs = readTemplatePairs(paths.pairs, templateIndexLookup(allGrouping.templateIds));
+    const mask = excludedMask(opts.excludedFaces, allFaces.names.length, paths.faceTemplateMedia);
+    const allFeatures = loadFaceFeatures(opts, allFaces.names.length, paths.faceTemplateMedia, mask);
     if (specs.some((s) => s.kind === 'insightface' && s.detectorScore)) {
       const lm = readFaceLandmarks(paths.landmarks);
-      checkSameFaces(faces, paths.faceTemplateMedia, lm, paths.landmarks);
-      features.detectorScores = lm.detectorScores;
+      checkSameFaces(allFaces, paths.faceTemplateMedia, lm, paths.landmarks);
+      allFeatures.detectorScores = lm.detectorScores;
     }
-    return { faces, grouping, pairs, features };
+    if (!mask) return { faces: allFaces, grouping: allGrouping, pairs: allPairs, features: allFeatures, excluded: undefined };
+    return excludeFaces(mask, allFaces, allGrouping, allPairs, allFeatures);
   });
+  if (excluded) {
+    warnings.push(`${excluded.faces} faces excluded (listed as unreadable by the feature store); ${excluded.templates} templates left without faces and ${excluded.pairs} pairs dropped`);
+  }
   const counts = countPairs(pairs, paths.pairs, faces.names.length, grouping.templateIds.length);
   if (hasFlip && specs.some((s) => s.kind === 'magface')) {
     warnings.push('magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)');
@@ -141,29 +154,78 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     scoring: method,
     results,
     warnings,
+    ...(excluded ? { excluded } : {}),
   };
 }
 
-function loadFaceFeatures(opts: IjbOptions, faceCount: number, facesFile: string): FaceFeatures {
+function excludedMask(list: ArrayLike<number> | undefined, faceCount: number, facesFile: string): Uint8Array | undefined {
+  if (!list || list.length === 0) return undefined;
+  const mask = new Uint8Array(faceCount);
+  for (let k = 0; k < list.length; k++) {
+    const i = list[k];
+    if (!Number.isInteger(i) || i < 0 || i >= faceCount) throw new DataError(`excluded face index ${i} is outside the ${faceCount} faces of ${facesFile}`);
+    mask[i] = 1;
+  }
+  return mask;
+}
+
+/** Drops the masked faces (rows, ids, detector scores), then templates left empty and their pairs. */
+function excludeFaces(mask: Uint8Array, faces: ReturnType<typeof readFaceTemplateMedia>, allGrouping: ReturnType<typeof groupFacesByTemplate>, allPairs: TemplatePairs, f: FaceFeatures) {
+  const keep: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (!mask[i]) keep.push(i);
+  const cols = f.cols;
+  const pick = (data: Float32Array) => {
+    const out = new Float32Array(keep.length * cols);
+    keep.forEach((i, r) => out.set(data.subarray(i * cols, (i + 1) * cols), r * cols));
+    return out;
+  };
+  const kept = {
+    names: keep.map((i) => faces.names[i]),
+    templateIds: Float64Array.from(keep, (i) => faces.templateIds[i]),
+    mediaIds: Float64Array.from(keep, (i) => faces.mediaIds[i]),
+  };
+  const features: FaceFeatures = { rows: keep.length, cols, data: pick(f.data) };
+  if (f.flip) features.flip = pick(f.flip);
+  if (f.detectorScores) features.detectorScores = Float32Array.from(keep, (i) => f.detectorScores![i]);
+  if (keep.length === 0) throw new DataError('every face is excluded: nothing to evaluate');
+  const grouping = groupFacesByTemplate(kept.templateIds, kept.mediaIds);
+  const lookup = templateIndexLookup(grouping.templateIds);
+  const remap = Int32Array.from(allGrouping.templateIds, (id) => lookup(id));
+  const first: number[] = [], second: number[] = [], labels: number[] = [];
+  for (let k = 0; k < allPairs.labels.length; k++) {
+    const a = remap[allPairs.first[k]], b = remap[allPairs.second[k]];
+    if (a < 0 || b < 0) continue;
+    first.push(a); second.push(b); labels.push(allPairs.labels[k]);
+  }
+  const pairs: TemplatePairs = { first: Int32Array.from(first), second: Int32Array.from(second), labels: Uint8Array.from(labels) };
+  const excluded = {
+    faces: mask.length - keep.length,
+    templates: allGrouping.templateIds.length - grouping.templateIds.length,
+    pairs: allPairs.labels.length - labels.length,
+  };
+  return { faces: kept, grouping, pairs, features, excluded };
+}
+
+function loadFaceFeatures(opts: IjbOptions, faceCount: number, facesFile: string, excluded?: Uint8Array): FaceFeatures {
   const main = readFeatures(opts.features);
-  checkFeatureMatrix(main, opts.features, faceCount, facesFile);
+  checkFeatureMatrix(main, opts.features, faceCount, facesFile, excluded);
   const out: FaceFeatures = { rows: main.rows, cols: main.cols, data: main.data };
   if (opts.flipFeatures !== undefined) {
     const flip = readFeatures(opts.flipFeatures);
     if (flip.rows !== main.rows || flip.cols !== main.cols) {
       throw new DataError(`${opts.flipFeatures}: shape (${flip.rows}, ${flip.cols}) differs from ${opts.features} (${main.rows}, ${main.cols})`);
     }
-    checkFeatureMatrix(flip, opts.flipFeatures, faceCount, facesFile);
+    checkFeatureMatrix(flip, opts.flipFeatures, faceCount, facesFile, excluded);
     out.flip = flip.data;
   }
   return out;
 }
 
-function checkFeatureMatrix(m: FeatureMatrix, file: string, faceCount: number, facesFile: string): void {
+function checkFeatureMatrix(m: FeatureMatrix, file: string, faceCount: number, facesFile: string, excluded?: Uint8Array): void {
   if (m.rows !== faceCount) {
     throw new DataError(`${file}: has ${m.rows} feature rows but ${facesFile} lists ${faceCount} faces (row i must be face line i)`);
   }
-  const bad = findNonFinite(m);
+  const bad = findNonFinite(m, excluded);
   if (bad) throw new DataError(`${file}: non-finite feature value: ${bad}`);
 }
 

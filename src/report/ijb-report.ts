@@ -20,6 +20,7 @@ export function ijbJson(result: IjbResult): string {
     target: result.target,
     rule: result.rule,
     counts: result.counts,
+    ...(result.excluded ? { excluded: result.excluded } : {}),
     features: { dim: result.featureDim, flip: result.flip },
     scoring: result.scoring,
     results: result.results.map((r) => ({
