@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TINY_MODELS, tinyModelSpec, type TinyModelArch } from '../../fixtures/extract-demo.js';
+import { encodeOnnxModel } from '../../src/onnx/onnx-writer.js';
+import { prepareBatch } from '../../src/extract/prepare.js';
+import { PRESETS } from '../../src/extract/preprocess.js';
+import { openModelSession } from '../../src/extract/session.js';
+import { readFaceLandmarks } from '../../src/io/ijb-meta.js';
+
+const FIX = join(import.meta.dirname, '..', '..', 'fixtures');
+const lm = readFaceLandmarks(join(FIX, 'ijb-images', 'meta', 'ijbc_name_5pts_score.txt'));
+
+/** Plain float64 forward pass of a tiny model: Conv → Relu → Conv → Relu → Flatten → Gemm. */
+function forward(arch: TinyModelArch, input: Float32Array): Float64Array {
+  const init = Object.fromEntries(tinyModelSpec(arch).initializers!.map((t) => [t.name, t.values]));
+  const conv = (x: Float64Array | Float32Array, cin: number, size: number, w: Float32Array, b: Float32Array, c: TinyModelArch['conv1']) => {
+    const out = Math.floor((size + 2 * c.pad - c.kernel) / c.stride) + 1;
+    const y = new Float64Array(c.out * out * out);
+    for (let o = 0; o < c.out; o++) {
+      for (let oy = 0; oy < out; oy++) {
+        for (let ox = 0; ox < out; ox++) {
+          let s = b[o];
+          for (let i = 0; i < cin; i++) {
+            for (let ky = 0; ky < c.kernel; ky++) {
+              const iy = oy * c.stride - c.pad + ky;
+              if (iy < 0 || iy >= size) continue;
+              for (let kx = 0; kx < c.kernel; kx++) {
+                const ix = ox * c.stride - c.pad + kx;
+                if (ix < 0 || ix >= size) continue;
+                s += x[(i * size + iy) * size + ix] * w[((o * cin + i) * c.kernel + ky) * c.kernel + kx];
+              }
+            }
+          }
+          y[(o * out + oy) * out + ox] = Math.max(0, s);
+        }
+      }
+    }
+    return { y, out };
+  };
+  const l1 = conv(input, 3, 112, init.w1, init.b1, arch.conv1);
+  const l2 = conv(l1.y, arch.conv1.out, l1.out, init.w2, init.b2, arch.conv2);
+  const flat = l2.y.length;
+  const f = new Float64Array(arch.dim);
+  for (let d = 0; d < arch.dim; d++) {
+    let s = init.b3[d];
+    for (let k = 0; k < flat; k++) s += l2.y[k] * init.w3[d * flat + k];
+    f[d] = s;
+  }
+  return f;
+}
+
+describe.each(TINY_MODELS.map((a) => [a.name, a] as const))('fixture model %s', (name, arch) => {
+  const modelPath = join(FIX, 'models', `${name}.onnx`);
+
+  it('the committed file is what the generator writes', () => {
+    expect(Buffer.from(encodeOnnxModel(tinyModelSpec(arch))).equals(readFileSync(modelPath))).toBe(true);
+  });
+
+  it('onnxruntime features equal a plain TypeScript forward pass (1e-5), for any batch size', async () => {
+    const names = lm.names.slice(0, 9);
+    const prepared = await prepareBatch({
+      imageDir: join(FIX, 'ijb-images', 'loose_crop'), names, landmarks: lm.landmarks.slice(0, 90), size: 112, layout: 'NCHW',
+      preprocessing: PRESETS.arcface, flip: false, dtype: 'float32',
+    });
+    const session = await openModelSession(modelPath, 'cpu', { threads: 1 });
+    try {
+      expect(session.provider).toBe('cpu');
+      expect(session.model).toMatchObject({ inputName: 'input', outputName: 'embedding', layout: 'NCHW', size: 112, dtype: 'float32' });
+      const per = 3 * 112 * 112;
+      const all = await session.run(prepared.input, names.length);
+      expect(all.dim).toBe(arch.dim);
+      let worst = 0;
+      for (let i = 0; i < names.length; i++) {
+        const ref = forward(arch, (prepared.input as Float32Array).subarray(i * per, (i + 1) * per));
+        for (let d = 0; d < arch.dim; d++) worst = Math.max(worst, Math.abs(all.features[i * arch.dim + d] - ref[d]) / Math.max(1, Math.abs(ref[d])));
+      }
+      expect(worst).toBeLessThan(1e-5);
+      // Batch size must not change any feature: runs of 1, 2 and 4 faces give the same rows.
+      for (const b of [1, 2, 4]) {
+        for (let s = 0; s < names.length; s += b) {
+          const n = Math.min(b, names.length - s);
+          const part = await session.run((prepared.input as Float32Array).slice(s * per, (s + n) * per), n);
+          expect(Array.from(part.features)).toEqual(Array.from(all.features.subarray(s * arch.dim, (s + n) * arch.dim)));
+        }
+      }
+    } finally {
+      await session.release();
+    }
+  });
+});
