@@ -51,8 +51,9 @@ describe('warpAffineBilinear (cv2.warpAffine parity)', () => {
     expect(countDiff(ours, expected.data)).toBe(0);
   });
 
-  it.each(doc.jpegs.map((c) => [c.image, c] as const))('%s: sharp decode + warp equals cv2.imread + warpAffine', async (_name, c) => {
+  it.each(doc.jpegs.map((c) => [c.image, c] as const))('%s: sharp decode + warp equals cv2.imread + warpAffine (EXIF orientation applied)', async (_name, c) => {
     const img = await decodeImage(join(DIR, c.image));
+    expect([img.width, img.height]).toEqual([c.width, c.height]);
     const expected = await decodeImage(join(DIR, c.crop));
     const crop = warpAffineBilinear(img, similarityTransform(c.landmarks), 112, 112);
     expect(countDiff(crop, expected.data)).toBe(0);

@@ -55,6 +55,14 @@ def random_image(w, h):
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
+def with_exif_orientation(jpeg, orientation):
+    """Inserts an APP1 Exif segment holding only the Orientation tag after the SOI marker."""
+    import struct
+    tiff = b'II*\x00' + struct.pack('<I', 8) + struct.pack('<H', 1) + struct.pack('<HHIHH', 0x0112, 3, 1, orientation, 0) + struct.pack('<I', 0)
+    payload = b'Exif\x00\x00' + tiff
+    return jpeg[:2] + b'\xff\xe1' + struct.pack('>H', len(payload) + 2) + payload + jpeg[2:]
+
+
 def estimate(lm):
     t = SimilarityTransform()
     assert t.estimate(lm, TEMPLATE)
@@ -86,6 +94,22 @@ def main():
         crop = cv2.warpAffine(decoded, M, (112, 112), borderValue=0.0)
         cv2.imwrite(os.path.join(OUT, f'crop_{name[:-4]}.png'), crop)
         jpegs.append({'image': name, 'crop': f'crop_{name[:-4]}.png', 'width': w, 'height': h,
+                      'landmarks': lm.reshape(-1).tolist(), 'matrix': M.reshape(-1).tolist()})
+    # EXIF orientation: cv2.imread applies it (IMREAD_COLOR without IMREAD_IGNORE_ORIENTATION).
+    for i, orientation in enumerate([3, 6, 8]):
+        w, h = 120, 160
+        img = random_image(w, h)
+        ok, enc = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        name = f'exif_{i:02d}.jpg'
+        with open(os.path.join(OUT, name), 'wb') as f:
+            f.write(with_exif_orientation(enc.tobytes(), orientation))
+        decoded = cv2.imread(os.path.join(OUT, name))
+        dh, dw = decoded.shape[:2]
+        lm = random_landmarks(dw, dh)
+        M = estimate(lm)
+        crop = cv2.warpAffine(decoded, M, (112, 112), borderValue=0.0)
+        cv2.imwrite(os.path.join(OUT, f'crop_{name[:-4]}.png'), crop)
+        jpegs.append({'image': name, 'crop': f'crop_{name[:-4]}.png', 'width': dw, 'height': dh, 'orientation': orientation,
                       'landmarks': lm.reshape(-1).tolist(), 'matrix': M.reshape(-1).tolist()})
     matrices = []
     for i in range(300):
