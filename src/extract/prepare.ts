@@ -33,6 +33,9 @@ export interface PreparedBatch {
   ms: number;
 }
 
+/** Decodes kept in flight per batch (libuv's pool has 4 threads by default). */
+const DECODE_AHEAD = 4;
+
 const tables = new Map<string, Float32Array>();
 function tableFor(p: Preprocessing): Float32Array {
   const key = JSON.stringify([p.scale, p.mean, p.std]);
@@ -50,10 +53,20 @@ export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
   const table = tableFor(task.preprocessing);
   const crop = new Uint8Array(per);
   const bad: PreparedBatch['bad'] = [];
+  // Decodes run in libuv's thread pool: keep a few in flight while this thread aligns and normalises.
+  const decode = (i: number) => {
+    const p = decodeImage(join(task.imageDir, task.names[i]), task.preprocessing.channels);
+    p.catch(() => {});
+    return p;
+  };
+  const inFlight: Promise<Awaited<ReturnType<typeof decodeImage>>>[] = [];
+  for (let i = 0; i < Math.min(DECODE_AHEAD, n); i++) inFlight.push(decode(i));
   for (let i = 0; i < n; i++) {
     const file = join(task.imageDir, task.names[i]);
+    const pending = inFlight.shift()!;
+    if (i + DECODE_AHEAD < n) inFlight.push(decode(i + DECODE_AHEAD));
     try {
-      const img = await decodeImage(file, task.preprocessing.channels);
+      const img = await pending;
       alignFace(img, task.landmarks.subarray(10 * i, 10 * i + 10), task.size, undefined, crop);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

@@ -85,19 +85,25 @@ export type Layout = 'NCHW' | 'NHWC';
  */
 export function writeInput(crop: Uint8Array, size: number, table: Float32Array, layout: Layout, flip: boolean, out: Float32Array, offset: number): void {
   const plane = size * size;
+  const t0 = table.subarray(0, 256), t1 = table.subarray(256, 512), t2 = table.subarray(512, 768);
+  const step = flip ? -3 : 3;
   for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const sx = flip ? size - 1 - x : x;
-      const p = (y * size + sx) * 3;
-      const d = y * size + x;
-      if (layout === 'NCHW') {
-        out[offset + d] = table[crop[p]];
-        out[offset + plane + d] = table[256 + crop[p + 1]];
-        out[offset + 2 * plane + d] = table[512 + crop[p + 2]];
-      } else {
-        out[offset + 3 * d] = table[crop[p]];
-        out[offset + 3 * d + 1] = table[256 + crop[p + 1]];
-        out[offset + 3 * d + 2] = table[512 + crop[p + 2]];
+    let p = (y * size + (flip ? size - 1 : 0)) * 3;
+    if (layout === 'NCHW') {
+      let d = offset + y * size;
+      const end = d + size;
+      for (; d < end; d++, p += step) {
+        out[d] = t0[crop[p]];
+        out[d + plane] = t1[crop[p + 1]];
+        out[d + 2 * plane] = t2[crop[p + 2]];
+      }
+    } else {
+      let d = offset + y * size * 3;
+      const end = d + size * 3;
+      for (; d < end; d += 3, p += step) {
+        out[d] = t0[crop[p]];
+        out[d + 1] = t1[crop[p + 1]];
+        out[d + 2] = t2[crop[p + 2]];
       }
     }
   }
