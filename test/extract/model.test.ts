@@ -89,3 +89,58 @@ describe.each(TINY_MODELS.map((a) => [a.name, a] as const))('fixture model %s', 
     }
   });
 });
+
+describe('model input variants (read from the model metadata)', () => {
+  const arch = TINY_MODELS[0];
+  const names = lm.names.slice(0, 5);
+  const task = {
+    imageDir: join(FIX, 'ijb-images', 'loose_crop'), names, landmarks: lm.landmarks.slice(0, 50), size: 112,
+    preprocessing: PRESETS.arcface, flip: false,
+  };
+
+  async function features(model: Uint8Array, layout: 'NCHW' | 'NHWC', dtype: 'float32' | 'float16') {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'facebench-model-'));
+    const path = join(dir, 'm.onnx');
+    writeFileSync(path, model);
+    const session = await openModelSession(path, 'cpu', { threads: 1 });
+    try {
+      expect(session.model.layout).toBe(layout);
+      expect(session.model.dtype).toBe(dtype);
+      const prepared = await prepareBatch({ ...task, layout, dtype });
+      return (await session.run(prepared.input, names.length)).features;
+    } finally {
+      await session.release();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('NHWC input gives the NCHW features', async () => {
+    const spec = tinyModelSpec(arch);
+    const nhwc = encodeOnnxModel({
+      ...spec,
+      nodes: [{ opType: 'Transpose', inputs: ['image'], outputs: ['input'], attributes: { perm: [0, 3, 1, 2] } }, ...spec.nodes],
+      inputs: [{ name: 'image', elemType: 'float32', dims: ['N', 112, 112, 3] }],
+    });
+    const a = await features(encodeOnnxModel(spec), 'NCHW', 'float32');
+    const b = await features(nhwc, 'NHWC', 'float32');
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+
+  it('float16 input gets the values rounded to half precision', async () => {
+    const spec = tinyModelSpec(arch);
+    const fp16 = encodeOnnxModel({
+      ...spec,
+      nodes: [{ opType: 'Cast', inputs: ['input16'], outputs: ['input'], attributes: { to: 1 } }, ...spec.nodes],
+      inputs: [{ name: 'input16', elemType: 'float16', dims: ['N', 3, 112, 112] }],
+    });
+    const f16 = await features(fp16, 'NCHW', 'float16');
+    const f32 = await features(encodeOnnxModel(spec), 'NCHW', 'float32');
+    // arcface values (x − 127.5)/127.5 are multiples of 1/255: half precision moves them by < 2^-11.
+    let worst = 0;
+    for (let i = 0; i < f32.length; i++) worst = Math.max(worst, Math.abs(f16[i] - f32[i]) / Math.max(1, Math.abs(f32[i])));
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(1e-2);
+  });
+});
