@@ -20,17 +20,17 @@ try {
   writeFileSync(join(root, 'meta', 'ijbc_name_5pts_score.txt'), Array.from({ length: repeat }, () => lines.join('\n')).join('\n') + '\n');
   const faces = lines.length * repeat;
   console.log(`# ${faces} faces (160×160 JPEG loose crops), batch ${batch}, --ep cpu, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
-  console.log('| model | flip | workers | faces/s | wall s | model s | wait s | wait share |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| model | flip | workers | faces/s | wall s | model s | wait s | wait share | CPU ms/face |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const model of ['tiny-a32', 'tiny-b64']) {
     for (const flip of [false, true]) {
-      for (const workers of [0, 1, 2, Math.max(1, availableParallelism() - 1)].filter((w, i, a) => a.indexOf(w) === i)) {
+      for (const workers of (process.env.WORKERS ?? `0,1,2,${Math.max(1, availableParallelism() - 1)}`).split(',').map(Number).filter((w, i, a) => a.indexOf(w) === i)) {
         const out = join(tmp, `store-${model}-${flip}-${workers}`);
         const args = ['bin/facebench.js', 'extract', '--model', `fixtures/models/${model}.onnx`, '--root', root, '--out', out, '--ep', 'cpu', '--batch', batch, '--workers', String(workers), ...(flip ? ['--flip'] : [])];
         const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8' });
-        const m = /(\d+) faces in ([\d.]+) s \(([\d.]+) faces\/s\); model ([\d.]+) s, waiting for workers ([\d.]+) s \((\d+)%\)/.exec(r.stderr);
+        const m = /(\d+) faces in ([\d.]+) s \(([\d.]+) faces\/s\); model ([\d.]+) s, waiting for workers ([\d.]+) s \((\d+)%\), cpu ([\d.]+) s/.exec(r.stderr);
         if (r.status !== 0 || !m) throw new Error(`failed: node ${args.join(' ')}\n${r.stderr}`);
-        console.log(`| ${model} | ${flip ? 'yes' : 'no'} | ${workers} | ${m[3]} | ${m[2]} | ${m[4]} | ${m[5]} | ${m[6]} % |`);
+        console.log(`| ${model} | ${flip ? 'yes' : 'no'} | ${workers} | ${m[3]} | ${m[2]} | ${m[4]} | ${m[5]} | ${m[6]} % | ${((1000 * Number(m[7])) / Number(m[1])).toFixed(2)} |`);
         rmSync(out, { recursive: true, force: true });
       }
     }

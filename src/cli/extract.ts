@@ -54,7 +54,7 @@ export async function runExtraction(argv: ExtractionArgs, rest: Pick<ExtractOpti
   if (!argv.quiet) {
     const s = result.stats;
     process.stderr.write(
-      `facebench: ${s.images} faces in ${s.seconds.toFixed(2)} s (${s.imagesPerSecond.toFixed(1)} faces/s); model ${s.modelSeconds.toFixed(2)} s, waiting for workers ${s.waitSeconds.toFixed(2)} s (${((100 * s.waitSeconds) / Math.max(s.seconds, 1e-9)).toFixed(0)}%)${result.meta?.badFaces.length ? `; ${result.meta.badFaces.length} unreadable faces skipped` : ''}\n`,
+      `facebench: ${s.images} faces in ${s.seconds.toFixed(2)} s (${s.imagesPerSecond.toFixed(1)} faces/s); model ${s.modelSeconds.toFixed(2)} s, waiting for workers ${s.waitSeconds.toFixed(2)} s (${((100 * s.waitSeconds) / Math.max(s.seconds, 1e-9)).toFixed(0)}%), cpu ${s.cpuSeconds.toFixed(2)} s${result.meta?.badFaces.length ? `; ${result.meta.badFaces.length} unreadable faces skipped` : ''}\n`,
     );
   }
   return result;

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { encodeNpy } from '../io/npy.js';
-import { parseTarget, type IjbTarget } from '../io/ijb-meta.js';
+import { checkSameFaces, ijbMetaPaths, parseTarget, readFaceLandmarks, readFaceTemplateMedia, type IjbTarget } from '../io/ijb-meta.js';
 import { DEFAULT_FARS, runIjb1v1 } from '../protocols/ijb-1v1.js';
 import { TAR_RULES } from '../metrics/tar-at-far.js';
 import { SCORING_METHODS } from '../scoring/pair-scores.js';
@@ -34,6 +34,9 @@ interface StoreFeatures {
 /** Features of a complete store, after checking it was made from this dataset's face list. */
 function storeFeatures(dir: string, meta: StoreMeta, root: string, target: IjbTarget): StoreFeatures {
   const here = ijbDatasetIdentity(root, target).identity;
+  // Store rows follow the landmark file; the protocol reads rows in face/template/media file order.
+  const paths = ijbMetaPaths(root, target);
+  checkSameFaces(readFaceTemplateMedia(paths.faceTemplateMedia), paths.faceTemplateMedia, readFaceLandmarks(paths.landmarks), paths.landmarks);
   if (meta.shard.count !== 1) throw new DataError(`${dir}: is shard ${meta.shard.index}/${meta.shard.count} only`, 'join the shards first: facebench merge SHARD... --out STORE');
   if (meta.dataset.target !== target || meta.dataset.faceListSha256 !== here.faceListSha256 || meta.dataset.faces !== here.faces) {
     throw new DataError(`${dir}: was extracted from ${meta.dataset.target} face list ${meta.dataset.faceListSha256.slice(0, 12)}… (${meta.dataset.faces} faces), not from ${here.faceList} of ${root} (${here.faceListSha256.slice(0, 12)}…, ${here.faces} faces)`);

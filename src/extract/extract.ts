@@ -50,6 +50,8 @@ export interface ExtractStats {
   waitSeconds: number;
   /** Summed preparation time over all workers. */
   prepareSeconds: number;
+  /** CPU time of the whole process (all threads: model, workers, decoders) during the run. */
+  cpuSeconds: number;
   resumedRows: number;
 }
 
@@ -152,6 +154,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   };
 
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let modelMs = 0, waitMs = 0, prepareMs = 0, images = 0, batchesDone = 0;
   let complete = true;
   try {
@@ -191,6 +194,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   }
   const meta = complete ? writer.finish({ provider: session.provider, providerAttempts: session.attempts, ortVersion: session.ortVersion }) : undefined;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   return {
     complete,
     meta,
@@ -201,6 +205,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       modelSeconds: modelMs / 1000,
       waitSeconds: waitMs / 1000,
       prepareSeconds: prepareMs / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       resumedRows,
     },
     session,
