@@ -116,6 +116,11 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     },
     opts.resume,
   );
+  if (writer.completed) {
+    await session.release();
+    const zero = { images: 0, seconds: 0, imagesPerSecond: 0, modelSeconds: 0, waitSeconds: 0, prepareSeconds: 0, cpuSeconds: 0, resumedRows: writer.completed.rows };
+    return { complete: true, meta: writer.completed, stats: zero, session };
+  }
   const resumedRows = writer.rowsDone;
   const first = range.start + writer.rowsDone;
   const total = range.end - range.start;

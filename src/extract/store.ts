@@ -132,6 +132,8 @@ export class StoreWriter {
   private dim = 0;
   rowsDone = 0;
   badFaces: BadFace[] = [];
+  /** Set when --resume found the store already complete (nothing to do). */
+  completed?: StoreMeta;
 
   private constructor(
     readonly dir: string,
@@ -150,7 +152,14 @@ export class StoreWriter {
     const w = new StoreWriter(dir, meta);
     const ck = join(dir, CHECKPOINT_FILE);
     if (existsSync(join(dir, STORE_FILE))) {
-      throw new DataError(`${dir}: a complete feature store is already there`, resume ? undefined : 'choose another --out, or delete it');
+      if (!resume) throw new DataError(`${dir}: a complete feature store is already there`, 'choose another --out, or delete it');
+      // --resume on a finished store (e.g. a requeued array task): fine when it holds the same features.
+      const done = readStoreMeta(dir);
+      const diffs = identityDifferences(pickIdentity(done), pickIdentity(meta));
+      if (JSON.stringify(done.shard) !== JSON.stringify(meta.shard)) diffs.push(`shard: ${JSON.stringify(done.shard)} vs ${JSON.stringify(meta.shard)}`);
+      if (diffs.length) throw new DataError(`${dir}: a complete feature store of other settings is already there (${diffs.join('; ')})`, 'choose another --out, or delete it');
+      w.completed = done;
+      return w;
     }
     if (existsSync(ck)) {
       if (!resume) throw new DataError(`${dir}: holds an interrupted extraction (${CHECKPOINT_FILE})`, 'add --resume to continue it, or delete the folder');

@@ -91,6 +91,13 @@ describe('facebench extract', () => {
     expect(ownLines(again.stderr)[0]).toMatch(/interrupted extraction/);
     extract(out, ['--resume']);
     expect(bytes(out, 'features.npy').equals(bytes(full, 'features.npy'))).toBe(true);
+    // --resume on a finished store (a requeued task) does nothing; without --resume it is refused.
+    const before = bytes(out, 'store.json');
+    extract(out, ['--resume']);
+    expect(bytes(out, 'store.json').equals(before)).toBe(true);
+    const refused = run(['extract', '--model', MODEL, '--root', ROOT, '--out', out, '--flip', ...CPU]);
+    expect(refused.code).toBe(2);
+    expect(ownLines(refused.stderr)[0]).toMatch(/a complete feature store is already there/);
     expect(bytes(out, 'features_flip.npy').equals(bytes(full, 'features_flip.npy'))).toBe(true);
   });
 
