@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { encodeNpy } from '../io/npy.js';
 import { checkSameFaces, ijbMetaPaths, parseTarget, readFaceLandmarks, readFaceTemplateMedia, type IjbTarget } from '../io/ijb-meta.js';
-import { DEFAULT_FARS, runIjb1v1 } from '../protocols/ijb-1v1.js';
+import { DEFAULT_FARS, runIjb1v1, type FeatureSource } from '../protocols/ijb-1v1.js';
 import { TAR_RULES } from '../metrics/tar-at-far.js';
 import { SCORING_METHODS } from '../scoring/pair-scores.js';
 import { ijbCsv, ijbJson, ijbMarkdown, ijbText } from '../report/ijb-report.js';
@@ -29,6 +29,7 @@ interface StoreFeatures {
   features: string;
   flipFeatures?: string;
   excludedFaces: number[];
+  source?: FeatureSource;
 }
 
 /** Features of a complete store, after checking it was made from this dataset's face list. */
@@ -45,6 +46,15 @@ function storeFeatures(dir: string, meta: StoreMeta, root: string, target: IjbTa
     features: join(dir, meta.files.features),
     flipFeatures: meta.flip ? join(dir, meta.files.featuresFlip ?? 'features_flip.npy') : undefined,
     excludedFaces: meta.badFaces.map((b) => b.face),
+    source: {
+      model_sha256: meta.model.sha256,
+      provider: meta.provider,
+      dtype: meta.model.dtype,
+      ort_version: meta.ortVersion,
+      preprocessing: { preset: meta.preprocessing.preset, channels: meta.preprocessing.channels, scale: meta.preprocessing.scale, mean: meta.preprocessing.mean, std: meta.preprocessing.std },
+      flip: meta.flip,
+      unreadable_faces: meta.badFaces.length,
+    },
   };
 }
 
@@ -106,6 +116,7 @@ export function ijbCommand(y: Argv): Argv {
         onStage: (stage, ms) => progress.step(stage, ms),
       });
       progress.done();
+      if (source.source) result.featureSource = source.source;
       const out = new PendingOutputs();
       out.add(argv.json, () => ijbJson(result));
       out.add(argv.csv, () => ijbCsv(result));

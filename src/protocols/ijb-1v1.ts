@@ -45,6 +45,16 @@ export interface IjbOptions {
   onStage?: (stage: string, ms: number) => void;
 }
 
+export interface FeatureSource {
+  model_sha256: string;
+  provider: string;
+  dtype: string;
+  ort_version: string;
+  preprocessing: { preset: string; channels: string; scale: number; mean: number[]; std: number[] };
+  flip: boolean;
+  unreadable_faces: number;
+}
+
 export interface IjbCounts {
   images: number;
   templates: number;
@@ -74,6 +84,11 @@ export interface IjbResult {
   scoring: 'exact' | 'gemm';
   results: IjbAggregationResult[];
   warnings: string[];
+  /**
+   * Where the features came from when they were extracted by facebench (a feature store): model
+   * sha256, provider, dtype, onnxruntime version, preprocessing. Set by the CLI, not the protocol.
+   */
+  featureSource?: FeatureSource;
   /** Present when faces were excluded (IjbOptions.excludedFaces): what was left out. */
   excluded?: { faces: number; templates: number; pairs: number };
 }
