@@ -85,7 +85,7 @@ export function aggregateTemplates(
   const templateOfMedia = new Int32Array(g.mediaOffsets.length - 1);
   for (let t = 0; t < T; t++) templateOfMedia.fill(t, g.templateMediaOffsets[t], g.templateMediaOffsets[t + 1]);
   const lastFace = new Int32Array(T);
-  for (let i = 0; i < g.mediaOfFace.length; i++) lastFace[templateOfMedia[g.mediaOfFace[i]]] = i;
+  for (let i = 0; i < g.mediaOfFace.length; i++) if (g.mediaOfFace[i] >= 0) lastFace[templateOfMedia[g.mediaOfFace[i]]] = i;
   const open: (Float32Array[] | undefined)[] = new Array(T);
 
   const face = new Float32Array(D);
@@ -97,6 +97,7 @@ export function aggregateTemplates(
       const i = start + r;
       const o = r * D;
       const m = g.mediaOfFace[i];
+      if (m < 0) continue; // an excluded face
       const t = templateOfMedia[m];
       const m0 = g.templateMediaOffsets[t];
       const sums = (open[t] ??= accumulators.map(() => new Float32Array((g.templateMediaOffsets[t + 1] - m0) * D)));

@@ -13,7 +13,7 @@ export interface TemplateGrouping {
   mediaOffsets: Int32Array;
   /** Length templates+1: template t holds media [templateMediaOffsets[t] .. templateMediaOffsets[t+1]). */
   templateMediaOffsets: Int32Array;
-  /** Per face (file order): the media slot k it belongs to. */
+  /** Per face (file order): the media slot k it belongs to, or -1 for an excluded face. */
   mediaOfFace: Int32Array;
 }
 
@@ -31,11 +31,16 @@ export function templateIndexLookup(sortedIds: Float64Array): (id: number) => nu
   return (id) => map.get(id) ?? -1;
 }
 
-export function groupFacesByTemplate(templateIds: Float64Array, mediaIds: Float64Array): TemplateGrouping {
+/**
+ * `excluded` (1 = leave the face out, e.g. an unreadable image): such faces join no media, and a
+ * template left with no faces disappears from `templateIds`.
+ */
+export function groupFacesByTemplate(templateIds: Float64Array, mediaIds: Float64Array, excluded?: Uint8Array): TemplateGrouping {
   const n = templateIds.length;
-  const sorted = Float64Array.from(templateIds).sort();
+  const kept = excluded ? templateIds.filter((_, i) => !excluded[i]) : templateIds;
+  const sorted = Float64Array.from(kept).sort();
   let unique = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[unique++] = sorted[i];
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[unique++] = sorted[i];
   const uniqueIds = sorted.slice(0, unique);
   const indexOf = templateIndexLookup(uniqueIds);
 
@@ -43,13 +48,13 @@ export function groupFacesByTemplate(templateIds: Float64Array, mediaIds: Float6
   const templateOf = new Int32Array(n);
   const start = new Int32Array(unique + 1);
   for (let i = 0; i < n; i++) {
-    templateOf[i] = indexOf(templateIds[i]);
-    start[templateOf[i] + 1]++;
+    templateOf[i] = excluded?.[i] ? -1 : indexOf(templateIds[i]);
+    if (templateOf[i] >= 0) start[templateOf[i] + 1]++;
   }
   for (let t = 0; t < unique; t++) start[t + 1] += start[t];
-  const faceOrder = new Int32Array(n);
+  const faceOrder = new Int32Array(start[unique]);
   const fill = start.slice(0, unique);
-  for (let i = 0; i < n; i++) faceOrder[fill[templateOf[i]]++] = i;
+  for (let i = 0; i < n; i++) if (templateOf[i] >= 0) faceOrder[fill[templateOf[i]]++] = i;
 
   // Within a template, order by media id (stable, so ties keep ascending face index).
   const mediaStarts: number[] = [];
@@ -69,9 +74,9 @@ export function groupFacesByTemplate(templateIds: Float64Array, mediaIds: Float6
     }
   }
   templateMediaOffsets[unique] = mediaStarts.length;
-  mediaStarts.push(n);
+  mediaStarts.push(faceOrder.length);
   const mediaOffsets = Int32Array.from(mediaStarts);
-  const mediaOfFace = new Int32Array(n);
+  const mediaOfFace = new Int32Array(n).fill(-1);
   for (let m = 0; m + 1 < mediaOffsets.length; m++) {
     for (let k = mediaOffsets[m]; k < mediaOffsets[m + 1]; k++) mediaOfFace[faceOrder[k]] = m;
   }

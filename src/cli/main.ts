@@ -6,8 +6,10 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { FacebenchError, INTERNAL_ERROR_EXIT_CODE, UsageError } from '../errors.js';
 import { FACEBENCH_VERSION } from '../version.js';
+import { extractCommand } from './extract.js';
 import { ijbCommand } from './ijb.js';
 import { lfwCommand } from './lfw.js';
+import { mergeCommand } from './merge.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -23,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
       });
     cli = ijbCommand(cli);
     cli = lfwCommand(cli);
+    cli = extractCommand(cli);
+    cli = mergeCommand(cli);
     await cli.parseAsync();
     return 0;
   } catch (e) {

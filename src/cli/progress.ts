@@ -35,3 +35,52 @@ export function createProgress(total: number, quiet: boolean): Progress {
     },
   };
 }
+
+export interface RateProgress {
+  /** Absolute count of items done. */
+  update(done: number): void;
+  done(): void;
+}
+
+/**
+ * A count progress with rate and ETA (e.g. extraction: faces, images/s): a bar on a terminal,
+ * a plain line every ~2 s elsewhere, nothing with --quiet. `startAt` items were already done
+ * (a resumed run) and do not count towards the rate.
+ */
+export function createRateProgress(total: number, quiet: boolean, unit: string, startAt = 0): RateProgress {
+  if (quiet) return { update() {}, done() {} };
+  const t0 = performance.now();
+  const rate = (done: number) => (done - startAt) / Math.max((performance.now() - t0) / 1000, 1e-9);
+  const eta = (done: number) => {
+    const r = rate(done);
+    return r > 0 ? `${Math.ceil((total - done) / r)} s` : '?';
+  };
+  if (!process.stderr.isTTY) {
+    let last = 0;
+    const line = (done: number) =>
+      process.stderr.write(`facebench: ${done}/${total} ${unit} (${Math.round((100 * done) / Math.max(total, 1))}%), ${rate(done).toFixed(0)} ${unit}/s, ETA ${eta(done)}\n`);
+    return {
+      update(done) {
+        const now = performance.now();
+        if (now - last >= 2000 || done === total) {
+          last = now;
+          line(done);
+        }
+      },
+      done() {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: ` {bar} {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, startAt, { rate: '-', eta: '?' });
+  return {
+    update(done) {
+      bar.update(done, { rate: rate(done).toFixed(0), eta: eta(done) });
+    },
+    done() {
+      bar.stop();
+    },
+  };
+}

@@ -15,10 +15,14 @@ const BLOCK_BYTES = 16 * 1024 * 1024;
  * Throws a DataError naming the file, row and column of the first NaN/Inf in the features (then in
  * the flip features, when `withFlip`); returns when there is none.
  */
-export function locateNonFinite(src: FaceFeatureSource, featuresFile: string, flipFile: string | undefined, withFlip: boolean): void {
-  src.forEachBlock((start, _count, orig, flip) => {
-    checkFinite(orig, start, src.cols, featuresFile);
-    if (withFlip && flip) checkFinite(flip, start, src.cols, flipFile ?? 'flip features');
+export function locateNonFinite(src: FaceFeatureSource, featuresFile: string, flipFile: string | undefined, withFlip: boolean, excluded?: Uint8Array): void {
+  const D = src.cols;
+  src.forEachBlock((start, count, orig, flip) => {
+    for (let r = 0; r < count; r++) {
+      if (excluded?.[start + r]) continue;
+      checkFinite(orig.subarray(r * D, (r + 1) * D), start + r, D, featuresFile);
+      if (withFlip && flip) checkFinite(flip.subarray(r * D, (r + 1) * D), start + r, D, flipFile ?? 'flip features');
+    }
   });
 }
 

@@ -41,8 +41,24 @@ export interface IjbOptions {
   fars: number[];
   rule: TarRule;
   scoring: ScoringMethod;
+  /**
+   * Face indices (0-based lines of the face list) to leave out, e.g. images a feature store could not
+   * read (extract --skip-bad). Their feature rows are ignored (they may be NaN); a template left with
+   * no faces drops out with its pairs. The result says how many of each were excluded.
+   */
+  excludedFaces?: ArrayLike<number>;
   /** Called when a stage ends, with its wall time; used by the CLI's progress lines and the bench. */
   onStage?: (stage: string, ms: number) => void;
+}
+
+export interface FeatureSource {
+  model_sha256: string;
+  provider: string;
+  dtype: string;
+  ort_version: string;
+  preprocessing: { preset: string; channels: string; scale: number; mean: number[]; std: number[] };
+  flip: boolean;
+  unreadable_faces: number;
 }
 
 export interface IjbCounts {
@@ -74,6 +90,13 @@ export interface IjbResult {
   scoring: 'exact' | 'gemm';
   results: IjbAggregationResult[];
   warnings: string[];
+  /**
+   * Where the features came from when they were extracted by facebench (a feature store): model
+   * sha256, provider, dtype, onnxruntime version, preprocessing. Set by the CLI, not the protocol.
+   */
+  featureSource?: FeatureSource;
+  /** Present when faces were excluded (IjbOptions.excludedFaces): what was left out. */
+  excluded?: { faces: number; templates: number; pairs: number };
 }
 
 /**
@@ -110,19 +133,27 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   const specs = parseAggregationList(opts.aggregate, hasFlip);
   const warnings: string[] = [];
 
-  const { faces, grouping, pairs, detectorScores } = timed('load meta', opts.onStage, () => {
+  const { faces, grouping, pairs, detectorScores, mask, excluded } = timed('load meta', opts.onStage, () => {
     const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
-    const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
-    const pairs = readTemplatePairs(paths.pairs, templateIndexLookup(grouping.templateIds), grouping.templateIds.length);
+    const allGrouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
+    const allPairs = readTemplatePairs(paths.pairs, templateIndexLookup(allGrouping.templateIds), allGrouping.templateIds.length);
     let detectorScores: Float32Array | undefined;
     if (specs.some((s) => s.kind === 'insightface' && s.detectorScore)) {
       const lm = readFaceLandmarks(paths.landmarks);
       checkSameFaces(faces, paths.faceTemplateMedia, lm, paths.landmarks);
       detectorScores = lm.detectorScores;
     }
-    return { faces, grouping, pairs, detectorScores };
+    const mask = excludedMask(opts.excludedFaces, faces.names.length, paths.faceTemplateMedia);
+    if (!mask) return { faces, grouping: allGrouping, pairs: allPairs, detectorScores, mask, excluded: undefined };
+    const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds, mask);
+    const { pairs, dropped } = pairsOfRemainingTemplates(allPairs, allGrouping, grouping);
+    const excluded = { faces: mask.reduce((n, v) => n + v, 0), templates: allGrouping.templateIds.length - grouping.templateIds.length, pairs: dropped };
+    return { faces, grouping, pairs, detectorScores, mask, excluded };
   });
-  const counts = countPairs(pairs, paths.pairs, faces.names.length, grouping.templateIds.length);
+  if (excluded) {
+    warnings.push(`${excluded.faces} faces excluded (listed as unreadable by the feature store); ${excluded.templates} templates left without faces and ${excluded.pairs} pairs dropped`);
+  }
+  const counts = countPairs(pairs, paths.pairs, faces.names.length - (excluded?.faces ?? 0), grouping.templateIds.length);
   if (hasFlip && specs.some((s) => s.kind === 'magface')) {
     warnings.push('magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)');
   }
@@ -138,7 +169,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const plan = planDenseBlock(pairs, grouping.templateIds.length);
     method = chooseScoringMethod(opts.scoring, counts.pairs, source.cols, plan);
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
-    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names));
+    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask));
     try {
       for (const [k, spec] of specs.entries()) {
         const templates = allTemplates[k];
@@ -164,7 +195,34 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     scoring: method,
     results,
     warnings,
+    ...(excluded ? { excluded } : {}),
   };
+}
+
+function excludedMask(list: ArrayLike<number> | undefined, faceCount: number, facesFile: string): Uint8Array | undefined {
+  if (!list || list.length === 0) return undefined;
+  const mask = new Uint8Array(faceCount);
+  for (let k = 0; k < list.length; k++) {
+    const i = list[k];
+    if (!Number.isInteger(i) || i < 0 || i >= faceCount) throw new DataError(`excluded face index ${i} is outside the ${faceCount} faces of ${facesFile}`);
+    mask[i] = 1;
+  }
+  if (mask.every((v) => v === 1)) throw new DataError('every face is excluded: nothing to evaluate');
+  return mask;
+}
+
+/** Pairs whose two templates still have faces, re-indexed to the reduced grouping. */
+function pairsOfRemainingTemplates(all: TemplatePairs, allGrouping: TemplateGrouping, grouping: TemplateGrouping): { pairs: TemplatePairs; dropped: number } {
+  const lookup = templateIndexLookup(grouping.templateIds);
+  const remap = Int32Array.from(allGrouping.templateIds, (id) => lookup(id));
+  const keep: number[] = [];
+  for (let k = 0; k < all.labels.length; k++) if (remap[all.first[k]] >= 0 && remap[all.second[k]] >= 0) keep.push(k);
+  const pairs: TemplatePairs = {
+    first: Int32Array.from(keep, (k) => remap[all.first[k]]),
+    second: Int32Array.from(keep, (k) => remap[all.second[k]]),
+    labels: Uint8Array.from(keep, (k) => all.labels[k]),
+  };
+  return { pairs, dropped: all.labels.length - keep.length };
 }
 
 function aggregate(
@@ -174,6 +232,7 @@ function aggregate(
   detectorScores: Float32Array | undefined,
   opts: IjbOptions,
   names: string[],
+  excluded: Uint8Array | undefined,
 ): TemplateFeatures[] {
   try {
     return aggregateTemplates(grouping, source, detectorScores, specs);
@@ -187,7 +246,7 @@ function aggregate(
     }
     if (e instanceof NonFiniteSumError) {
       const usesFlip = specs.some((s) => s.kind === 'insightface' && s.addFlip);
-      locateNonFinite(source, opts.features, opts.flipFeatures, usesFlip);
+      locateNonFinite(source, opts.features, opts.flipFeatures, usesFlip, excluded);
       throw new DataError(`${opts.features}: face features overflow float32 when summed per media`);
     }
     throw e;

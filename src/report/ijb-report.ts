@@ -20,7 +20,8 @@ export function ijbJson(result: IjbResult): string {
     target: result.target,
     rule: result.rule,
     counts: result.counts,
-    features: { dim: result.featureDim, flip: result.flip },
+    ...(result.excluded ? { excluded: result.excluded } : {}),
+    features: { dim: result.featureDim, flip: result.flip, ...(result.featureSource ? { source: result.featureSource } : {}) },
     scoring: result.scoring,
     results: result.results.map((r) => ({
       aggregation: r.aggregation,
@@ -62,6 +63,8 @@ function title(result: IjbResult): string {
 
 export function ijbText(result: IjbResult): string {
   const lines = [title(result), '', alignColumns(tarRows(result)), '', alignColumns(countRows(result))];
+  const src = result.featureSource;
+  if (src) lines.splice(1, 0, `features: model sha256 ${src.model_sha256.slice(0, 12)}…, ${src.provider}, ${src.dtype}, onnxruntime ${src.ort_version}, preset ${src.preprocessing.preset} (${src.preprocessing.channels})${src.flip ? ', flip' : ''}`);
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,229 @@
+/**
+ * Images → feature store. The main thread owns the model session; decode/align/normalise run in a
+ * piscina pool (one task per batch, buffers transferred back) that prepares the next batches while
+ * `session.run()` — which blocks the event loop — works on the current one. Rows are written in
+ * face order with a checkpoint after every batch (see store.ts).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { DataError, UsageError } from '../errors.js';
+import { ijbMetaPaths, readFaceLandmarks, type IjbTarget } from '../io/ijb-meta.js';
+import { FACEBENCH_VERSION } from '../version.js';
+import { prepareBatch, type PrepareTask, type PreparedBatch } from './prepare.js';
+import type { Preprocessing } from './preprocess.js';
+import { openModelSession, sha256File, type EpChoice, type ModelSession } from './session.js';
+import { ALIGNMENT_DESCRIPTION, shardRange, StoreWriter, type BadFace, type StoreIdentity, type StoreMeta } from './store.js';
+
+export interface ExtractOptions {
+  modelPath: string;
+  root: string;
+  target: IjbTarget;
+  out: string;
+  ep: EpChoice;
+  batch: number;
+  /** Worker threads for decode/align; 0 prepares on the main thread. */
+  workers: number;
+  flip: boolean;
+  preprocessing: Preprocessing;
+  resume: boolean;
+  shard: { index: number; count: number };
+  skipBad: boolean;
+  /** onnxruntime intra-op threads for the cpu provider. */
+  threads?: number;
+  /** Test hook: stop (as if killed) after this many batches, leaving the checkpoint. */
+  stopAfterBatches?: number;
+  onStart?: (info: { session: ModelSession; total: number; done: number }) => void;
+  onBatch?: (done: number, total: number) => void;
+}
+
+export interface ExtractStats {
+  /** Faces processed by this run (not counting rows resumed from a checkpoint). */
+  images: number;
+  seconds: number;
+  imagesPerSecond: number;
+  /** Time inside session.run(). */
+  modelSeconds: number;
+  /** Time the main thread waited for a prepared batch. */
+  waitSeconds: number;
+  /** Summed preparation time over all workers. */
+  prepareSeconds: number;
+  /** CPU time of the whole process (all threads: model, workers, decoders) during the run. */
+  cpuSeconds: number;
+  resumedRows: number;
+}
+
+export interface ExtractResult {
+  complete: boolean;
+  meta?: StoreMeta;
+  stats: ExtractStats;
+  session: Pick<ModelSession, 'provider' | 'attempts' | 'ortVersion' | 'model'>;
+}
+
+export function parseShard(text: string | undefined): { index: number; count: number } {
+  if (text === undefined) return { index: 1, count: 1 };
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard must be K/N with 1 <= K <= N; got '${text}'`);
+  return { index, count };
+}
+
+/** Where the worker bundle is: next to the CLI bundle, or dist/ when running from sources (tests). */
+function workerFile(): string {
+  const candidates = [new URL('./extract-worker.js', import.meta.url), new URL('../../dist/extract-worker.js', import.meta.url)];
+  for (const c of candidates) if (existsSync(fileURLToPath(c))) return c.href;
+  throw new Error('dist/extract-worker.js not found: run npm run build');
+}
+
+/** The dataset part of a store's identity: the face list the rows follow. */
+export function ijbDatasetIdentity(root: string, target: IjbTarget): { identity: StoreIdentity['dataset']; names: string[]; landmarks: Float32Array } {
+  const paths = ijbMetaPaths(root, target);
+  const lm = readFaceLandmarks(paths.landmarks);
+  return {
+    identity: { name: 'ijb', target, faceList: relative(root, paths.landmarks), faceListSha256: sha256File(paths.landmarks), faces: lm.names.length },
+    names: lm.names,
+    landmarks: lm.landmarks,
+  };
+}
+
+export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResult> {
+  if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new UsageError(`--batch must be a positive integer; got ${opts.batch}`);
+  if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new UsageError(`--workers must be 0 or more; got ${opts.workers}`);
+  const dataset = ijbDatasetIdentity(opts.root, opts.target);
+  const range = shardRange(opts.shard.index, opts.shard.count, dataset.identity.faces);
+  const session = await openModelSession(opts.modelPath, opts.ep, { threads: opts.threads });
+  const model = session.model;
+  const batch = model.fixedBatch ?? opts.batch;
+  mkdirSync(opts.out, { recursive: true });
+  const writer = StoreWriter.open(
+    opts.out,
+    {
+      schemaVersion: 1,
+      kind: 'facebench-feature-store',
+      tool: { name: 'facebench', version: FACEBENCH_VERSION },
+      dataset: dataset.identity,
+      model: { sha256: model.sha256, inputName: model.inputName, outputName: model.outputName, layout: model.layout, size: model.size, dtype: model.dtype },
+      preprocessing: { ...opts.preprocessing, alignment: ALIGNMENT_DESCRIPTION },
+      flip: opts.flip,
+      shard: { ...opts.shard, ...range },
+      modelPath: resolve(opts.modelPath),
+      datasetRoot: resolve(opts.root),
+      batch,
+      files: { features: 'features.npy' },
+    },
+    opts.resume,
+  );
+  if (writer.completed) {
+    await session.release();
+    const zero = { images: 0, seconds: 0, imagesPerSecond: 0, modelSeconds: 0, waitSeconds: 0, prepareSeconds: 0, cpuSeconds: 0, resumedRows: writer.completed.rows };
+    return { complete: true, meta: writer.completed, stats: zero, session };
+  }
+  const resumedRows = writer.rowsDone;
+  const first = range.start + writer.rowsDone;
+  const total = range.end - range.start;
+  opts.onStart?.({ session, total, done: resumedRows });
+
+  const imageDir = join(opts.root, 'loose_crop');
+  const taskFor = (start: number): PrepareTask => {
+    const end = Math.min(start + batch, range.end);
+    return {
+      imageDir,
+      names: dataset.names.slice(start, end),
+      landmarks: dataset.landmarks.slice(10 * start, 10 * end),
+      size: model.size,
+      layout: model.layout,
+      preprocessing: opts.preprocessing,
+      flip: opts.flip,
+      dtype: model.dtype,
+    };
+  };
+  const starts: number[] = [];
+  for (let s = first; s < range.end; s += batch) starts.push(s);
+
+  const pool = opts.workers > 0 && starts.length > 0
+    ? new Piscina({ filename: workerFile(), minThreads: opts.workers, maxThreads: opts.workers, idleTimeout: 1000 })
+    : undefined;
+  const prepare = (start: number): Promise<PreparedBatch> => (pool ? (pool.run(taskFor(start)) as Promise<PreparedBatch>) : prepareBatch(taskFor(start)));
+  const ahead = pool ? 2 * opts.workers : 1;
+  const pending: Promise<PreparedBatch>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (pending.length < ahead && next < starts.length) {
+      const p = prepare(starts[next++]);
+      p.catch(() => {}); // awaited in order below; avoid unhandled rejections if we stop early
+      pending.push(p);
+    }
+  };
+
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let modelMs = 0, waitMs = 0, prepareMs = 0, images = 0, batchesDone = 0;
+  let complete = true;
+  try {
+    fill();
+    for (const start of starts) {
+      const tw = performance.now();
+      const prepared = await pending.shift()!;
+      waitMs += performance.now() - tw;
+      fill();
+      prepareMs += prepared.ms;
+      const count = prepared.count;
+      const bad: BadFace[] = prepared.bad.map((b) => ({ face: start + b.position, name: dataset.names[start + b.position], reason: b.reason }));
+      if (bad.length > 0 && !opts.skipBad) {
+        throw new DataError(`${prepared.bad[0].file}: cannot read face ${bad[0].face + 1} (${bad[0].reason})`, 'fix or restore the image, or add --skip-bad to extract without it (its rows become NaN and ijb leaves it out)');
+      }
+      const tm = performance.now();
+      const out = await runPadded(session, prepared.input, count, batch, model.fixedBatch !== undefined);
+      const flipOut = prepared.flipInput ? await runPadded(session, prepared.flipInput, count, batch, model.fixedBatch !== undefined) : undefined;
+      modelMs += performance.now() - tm;
+      for (const b of prepared.bad) {
+        out.features.fill(NaN, b.position * out.dim, (b.position + 1) * out.dim);
+        flipOut?.features.fill(NaN, b.position * out.dim, (b.position + 1) * out.dim);
+      }
+      writer.append(out.features, flipOut?.features, count, out.dim, bad);
+      images += count;
+      batchesDone++;
+      opts.onBatch?.(writer.rowsDone, total);
+      if (opts.stopAfterBatches !== undefined && batchesDone >= opts.stopAfterBatches && writer.rowsDone < total) {
+        complete = false;
+        break;
+      }
+    }
+  } finally {
+    writer.close();
+    await pool?.destroy();
+    await session.release();
+  }
+  const meta = complete ? writer.finish({ provider: session.provider, providerAttempts: session.attempts, ortVersion: session.ortVersion }) : undefined;
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    complete,
+    meta,
+    stats: {
+      images,
+      seconds,
+      imagesPerSecond: images / Math.max(seconds, 1e-9),
+      modelSeconds: modelMs / 1000,
+      waitSeconds: waitMs / 1000,
+      prepareSeconds: prepareMs / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      resumedRows,
+    },
+    session,
+  };
+}
+
+/** Runs a batch; a model with a fixed batch size gets the last, short batch padded with zeros. */
+async function runPadded(session: ModelSession, input: Float32Array | Uint16Array, count: number, batch: number, fixed: boolean) {
+  if (!fixed || count === batch) return session.run(input, count);
+  const padded = input instanceof Float32Array ? new Float32Array((input.length / count) * batch) : new Uint16Array((input.length / count) * batch);
+  padded.set(input as never);
+  const out = await session.run(padded, batch);
+  return { features: out.features.slice(0, count * out.dim), dim: out.dim };
+}
+
+export const DEFAULT_WORKERS = Math.max(1, Math.min(8, availableParallelism() - 1));

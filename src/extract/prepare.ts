@@ -1,0 +1,85 @@
+/**
+ * One batch of faces → model input: decode (sharp) → align (5 landmarks, exact cv2 warp) →
+ * normalise (preset table) → [n, …] in the model's layout, plus the horizontally flipped faces when
+ * asked. Runs in a worker thread (src/extract/worker.ts) or inline. A face whose image cannot be
+ * read or decoded leaves zeros in its rows and is reported in `bad`; the caller decides (error, or
+ * --skip-bad).
+ */
+import { join } from 'node:path';
+import { alignFace } from './align.js';
+import { decodeImage } from './decode.js';
+import { normalisationTable, toFloat16Bits, writeInput, type Layout, type Preprocessing } from './preprocess.js';
+
+export interface PrepareTask {
+  /** Folder the names are relative to (IJB: <root>/loose_crop). */
+  imageDir: string;
+  names: string[];
+  /** [n, 10] landmarks, x y per point. */
+  landmarks: Float32Array;
+  size: number;
+  layout: Layout;
+  preprocessing: Preprocessing;
+  flip: boolean;
+  dtype: 'float32' | 'float16';
+}
+
+export interface PreparedBatch {
+  count: number;
+  input: Float32Array | Uint16Array;
+  flipInput?: Float32Array | Uint16Array;
+  /** Faces of this batch that could not be prepared: position in the batch, file and reason. */
+  bad: { position: number; file: string; reason: string }[];
+  /** Wall time spent preparing, in ms. */
+  ms: number;
+}
+
+/** Decodes kept in flight per batch (libuv's pool has 4 threads by default). */
+const DECODE_AHEAD = 4;
+
+const tables = new Map<string, Float32Array>();
+function tableFor(p: Preprocessing): Float32Array {
+  const key = JSON.stringify([p.scale, p.mean, p.std]);
+  let t = tables.get(key);
+  if (!t) tables.set(key, (t = normalisationTable(p)));
+  return t;
+}
+
+export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
+  const t0 = performance.now();
+  const n = task.names.length;
+  const per = 3 * task.size * task.size;
+  const input = new Float32Array(n * per);
+  const flipInput = task.flip ? new Float32Array(n * per) : undefined;
+  const table = tableFor(task.preprocessing);
+  const crop = new Uint8Array(per);
+  const bad: PreparedBatch['bad'] = [];
+  // Decodes run in libuv's thread pool: keep a few in flight while this thread aligns and normalises.
+  const decode = (i: number) => {
+    const p = decodeImage(join(task.imageDir, task.names[i]), task.preprocessing.channels);
+    p.catch(() => {});
+    return p;
+  };
+  const inFlight: Promise<Awaited<ReturnType<typeof decodeImage>>>[] = [];
+  for (let i = 0; i < Math.min(DECODE_AHEAD, n); i++) inFlight.push(decode(i));
+  for (let i = 0; i < n; i++) {
+    const file = join(task.imageDir, task.names[i]);
+    const pending = inFlight.shift()!;
+    if (i + DECODE_AHEAD < n) inFlight.push(decode(i + DECODE_AHEAD));
+    try {
+      const img = await pending;
+      alignFace(img, task.landmarks.subarray(10 * i, 10 * i + 10), task.size, undefined, crop);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const msg = String((e as Error)?.message ?? e).split('\n')[0];
+      bad.push({ position: i, file, reason: code === 'ENOENT' || /missing|no such file/i.test(msg) ? 'no such file' : msg });
+      continue;
+    }
+    writeInput(crop, task.size, table, task.layout, false, input, i * per);
+    if (flipInput) writeInput(crop, task.size, table, task.layout, true, flipInput, i * per);
+  }
+  const ms = performance.now() - t0;
+  if (task.dtype === 'float16') {
+    return { count: n, input: toFloat16Bits(input), flipInput: flipInput && toFloat16Bits(flipInput), bad, ms };
+  }
+  return { count: n, input, flipInput, bad, ms };
+}
