@@ -31,6 +31,17 @@ for (const ckpt of ['arcface-r18', 'magface-r18']) {
   ]);
 }
 
+facebench('Images → table: align the IJB-style fixture images, extract features with a tiny ONNX model on the CPU (with flip), evaluate', [
+  'ijb',
+  '--root', 'fixtures/ijb-images',
+  '--model', 'fixtures/models/tiny-b64.onnx',
+  '--flip',
+  '--ep', 'cpu',
+  '--store', join(out, 'store-tiny-b64'),
+  '--aggregate', 'plain,magnitude,insightface',
+  '--far', '1e-2,1e-1',
+  '--json', join(out, 'ijb-tiny-b64.json'),
+]);
 facebench('LFW-style 10-fold verification from pairs.txt (the 10 sets are the folds), as insightface verification.py computes it', [
   'lfw',
   '--pairs', 'fixtures/lfw-demo/pairs.txt',

@@ -102,7 +102,7 @@ export function ijbCommand(y: Argv): Argv {
         source = { features: argv.features, flipFeatures: argv['flip-features'], excludedFaces: [] };
       }
       const aggregateCount = String(argv.aggregate).split(',').filter((s) => s.trim()).length;
-      const progress = createProgress(1 + 3 * aggregateCount, argv.quiet);
+      const progress = createProgress(2 + 2 * aggregateCount, argv.quiet);
       const result = await runIjb1v1({
         root: argv.root,
         target,
