@@ -10,7 +10,7 @@
  */
 import type { AggregationSpec, MagfaceAggregation } from './spec.js';
 import type { TemplateGrouping } from './template-grouping.js';
-import { pairwiseSum } from './numpy-sum.js';
+import { pairwiseSumOfSquares32 } from './numpy-sum.js';
 
 /** Face features delivered in consecutive row blocks, in ascending row order. */
 export interface FaceFeatureSource {
@@ -88,10 +88,10 @@ export function aggregateTemplates(
   for (let i = 0; i < g.mediaOfFace.length; i++) if (g.mediaOfFace[i] >= 0) lastFace[templateOfMedia[g.mediaOfFace[i]]] = i;
   const open: (Float32Array[] | undefined)[] = new Array(T);
 
-  const face = new Float32Array(D);
-  const squares = new Float32Array(D);
+  const flipSum = new Float32Array(D);
   const template = new Float32Array(D);
   const media = new Float32Array(D);
+  const anyFlip = accumulators.some((a) => a.addFlip);
   src.forEachBlock((start, count, orig, flip) => {
     for (let r = 0; r < count; r++) {
       const i = start + r;
@@ -102,23 +102,27 @@ export function aggregateTemplates(
       const m0 = g.templateMediaOffsets[t];
       const sums = (open[t] ??= accumulators.map(() => new Float32Array((g.templateMediaOffsets[t + 1] - m0) * D)));
       const slot = (m - m0) * D;
+      // Float32Array stores round every step to float32, as numpy's float32 arrays do.
+      if (anyFlip) for (let j = 0; j < D; j++) flipSum[j] = orig[o + j] + flip![o + j];
       for (let a = 0; a < accumulators.length; a++) {
-        const transform = accumulators[a];
-        // Float32Array stores round every step to float32, as numpy's float32 arrays do.
-        if (transform.addFlip) for (let j = 0; j < D; j++) face[j] = orig[o + j] + flip![o + j];
-        else for (let j = 0; j < D; j++) face[j] = orig[o + j];
-        if (!transform.keepNorm) {
-          for (let j = 0; j < D; j++) squares[j] = face[j] * face[j];
-          const norm = Math.fround(Math.sqrt(pairwiseSum(squares, 0, D, true)));
-          if (norm === 0) throw new ZeroNormFaceError(i);
-          for (let j = 0; j < D; j++) face[j] = face[j] / norm;
-        }
-        if (transform.detectorScore) {
-          const s = detectorScores![i];
-          for (let j = 0; j < D; j++) face[j] = face[j] * s;
-        }
+        const { addFlip, keepNorm, detectorScore } = accumulators[a];
+        const x = addFlip ? flipSum : orig;
+        const xo = addFlip ? 0 : o;
         const acc = sums[a];
-        for (let j = 0; j < D; j++) acc[slot + j] += face[j];
+        let norm = 1;
+        if (!keepNorm) {
+          norm = Math.fround(Math.sqrt(pairwiseSumOfSquares32(x, xo, D)));
+          if (norm === 0) throw new ZeroNormFaceError(i);
+        }
+        const f = Math.fround;
+        if (detectorScore) {
+          const s = detectorScores![i];
+          for (let j = 0; j < D; j++) acc[slot + j] += f(f(x[xo + j] / norm) * s);
+        } else if (!keepNorm) {
+          for (let j = 0; j < D; j++) acc[slot + j] += f(x[xo + j] / norm);
+        } else {
+          for (let j = 0; j < D; j++) acc[slot + j] += x[xo + j];
+        }
       }
       if (i === lastFace[t]) {
         for (let k = 0; k < specs.length; k++) {

@@ -57,3 +57,31 @@ function pairwiseSum64(a: Float32Array | Float64Array, s: number, n: number): nu
   n2 -= n2 % 8;
   return pairwiseSum64(a, s, n2) + pairwiseSum64(a, s + n2, n - n2);
 }
+
+/**
+ * `np.sum(x**2)` over float32 x[s .. s+n): each square rounded to float32, then numpy's pairwise
+ * float32 sum — without materialising the squares (this runs once per face).
+ */
+export function pairwiseSumOfSquares32(a: Float32Array, s: number, n: number): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res = f(res + f(a[s + i] * a[s + i]));
+    return res;
+  }
+  if (n <= 128) {
+    const q = (k: number): number => f(a[k] * a[k]);
+    let r0 = q(s), r1 = q(s + 1), r2 = q(s + 2), r3 = q(s + 3), r4 = q(s + 4), r5 = q(s + 5), r6 = q(s + 6), r7 = q(s + 7);
+    let i = 8;
+    for (const end = n - (n % 8); i < end; i += 8) {
+      const p = s + i;
+      r0 = f(r0 + q(p)); r1 = f(r1 + q(p + 1)); r2 = f(r2 + q(p + 2)); r3 = f(r3 + q(p + 3));
+      r4 = f(r4 + q(p + 4)); r5 = f(r5 + q(p + 5)); r6 = f(r6 + q(p + 6)); r7 = f(r7 + q(p + 7));
+    }
+    let res = f(f(f(r0 + r1) + f(r2 + r3)) + f(f(r4 + r5) + f(r6 + r7)));
+    for (; i < n; i++) res = f(res + q(s + i));
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return f(pairwiseSumOfSquares32(a, s, n2) + pairwiseSumOfSquares32(a, s + n2, n - n2));
+}
