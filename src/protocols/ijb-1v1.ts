@@ -158,7 +158,9 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     warnings.push('magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)');
   }
 
-  const features = openFeatures(opts.features, opts.flipFeatures);
+  // Flip features are read only when an aggregation adds them (magface ignores them).
+  const usesFlip = specs.some((s) => s.kind === 'insightface' && s.addFlip);
+  const features = openFeatures(opts.features, usesFlip ? opts.flipFeatures : undefined);
   const results: IjbAggregationResult[] = [];
   let method: 'exact' | 'gemm' = 'exact';
   try {
@@ -245,7 +247,7 @@ function aggregate(
       );
     }
     if (e instanceof NonFiniteSumError) {
-      const usesFlip = specs.some((s) => s.kind === 'insightface' && s.addFlip);
+      const usesFlip = source.hasFlip;
       locateNonFinite(source, opts.features, opts.flipFeatures, usesFlip, excluded);
       throw new DataError(`${opts.features}: face features overflow float32 when summed per media`);
     }
