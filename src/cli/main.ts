@@ -7,6 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { FacebenchError, INTERNAL_ERROR_EXIT_CODE, UsageError } from '../errors.js';
 import { FACEBENCH_VERSION } from '../version.js';
 import { ijbCommand } from './ijb.js';
+import { gateCommand } from './gate.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
         throw err ?? new UsageError(msg);
       });
     cli = ijbCommand(cli);
+    cli = gateCommand(cli);
     await cli.parseAsync();
     return 0;
   } catch (e) {
