@@ -25,7 +25,7 @@ export function tempDir(prefix = 'facebench-test-'): string {
 
 export interface TinyRow {
   aggregation: string;
-  tar: Record<string, number | null>;
+  tar: Record<string, number | null | string>;
   ci?: Record<string, [number, number]>;
 }
 

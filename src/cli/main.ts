@@ -8,6 +8,7 @@ import { FacebenchError, INTERNAL_ERROR_EXIT_CODE, UsageError } from '../errors.
 import { FACEBENCH_VERSION } from '../version.js';
 import { ijbCommand } from './ijb.js';
 import { gateCommand } from './gate.js';
+import { compareCommand } from './compare.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
         throw err ?? new UsageError(msg);
       });
     cli = ijbCommand(cli);
+    cli = compareCommand(cli);
     cli = gateCommand(cli);
     await cli.parseAsync();
     return 0;

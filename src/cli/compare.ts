@@ -1,0 +1,67 @@
+/**
+ * `facebench compare`: several result JSONs → one table (text, markdown, LaTeX, CSV), optionally the
+ * published reference rows, ROC / DET plots as SVG and a self-contained HTML report.
+ */
+import type { Argv } from 'yargs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { defaultLabel, parseLabels, readResultFile, type ResultFile } from '../io/results-json.js';
+import { buildCompareTable, compareCsv, compareLatex, compareMarkdown, compareText } from '../report/compare-table.js';
+import { PendingOutputs } from './outputs.js';
+import { parseChoice } from './parse.js';
+
+const FORMATS = ['table', 'markdown', 'latex', 'csv'] as const;
+type Format = (typeof FORMATS)[number];
+
+export function compareCommand(y: Argv): Argv {
+  return y.command(
+    'compare <results..>',
+    'Compare result JSONs: paper-style table, ROC/DET plots, HTML report',
+    (c) =>
+      c
+        .positional('results', { type: 'string', array: true, describe: 'result JSON files (ijb --json; the first is the baseline row)' })
+        .option('label', { type: 'string', array: true, default: [] as string[], describe: 'name=file: display name of a result file (default: the file name without .json)' })
+        .option('format', { type: 'string', default: 'table', describe: 'table, markdown, latex (booktabs) or csv' })
+        .option('out', { type: 'string', describe: 'write the table here instead of stdout' })
+        .option('published', { type: 'boolean', default: false, describe: 'add the published ResNet-100 rows (MagFace, ArcFace) for the datasets present' }),
+    async (argv) => {
+      const format = parseChoice(argv.format, FORMATS, '--format');
+      const files = loadResults((argv.results ?? []) as string[], argv.label as string[]);
+      const table = buildCompareTable(files, { published: argv.published });
+      const out = new PendingOutputs();
+      const text = serialise(format, table);
+      out.add(argv.out, () => text);
+      if (argv.out === undefined) process.stdout.write(text);
+      out.commit();
+    },
+  );
+}
+
+function serialise(format: Format, table: ReturnType<typeof buildCompareTable>): string {
+  if (format === 'markdown') return compareMarkdown(table);
+  if (format === 'latex') return compareLatex(table);
+  if (format === 'csv') return compareCsv(table);
+  return compareText(table);
+}
+
+/** Reads every input, applying `--label name=file`; labels must be unique. */
+export function loadResults(paths: string[], labels: string[]): ResultFile[] {
+  if (paths.length === 0) throw new UsageError('compare needs at least one result JSON');
+  const byFile = parseLabels(labels);
+  const known = new Set(paths.map((p) => resolve(p)));
+  for (const f of byFile.keys()) {
+    if (!known.has(resolve(f))) throw new UsageError(`--label names '${f}', which is not one of the inputs`);
+  }
+  const labelOf = (p: string): string => {
+    for (const [f, name] of byFile) if (resolve(f) === resolve(p)) return name;
+    return defaultLabel(p);
+  };
+  const files = paths.map((p) => readResultFile(p, labelOf(p)));
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const other = seen.get(f.label);
+    if (other !== undefined) throw new UsageError(`${f.file} and ${other} are both labelled '${f.label}': give one a --label name=file`);
+    seen.set(f.label, f.file);
+  }
+  return files;
+}
