@@ -30,6 +30,7 @@ export function ijbCommand(y: Argv): Argv {
         .option('csv', { type: 'string', describe: 'write a CSV (one line per aggregation × FAR) here' })
         .option('markdown', { type: 'string', describe: 'write a markdown table here' })
         .option('scores', { type: 'string', describe: 'folder for each aggregation\'s pair scores as <aggregation>.npy (float64, pair-file order)' })
+        .option('curve', { type: 'boolean', default: false, describe: 'store each ROC, thinned to ~2,000 vertices, in the JSON (for compare --plot/--det/--html)' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
     async (argv) => {
       const aggregateCount = String(argv.aggregate).split(',').filter((s) => s.trim()).length;
@@ -47,7 +48,7 @@ export function ijbCommand(y: Argv): Argv {
       });
       progress.done();
       const out = new PendingOutputs();
-      out.add(argv.json, () => ijbJson(result));
+      out.add(argv.json, () => ijbJson(result, { curve: argv.curve }));
       out.add(argv.csv, () => ijbCsv(result));
       out.add(argv.markdown, () => ijbMarkdown(result));
       if (argv.scores !== undefined) {

@@ -4,6 +4,7 @@
  */
 import type { IjbResult } from '../protocols/ijb-1v1.js';
 import { FACEBENCH_VERSION } from '../version.js';
+import { thinRocCurve } from '../metrics/thin-curve.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 
 export const IJB_SCHEMA_VERSION = 1;
@@ -12,7 +13,12 @@ function byTarget<T>(r: IjbResult['results'][number], pick: (t: IjbResult['resul
   return Object.fromEntries(r.tarAtFar.map((t) => [farKey(t.target), pick(t)]));
 }
 
-export function ijbJson(result: IjbResult): string {
+export interface IjbJsonOptions {
+  /** Add `curve: {far, tar, threshold}` per result: the ROC thinned to ≈2,000 vertices, for plots. */
+  curve?: boolean;
+}
+
+export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string {
   const doc = {
     schemaVersion: IJB_SCHEMA_VERSION,
     tool: { name: 'facebench', version: FACEBENCH_VERSION },
@@ -32,6 +38,7 @@ export function ijbJson(result: IjbResult): string {
       auc: jsonNumber(r.auc),
       eer: jsonNumber(r.eer),
       eer_threshold: jsonNumber(r.eerThreshold),
+      ...(options.curve ? { curve: curveJson(r.roc) } : {}),
     })),
     warnings: result.warnings,
   };
@@ -79,4 +86,9 @@ export function ijbCsv(result: IjbResult): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+function curveJson(roc: IjbResult['results'][number]['roc']): { far: number[]; tar: number[]; threshold: (number | null)[] } {
+  const c = thinRocCurve(roc);
+  return { far: c.far, tar: c.tar, threshold: c.threshold.map(jsonNumber) };
 }
