@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultLabel, parseLabels, readResultFile, type ResultFile } from '../io/results-json.js';
 import { buildCompareTable, compareCsv, compareLatex, compareMarkdown, compareText } from '../report/compare-table.js';
+import { detSpec, renderSvg, rocSpec } from '../report/plots.js';
 import { PendingOutputs } from './outputs.js';
 import { parseChoice } from './parse.js';
 
@@ -23,6 +24,8 @@ export function compareCommand(y: Argv): Argv {
         .option('label', { type: 'string', array: true, default: [] as string[], describe: 'name=file: display name of a result file (default: the file name without .json)' })
         .option('format', { type: 'string', default: 'table', describe: 'table, markdown, latex (booktabs) or csv' })
         .option('out', { type: 'string', describe: 'write the table here instead of stdout' })
+        .option('plot', { type: 'string', describe: 'write the ROC curves (TAR vs log FAR) of all inputs as one SVG (inputs need ijb --curve)' })
+        .option('det', { type: 'string', describe: 'write the DET curves (FNMR vs FAR, log–log) as one SVG' })
         .option('published', { type: 'boolean', default: false, describe: 'add the published ResNet-100 rows (MagFace, ArcFace) for the datasets present' }),
     async (argv) => {
       const format = parseChoice(argv.format, FORMATS, '--format');
@@ -31,6 +34,17 @@ export function compareCommand(y: Argv): Argv {
       const out = new PendingOutputs();
       const text = serialise(format, table);
       out.add(argv.out, () => text);
+      // Build the specs first (they validate the curves), then render.
+      const roc = argv.plot !== undefined ? rocSpec(files) : undefined;
+      const det = argv.det !== undefined ? detSpec(files) : undefined;
+      if (roc) {
+        const svg = await renderSvg(roc);
+        out.add(argv.plot, () => svg);
+      }
+      if (det) {
+        const svg = await renderSvg(det);
+        out.add(argv.det, () => svg);
+      }
       if (argv.out === undefined) process.stdout.write(text);
       out.commit();
     },
