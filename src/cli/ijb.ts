@@ -9,7 +9,8 @@ import { SCORING_METHODS } from '../scoring/pair-scores.js';
 import { ijbCsv, ijbJson, ijbMarkdown, ijbText } from '../report/ijb-report.js';
 import { farKey } from '../report/format.js';
 import { PendingOutputs } from './outputs.js';
-import { parseChoice, parseFarList } from './parse.js';
+import { parseChoice, parseFarList, parseIntegerFlag } from './parse.js';
+import { UsageError } from '../errors.js';
 import { createProgress } from './progress.js';
 
 export function ijbCommand(y: Argv): Argv {
@@ -31,10 +32,19 @@ export function ijbCommand(y: Argv): Argv {
         .option('markdown', { type: 'string', describe: 'write a markdown table here' })
         .option('scores', { type: 'string', describe: 'folder for each aggregation\'s pair scores as <aggregation>.npy (float64, pair-file order)' })
         .option('curve', { type: 'boolean', default: false, describe: 'store each ROC, thinned to ~2,000 vertices, in the JSON (for compare --plot/--det/--html)' })
+        .option('bootstrap', { type: 'number', describe: 'bootstrap TAR@FAR intervals with this many replicates, resampling templates (e.g. 1000)' })
+        .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (integer in [0, 2^32))' })
+        .option('ci', { type: 'number', default: 95, describe: 'bootstrap confidence level in percent' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
     async (argv) => {
       const aggregateCount = String(argv.aggregate).split(',').filter((s) => s.trim()).length;
-      const progress = createProgress(1 + 3 * aggregateCount, argv.quiet);
+      let bootstrap: { replicates: number; seed: number; ci: number } | undefined;
+      if (argv.bootstrap !== undefined) {
+        const ci = argv.ci;
+        if (!(Number.isFinite(ci) && ci > 0 && ci < 100)) throw new UsageError(`--ci must be a confidence level in percent, in (0, 100); got '${ci}'`);
+        bootstrap = { replicates: parseIntegerFlag(argv.bootstrap, '--bootstrap', 1, 1_000_000), seed: parseIntegerFlag(argv.seed, '--seed', 0, 2 ** 32 - 1), ci };
+      }
+      const progress = createProgress(1 + (bootstrap ? 4 : 3) * aggregateCount, argv.quiet);
       const result = await runIjb1v1({
         root: argv.root,
         target: parseTarget(argv.target),
@@ -44,6 +54,7 @@ export function ijbCommand(y: Argv): Argv {
         fars: parseFarList(argv.far),
         rule: parseChoice(argv.rule, TAR_RULES, '--rule'),
         scoring: parseChoice(argv.scoring, SCORING_METHODS, '--scoring'),
+        bootstrap,
         onStage: (stage, ms) => progress.step(stage, ms),
       });
       progress.done();

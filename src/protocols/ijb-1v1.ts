@@ -18,8 +18,9 @@ import { readMagfaceFeatureList } from '../io/magface-feature-list.js';
 import { groupFacesByTemplate, templateIndexLookup } from '../aggregate/template-grouping.js';
 import { aggregateInsightface, aggregateMagface, ZeroNormFaceError, type FaceFeatures, type TemplateFeatures } from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
-import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve } from '../metrics/roc.js';
+import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
+import { bootstrapTarAtFar, type BootstrapResult } from '../metrics/bootstrap.js';
 import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, type ScoringMethod } from '../scoring/pair-scores.js';
 import { createGemmABt } from '../onnx/runtime.js';
 
@@ -35,6 +36,8 @@ export interface IjbOptions {
   fars: number[];
   rule: TarRule;
   scoring: ScoringMethod;
+  /** Template bootstrap of TAR@FAR (docs/bootstrap.md); off when undefined. */
+  bootstrap?: { replicates: number; seed: number; ci: number };
   /** Called when a stage ends, with its wall time; used by the CLI's progress lines and the bench. */
   onStage?: (stage: string, ms: number) => void;
 }
@@ -56,6 +59,8 @@ export interface IjbAggregationResult {
   roc: RocCurve;
   /** Pair scores in pair-file order. */
   scores: Float64Array;
+  /** Per target (same order as tarAtFar): the bootstrap percentile interval, with --bootstrap. */
+  tarCi?: [number, number][];
 }
 
 export interface IjbResult {
@@ -66,6 +71,8 @@ export interface IjbResult {
   featureDim: number;
   flip: boolean;
   scoring: 'exact' | 'gemm';
+  /** Set when the TAR intervals were bootstrapped. */
+  bootstrap?: Pick<BootstrapResult, 'replicates' | 'seed' | 'ci' | 'unit' | 'strata'>;
   results: IjbAggregationResult[];
   warnings: string[];
 }
@@ -119,6 +126,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   const method = chooseScoringMethod(opts.scoring, counts.pairs, features.cols, plan);
   const gemm = method === 'gemm' ? await createGemmABt() : undefined;
   const results: IjbAggregationResult[] = [];
+  let bootInfo: IjbResult['bootstrap'];
   try {
     for (const spec of specs) {
       const templates = timed(`aggregate ${spec.name}`, opts.onStage, () => aggregate(spec, grouping, features, opts, faces.names));
@@ -126,7 +134,19 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
       const kind = scoreKindOf(spec);
       const scores = gemm ? await scorePairsGemm(templates, pairs, kind, plan, gemm) : scorePairsExact(templates, pairs, kind);
       opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
-      results.push(timed(`roc ${spec.name}`, opts.onStage, () => evaluateScores(spec.name, scores, pairs.labels, opts)));
+      let sortedImpostorScores: Float64Array | undefined;
+      const result = timed(`roc ${spec.name}`, opts.onStage, () =>
+        evaluateScores(spec.name, scores, pairs.labels, opts, opts.bootstrap ? (sorted) => (sortedImpostorScores = sorted.impostor) : undefined),
+      );
+      if (opts.bootstrap) {
+        const b = opts.bootstrap;
+        const boot = timed(`bootstrap ${spec.name} (${b.replicates} replicates)`, opts.onStage, () =>
+          bootstrapTarAtFar({ first: pairs.first, second: pairs.second, labels: pairs.labels, scores, sortedImpostorScores }, { ...b, targets: opts.fars, rule: opts.rule }),
+        );
+        result.tarCi = boot.intervals;
+        bootInfo = { replicates: boot.replicates, seed: boot.seed, ci: boot.ci, unit: boot.unit, strata: boot.strata };
+      }
+      results.push(result);
     }
   } finally {
     await gemm?.release();
@@ -139,6 +159,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     featureDim: features.cols,
     flip: hasFlip,
     scoring: method,
+    ...(bootInfo ? { bootstrap: bootInfo } : {}),
     results,
     warnings,
   };
@@ -192,8 +213,16 @@ function countPairs(pairs: TemplatePairs, file: string, images: number, template
 }
 
 /** ROC, TAR@FAR under the chosen rule, AUC and EER of one score vector. */
-export function evaluateScores(aggregation: string, scores: Float64Array, labels: Uint8Array, opts: Pick<IjbOptions, 'fars' | 'rule'>): IjbAggregationResult {
+export function evaluateScores(
+  aggregation: string,
+  scores: Float64Array,
+  labels: Uint8Array,
+  opts: Pick<IjbOptions, 'fars' | 'rule'>,
+  /** Receives the sorted scores (the bootstrap reuses them instead of sorting again). */
+  withSorted?: (sorted: SortedScores) => void,
+): IjbAggregationResult {
   const sorted = splitByLabel(scores, labels);
+  withSorted?.(sorted);
   const roc = rocCurve(sorted);
   const eer = equalErrorRate(roc);
   return {

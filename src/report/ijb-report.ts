@@ -28,9 +28,11 @@ export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string
     counts: result.counts,
     features: { dim: result.featureDim, flip: result.flip },
     scoring: result.scoring,
+    ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
     results: result.results.map((r) => ({
       aggregation: r.aggregation,
       tar_at_far: byTarget(r, (t) => jsonNumber(t.tar)),
+      ...(r.tarCi ? { tar_ci: Object.fromEntries(r.tarAtFar.map((t, i) => [farKey(t.target), r.tarCi![i].map(jsonNumber)])) } : {}),
       far_actual: byTarget(r, (t) => jsonNumber(t.far)),
       false_accepts: byTarget(r, (t) => t.falseAccepts),
       true_accepts: byTarget(r, (t) => t.trueAccepts),
@@ -67,8 +69,18 @@ function title(result: IjbResult): string {
   return `${name} 1:1 verification, TAR (%) @ FAR, rule: ${result.rule}, scoring: ${result.scoring} — ${c.images} faces, ${c.templates} templates, ${c.pairs} pairs (${c.genuine} genuine, ${c.impostor} impostor), dim ${result.featureDim}${result.flip ? ', flip features' : ''}`;
 }
 
+function ciRows(result: IjbResult): string[][] {
+  const b = result.bootstrap!;
+  const targets = result.results[0].tarAtFar.map((t) => farKey(t.target));
+  return [
+    [`${b.ci}% CI (${b.replicates} × ${b.unit} bootstrap, seed ${b.seed})`, ...targets],
+    ...result.results.map((r) => [r.aggregation, ...(r.tarCi ?? []).map(([lo, hi]) => `[${percent(lo)}, ${percent(hi)}]`)]),
+  ];
+}
+
 export function ijbText(result: IjbResult): string {
   const lines = [title(result), '', alignColumns(tarRows(result)), '', alignColumns(countRows(result))];
+  if (result.bootstrap) lines.push('', alignColumns(ciRows(result)));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
