@@ -7,7 +7,9 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultLabel, parseLabels, readResultFile, type ResultFile } from '../io/results-json.js';
 import { buildCompareTable, compareCsv, compareLatex, compareMarkdown, compareText } from '../report/compare-table.js';
-import { detSpec, renderSvg, rocSpec } from '../report/plots.js';
+import { curveSeries, detSpec, renderSvg, rocSpec } from '../report/plots.js';
+import { compareHtml } from '../report/html.js';
+import { FacebenchError } from '../errors.js';
 import { PendingOutputs } from './outputs.js';
 import { parseChoice } from './parse.js';
 
@@ -26,6 +28,7 @@ export function compareCommand(y: Argv): Argv {
         .option('out', { type: 'string', describe: 'write the table here instead of stdout' })
         .option('plot', { type: 'string', describe: 'write the ROC curves (TAR vs log FAR) of all inputs as one SVG (inputs need ijb --curve)' })
         .option('det', { type: 'string', describe: 'write the DET curves (FNMR vs FAR, log–log) as one SVG' })
+        .option('html', { type: 'string', describe: 'write a self-contained HTML report (table + inline ROC/DET plots when the inputs have curves)' })
         .option('published', { type: 'boolean', default: false, describe: 'add the published ResNet-100 rows (MagFace, ArcFace) for the datasets present' }),
     async (argv) => {
       const format = parseChoice(argv.format, FORMATS, '--format');
@@ -44,6 +47,19 @@ export function compareCommand(y: Argv): Argv {
       if (det) {
         const svg = await renderSvg(det);
         out.add(argv.det, () => svg);
+      }
+      if (argv.html !== undefined) {
+        let plotNote: string | undefined;
+        try {
+          curveSeries(files);
+        } catch (e) {
+          if (!(e instanceof FacebenchError)) throw e;
+          plotNote = `No plots: ${e.message}.`;
+        }
+        const rocSvg = plotNote ? undefined : await renderSvg(rocSpec(files));
+        const detSvg = plotNote ? undefined : await renderSvg(detSpec(files));
+        const html = compareHtml({ files, table, rocSvg, detSvg, plotNote });
+        out.add(argv.html, () => html);
       }
       if (argv.out === undefined) process.stdout.write(text);
       out.commit();
