@@ -2,9 +2,11 @@
 // 3,531 gallery × 19,593 probe templates, 19,557 probes with a mate, ~800 gallery templates per
 // probe (not all pairs present) → ~15.66M pairs, ~19.6k genuine.
 //
-//   node bench/bootstrap-bench.mjs [--replicates 1000] [--rule nearest] [--seed 1]
+//   node bench/bootstrap-bench.mjs [--replicates 1000] [--rule nearest] [--seed 1] [--threads N]
+//   FARS=1e-6,1e-4 node bench/bootstrap-bench.mjs      (other FAR targets; default 1e-6 … 1e-1)
 //
-// Bundles src/metrics/bootstrap.ts with esbuild (a dev dependency) into a temp file, then imports it.
+// Bundles the bootstrap (src/protocols/bootstrap-parallel.ts and its worker) with esbuild (a dev
+// dependency) into a temp folder, then imports it: the same code path as `ijb --bootstrap`.
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +15,15 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
 const { values: args } = parseArgs({
-  options: { replicates: { type: 'string', default: '1000' }, rule: { type: 'string', default: 'nearest' }, seed: { type: 'string', default: '1' } },
+  options: { replicates: { type: 'string', default: '1000' }, rule: { type: 'string', default: 'nearest' }, seed: { type: 'string', default: '1' }, threads: { type: 'string' } },
 });
 const dir = mkdtempSync(join(tmpdir(), 'facebench-bench-'));
-const out = join(dir, 'bootstrap.mjs');
-await build({ stdin: { contents: "export * from './src/metrics/bootstrap.ts'; export { splitByLabel } from './src/metrics/roc.ts';", resolveDir: process.cwd(), loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning' });
-const { prepareBootstrap, runReplicates, percentile, splitByLabel, Xoshiro128 } = await import(pathToFileURL(out).href);
-rmSync(dir, { recursive: true, force: true });
+await build({
+  entryPoints: { bench: 'bench/bootstrap-entry.ts', 'bootstrap-worker': 'src/protocols/bootstrap-worker.ts' },
+  outdir: dir, outExtension: { '.js': '.js' }, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning',
+});
+const { bootstrapParallel, defaultThreads, percentile, splitByLabel, Xoshiro128 } = await import(pathToFileURL(join(dir, 'bench.js')).href);
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 const GALLERY = 3531;
 const PROBES = 19593;
@@ -72,19 +76,19 @@ const targets = (process.env.FARS ?? '1e-6,1e-5,1e-4,1e-3,1e-2,1e-1').split(',')
 const replicates = Number(args.replicates);
 const opts = { replicates, seed: Number(args.seed), ci: 95, targets, rule: args.rule };
 // ijb already has the sorted impostor scores (splitByLabel for the ROC); the bootstrap reuses them.
+const threads = args.threads === undefined ? defaultThreads() : Number(args.threads);
 const t1 = performance.now();
 const sortedImpostorScores = splitByLabel(input.scores, input.labels).impostor;
 const t2 = performance.now();
-const prep = prepareBootstrap({ ...input, sortedImpostorScores }, opts);
-const t3 = performance.now();
 const cpu0 = process.cpuUsage();
-const values = runReplicates(prep, opts, 0, replicates);
+const res = await bootstrapParallel({ ...input, sortedImpostorScores }, opts, threads);
 const cpu = process.cpuUsage(cpu0);
 const t4 = performance.now();
+const values = res.values;
 const s = (ms) => (ms / 1000).toFixed(1) + ' s';
-console.log(`sort (shared with the ROC): ${s(t2 - t1)}; bootstrap prepare: ${s(t3 - t2)} (${prep.strata.kind}, top-impostor list ${prep.top.score.length})`);
-console.log(`bootstrap: ${replicates} replicates, rule ${args.rule}: ${s(t4 - t3)} wall, ${s((cpu.user + cpu.system) / 1000)} CPU (${((t4 - t3) / replicates).toFixed(1)} ms / replicate); total bootstrap ${s(t4 - t2)}; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
-console.log(`load average while it ran: ${(await import('node:os')).loadavg()[0].toFixed(2)} (other processes share these CPUs)`);
+console.log(`sort (shared with the ROC, not part of the bootstrap): ${s(t2 - t1)}`);
+console.log(`bootstrap (${res.strata}): ${replicates} replicates, rule ${args.rule}, ${threads} thread(s): ${s(t4 - t2)} wall incl. preparation; main-thread CPU ${s((cpu.user + cpu.system) / 1000)}; ${((t4 - t2) / replicates).toFixed(1)} ms / replicate; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+console.log(`load average: ${(await import('node:os')).loadavg()[0].toFixed(2)} (other processes may share these CPUs)`);
 for (let t = 0; t < targets.length; t++) {
   console.log(`  TAR@${targets[t].toExponential()}: 95% CI [${(percentile(values[t], 0.025) * 100).toFixed(2)}, ${(percentile(values[t], 0.975) * 100).toFixed(2)}] %`);
 }

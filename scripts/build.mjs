@@ -3,4 +3,4 @@
 import { build } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
-await build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' });
+await build({ ...common, entryPoints: { cli: 'src/cli/main.ts', 'bootstrap-worker': 'src/protocols/bootstrap-worker.ts' }, outdir: 'dist' });

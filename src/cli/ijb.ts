@@ -35,14 +35,20 @@ export function ijbCommand(y: Argv): Argv {
         .option('bootstrap', { type: 'number', describe: 'bootstrap TAR@FAR intervals with this many replicates, resampling templates (e.g. 1000)' })
         .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (integer in [0, 2^32))' })
         .option('ci', { type: 'number', default: 95, describe: 'bootstrap confidence level in percent' })
+        .option('threads', { type: 'number', describe: 'threads for the bootstrap (default: the number of CPUs); results do not depend on it' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' }),
     async (argv) => {
       const aggregateCount = String(argv.aggregate).split(',').filter((s) => s.trim()).length;
-      let bootstrap: { replicates: number; seed: number; ci: number } | undefined;
+      let bootstrap: { replicates: number; seed: number; ci: number; threads?: number } | undefined;
       if (argv.bootstrap !== undefined) {
         const ci = argv.ci;
         if (!(Number.isFinite(ci) && ci > 0 && ci < 100)) throw new UsageError(`--ci must be a confidence level in percent, in (0, 100); got '${ci}'`);
-        bootstrap = { replicates: parseIntegerFlag(argv.bootstrap, '--bootstrap', 1, 1_000_000), seed: parseIntegerFlag(argv.seed, '--seed', 0, 2 ** 32 - 1), ci };
+        bootstrap = {
+          replicates: parseIntegerFlag(argv.bootstrap, '--bootstrap', 1, 1_000_000),
+          seed: parseIntegerFlag(argv.seed, '--seed', 0, 2 ** 32 - 1),
+          ci,
+          threads: argv.threads === undefined ? undefined : parseIntegerFlag(argv.threads, '--threads', 1, 256),
+        };
       }
       const progress = createProgress(1 + (bootstrap ? 4 : 3) * aggregateCount, argv.quiet);
       const result = await runIjb1v1({

@@ -194,6 +194,22 @@ export interface BootstrapResult {
   values: Float64Array[];
 }
 
+/** What the replicates read (all a worker thread needs; structured-clone friendly). */
+export type ReplicateData = Pick<Prepared, 'strata' | 'gScore' | 'gFirst' | 'gSecond' | 'top' | 'csrOffsets' | 'csrInner' | 'outerIsFirst'>;
+
+/** The replicate data of a prepared bootstrap, without the arrays only the main thread needs. */
+export function replicateData(prep: Prepared): ReplicateData {
+  const { strata, gScore, gFirst, gSecond, top, csrOffsets, csrInner, outerIsFirst } = prep;
+  return { strata, gScore, gFirst, gSecond, top, csrOffsets, csrInner, outerIsFirst };
+}
+
+/** Percentile intervals of replicate values. */
+export function percentileIntervals(values: Float64Array[], ci: number): [number, number][] {
+  const lo = (100 - ci) / 200;
+  const hi = (100 + ci) / 200;
+  return values.map((v) => [percentile(v, lo), percentile(v, hi)]);
+}
+
 /** Pre-sorted, replicate-independent data. */
 export interface Prepared {
   strata: TemplateStrata;
@@ -225,15 +241,13 @@ interface TopImpostors {
 export function bootstrapTarAtFar(input: BootstrapInput, opts: BootstrapOptions): BootstrapResult {
   const prep = prepareBootstrap(input, opts);
   const values = runReplicates(prep, opts, 0, opts.replicates);
-  const lo = (100 - opts.ci) / 200;
-  const hi = (100 + opts.ci) / 200;
   return {
     unit: 'template',
     strata: prep.strata.kind,
     replicates: opts.replicates,
     seed: opts.seed,
     ci: opts.ci,
-    intervals: values.map((v) => [percentile(v, lo), percentile(v, hi)]),
+    intervals: percentileIntervals(values, opts.ci),
     values,
   };
 }
@@ -247,8 +261,12 @@ export function prepareBootstrap(input: BootstrapInput, opts: BootstrapOptions):
   return prepare(input, opts.topFraction ?? Math.min(1, 1.25 * maxTarget));
 }
 
-/** TAR of replicates [from, to) per target (replicate r draws from the stream (seed, r)). */
-export function runReplicates(prep: Prepared, opts: Pick<BootstrapOptions, 'seed' | 'targets' | 'rule'>, from: number, to: number): Float64Array[] {
+/**
+ * TAR of replicates [from, to) per target (replicate r draws from the stream (seed, r)). When the
+ * top-impostor list is too short for a replicate, the list is grown — or, with `short` given (a
+ * worker thread holds no data to grow it), the replicate is left NaN and its number pushed there.
+ */
+export function runReplicates(prep: Prepared | ReplicateData, opts: Pick<BootstrapOptions, 'seed' | 'targets' | 'rule'>, from: number, to: number, short?: number[]): Float64Array[] {
   const values = opts.targets.map(() => new Float64Array(to - from));
   const sortedTargets = opts.targets.map((t, i) => [t, i] as const).sort((a, b) => a[0] - b[0]);
   let m: Multiplicities | undefined;
@@ -256,7 +274,17 @@ export function runReplicates(prep: Prepared, opts: Pick<BootstrapOptions, 'seed
   const out = new Float64Array(opts.targets.length);
   for (let r = from; r < to; r++) {
     m = drawMultiplicities(prep.strata, new Xoshiro128(opts.seed, r), m);
-    while (!replicateTars(prep, m, gWeight, sortedTargets, opts.rule, out)) growTop(prep); // the walk needed more impostors than the list holds
+    let ok = replicateTars(prep, m, gWeight, sortedTargets, opts.rule, out);
+    while (!ok) {
+      // The walk needed more impostors than the list holds.
+      if (short || !('scores' in prep)) {
+        short?.push(r);
+        out.fill(NaN);
+        break;
+      }
+      growTop(prep);
+      ok = replicateTars(prep, m, gWeight, sortedTargets, opts.rule, out);
+    }
     for (let i = 0; i < out.length; i++) values[i][r - from] = out[i];
   }
   return values;
@@ -360,7 +388,7 @@ function growTop(prep: Prepared): void {
 }
 
 /** Σ m[a]·m[b] over the impostor pairs. */
-function impostorWeight(prep: Prepared, m: Multiplicities): number {
+function impostorWeight(prep: ReplicateData, m: Multiplicities): number {
   const outerM = prep.outerIsFirst ? m.first : m.second;
   const innerM = prep.outerIsFirst ? m.second : m.first;
   const off = prep.csrOffsets;
@@ -380,7 +408,7 @@ function impostorWeight(prep: Prepared, m: Multiplicities): number {
  * TAR at every target for one replicate, written to `out` (in the caller's target order). Returns
  * false when the top-impostor list was too short for this replicate.
  */
-function replicateTars(prep: Prepared, m: Multiplicities, gWeight: Float64Array, targets: readonly (readonly [number, number])[], rule: TarRule, out: Float64Array): boolean {
+function replicateTars(prep: ReplicateData, m: Multiplicities, gWeight: Float64Array, targets: readonly (readonly [number, number])[], rule: TarRule, out: Float64Array): boolean {
   const mA = m.first;
   const mB = m.second;
   let wGen = 0;
@@ -399,7 +427,7 @@ function replicateTars(prep: Prepared, m: Multiplicities, gWeight: Float64Array,
 }
 
 /** Weighted genuine count with score > x (strict) or >= x. */
-function genuineAbove(prep: Prepared, gWeight: Float64Array, x: number, inclusive: boolean): number {
+function genuineAbove(prep: ReplicateData, gWeight: Float64Array, x: number, inclusive: boolean): number {
   const G = prep.gScore;
   let s = 0;
   for (let k = 0; k < G.length && (inclusive ? G[k] >= x : G[k] > x); k++) s += gWeight[k];
@@ -413,7 +441,7 @@ function genuineAbove(prep: Prepared, gWeight: Float64Array, x: number, inclusiv
  * bob: threshold = score of the last block before the crossing one (just above the top impostor
  * when the first block crosses); TAR = genuine weight with score >= threshold.
  */
-function thresholdRuleWeighted(prep: Prepared, mA: Int32Array, mB: Int32Array, gWeight: Float64Array, wGen: number, wImp: number, targets: readonly (readonly [number, number])[], rule: 'le' | 'bob', out: Float64Array): boolean {
+function thresholdRuleWeighted(prep: ReplicateData, mA: Int32Array, mB: Int32Array, gWeight: Float64Array, wGen: number, wImp: number, targets: readonly (readonly [number, number])[], rule: 'le' | 'bob', out: Float64Array): boolean {
   const { score, first, second, complete } = prep.top;
   const n = score.length;
   let ti = 0;
@@ -463,7 +491,7 @@ function thresholdRuleWeighted(prep: Prepared, mA: Int32Array, mB: Int32Array, g
  * U wins when |far(U) − x| <= |far(L) − x| (it comes later). The walk resolves the targets in order
  * and stops once the group above the largest target is closed.
  */
-function nearestWeighted(prep: Prepared, mA: Int32Array, mB: Int32Array, gWeight: Float64Array, wGen: number, wImp: number, targets: readonly (readonly [number, number])[], out: Float64Array): boolean {
+function nearestWeighted(prep: ReplicateData, mA: Int32Array, mB: Int32Array, gWeight: Float64Array, wGen: number, wImp: number, targets: readonly (readonly [number, number])[], out: Float64Array): boolean {
   const G = prep.gScore;
   const { score: I, first, second, complete } = prep.top;
   const P = G.length;

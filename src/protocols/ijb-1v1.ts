@@ -20,7 +20,8 @@ import { aggregateInsightface, aggregateMagface, ZeroNormFaceError, type FaceFea
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
 import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
-import { bootstrapTarAtFar, type BootstrapResult } from '../metrics/bootstrap.js';
+import type { BootstrapResult } from '../metrics/bootstrap.js';
+import { bootstrapParallel } from './bootstrap-parallel.js';
 import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, type ScoringMethod } from '../scoring/pair-scores.js';
 import { createGemmABt } from '../onnx/runtime.js';
 
@@ -37,7 +38,7 @@ export interface IjbOptions {
   rule: TarRule;
   scoring: ScoringMethod;
   /** Template bootstrap of TAR@FAR (docs/bootstrap.md); off when undefined. */
-  bootstrap?: { replicates: number; seed: number; ci: number };
+  bootstrap?: { replicates: number; seed: number; ci: number; threads?: number };
   /** Called when a stage ends, with its wall time; used by the CLI's progress lines and the bench. */
   onStage?: (stage: string, ms: number) => void;
 }
@@ -140,9 +141,13 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
       );
       if (opts.bootstrap) {
         const b = opts.bootstrap;
-        const boot = timed(`bootstrap ${spec.name} (${b.replicates} replicates)`, opts.onStage, () =>
-          bootstrapTarAtFar({ first: pairs.first, second: pairs.second, labels: pairs.labels, scores, sortedImpostorScores }, { ...b, targets: opts.fars, rule: opts.rule }),
+        const t1 = performance.now();
+        const boot = await bootstrapParallel(
+          { first: pairs.first, second: pairs.second, labels: pairs.labels, scores, sortedImpostorScores },
+          { replicates: b.replicates, seed: b.seed, ci: b.ci, targets: opts.fars, rule: opts.rule },
+          b.threads,
         );
+        opts.onStage?.(`bootstrap ${spec.name} (${b.replicates} replicates)`, performance.now() - t1);
         result.tarCi = boot.intervals;
         bootInfo = { replicates: boot.replicates, seed: boot.seed, ci: boot.ci, unit: boot.unit, strata: boot.strata };
       }
