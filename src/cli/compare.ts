@@ -6,7 +6,10 @@ import type { Argv } from 'yargs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultLabel, parseLabels, readResultFile, type ResultFile } from '../io/results-json.js';
-import { buildCompareTable, compareCsv, compareLatex, compareMarkdown, compareText } from '../report/compare-table.js';
+import { buildCompareTable, compareCsv, compareLatex, compareMarkdown, compareText, pairedCsv, pairedMarkdown, pairedText } from '../report/compare-table.js';
+import { runPairedDelta } from '../protocols/paired-delta.js';
+import { parseIntegerFlag } from './parse.js';
+import { createProgress } from './progress.js';
 import { curveSeries, detSpec, renderSvg, rocSpec } from '../report/plots.js';
 import { compareHtml } from '../report/html.js';
 import { FacebenchError } from '../errors.js';
@@ -29,9 +32,22 @@ export function compareCommand(y: Argv): Argv {
         .option('plot', { type: 'string', describe: 'write the ROC curves (TAR vs log FAR) of all inputs as one SVG (inputs need ijb --curve)' })
         .option('det', { type: 'string', describe: 'write the DET curves (FNMR vs FAR, log–log) as one SVG' })
         .option('html', { type: 'string', describe: 'write a self-contained HTML report (table + inline ROC/DET plots when the inputs have curves)' })
+        .option('paired', { type: 'boolean', default: false, describe: 'paired template bootstrap of ΔTAR between exactly two results (needs --scores-a, --scores-b, --root)' })
+        .option('scores-a', { type: 'string', describe: '--paired: the ijb --scores folder of the first result' })
+        .option('scores-b', { type: 'string', describe: '--paired: the ijb --scores folder of the second result' })
+        .option('root', { type: 'string', describe: '--paired: the IJB release folder both results were computed on (for the pair file)' })
+        .option('bootstrap', { type: 'number', default: 1000, describe: '--paired: bootstrap replicates' })
+        .option('seed', { type: 'number', default: 1, describe: '--paired: bootstrap seed' })
+        .option('ci', { type: 'number', default: 95, describe: '--paired: confidence level in percent' })
+        .option('threads', { type: 'number', describe: '--paired: bootstrap threads (default: the number of CPUs)' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
         .option('published', { type: 'boolean', default: false, describe: 'add the published ResNet-100 rows (MagFace, ArcFace) for the datasets present' }),
     async (argv) => {
       const format = parseChoice(argv.format, FORMATS, '--format');
+      if (argv.paired) return comparePaired(argv, format);
+      for (const f of ['scores-a', 'scores-b', 'root'] as const) {
+        if (argv[f] !== undefined) throw new UsageError(`--${f} is only used with --paired`);
+      }
       const files = loadResults((argv.results ?? []) as string[], argv.label as string[]);
       const table = buildCompareTable(files, { published: argv.published });
       const out = new PendingOutputs();
@@ -94,4 +110,45 @@ export function loadResults(paths: string[], labels: string[]): ResultFile[] {
     seen.set(f.label, f.file);
   }
   return files;
+}
+
+interface PairedArgs {
+  results?: string[];
+  label: string[];
+  out?: string;
+  plot?: string;
+  det?: string;
+  html?: string;
+  published: boolean;
+  'scores-a'?: string;
+  'scores-b'?: string;
+  root?: string;
+  bootstrap: number;
+  seed: number;
+  ci: number;
+  threads?: number;
+  quiet: boolean;
+}
+
+async function comparePaired(argv: PairedArgs, format: Format): Promise<void> {
+  const paths = (argv.results ?? []) as string[];
+  if (paths.length !== 2) throw new UsageError(`--paired compares exactly two results; got ${paths.length}`);
+  for (const f of ['plot', 'det', 'html'] as const) if (argv[f] !== undefined) throw new UsageError(`--${f} is not available with --paired`);
+  if (argv.published) throw new UsageError('--published is not available with --paired');
+  if (format === 'latex') throw new UsageError('--paired writes table, markdown or csv');
+  for (const f of ['scores-a', 'scores-b', 'root'] as const) if (argv[f] === undefined) throw new UsageError(`--paired needs --${f}`);
+  if (!(Number.isFinite(argv.ci) && argv.ci > 0 && argv.ci < 100)) throw new UsageError(`--ci must be a confidence level in percent, in (0, 100); got '${argv.ci}'`);
+  const replicates = parseIntegerFlag(argv.bootstrap, '--bootstrap', 1, 1_000_000);
+  const seed = parseIntegerFlag(argv.seed, '--seed', 0, 2 ** 32 - 1);
+  const threads = argv.threads === undefined ? undefined : parseIntegerFlag(argv.threads, '--threads', 1, 256);
+  const [a, b] = loadResults(paths, argv.label);
+  const progress = createProgress(2 * a.rows.length, argv.quiet);
+  const result = await runPairedDelta({ root: argv.root!, a, b, scoresA: argv['scores-a']!, scoresB: argv['scores-b']!, replicates, seed, ci: argv.ci, threads, onStage: (s, ms) => progress.step(s, ms) });
+  progress.done();
+  const input = { labelA: a.label, labelB: b.label, replicates, seed, ci: argv.ci, rows: result.rows };
+  const text = format === 'markdown' ? pairedMarkdown(input) : format === 'csv' ? pairedCsv(input) : pairedText(input);
+  const out = new PendingOutputs();
+  out.add(argv.out, () => text);
+  if (argv.out === undefined) process.stdout.write(text);
+  out.commit();
 }

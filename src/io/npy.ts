@@ -131,6 +131,35 @@ export function readNpyMatrix(file: string): FeatureMatrix {
   }
 }
 
+/** Reads a 1-D float64 .npy (the pair scores `ijb --scores` writes) without narrowing. */
+export function readNpyScores(file: string): Float64Array {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new DataError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const h = parseHeader(fd, file, size);
+    if (h.shape.length !== 1) throw new DataError(`${file}: expected a 1-D array of pair scores, found shape (${h.shape.join(', ')})`);
+    if (h.dtype !== 'f8') throw new DataError(`${file}: expected float64 pair scores, found ${h.dtype}`);
+    const count = h.shape[0];
+    const expectedBytes = count * 8;
+    const actualBytes = size - h.dataOffset;
+    if (actualBytes !== expectedBytes) {
+      throw new DataError(`${file}: ${actualBytes < expectedBytes ? 'truncated' : 'trailing bytes in'} .npy: ${count} float64 values need ${expectedBytes} data bytes, found ${actualBytes}`);
+    }
+    const bytes = Buffer.alloc(expectedBytes);
+    readExactly(fd, bytes, 0, expectedBytes, h.dataOffset, file);
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) out[i] = h.littleEndian ? bytes.readDoubleLE(8 * i) : bytes.readDoubleBE(8 * i);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readExactly(fd: number, into: Uint8Array, offset: number, length: number, position: number, file: string): void {
   let done = 0;
   while (done < length) {

@@ -235,3 +235,45 @@ export function compareCsv(t: CompareTable): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** `compare --paired`: ΔTAR with its paired bootstrap interval, one line per aggregation × target. */
+export interface PairedTableInput {
+  labelA: string;
+  labelB: string;
+  replicates: number;
+  seed: number;
+  ci: number;
+  rows: { aggregation: string; target: string; tarA: number; tarB: number; delta: number; ci: [number, number] }[];
+}
+
+function pairedRows(p: PairedTableInput): string[][] {
+  const sig = (ci: [number, number]): string => (ci[0] > 0 ? 'B better' : ci[1] < 0 ? 'A better' : 'n.s.');
+  const pp = (x: number): string => (Number.isNaN(x) ? 'NaN' : `${x > 0 ? '+' : ''}${(x * 100).toFixed(2)}`);
+  return [
+    ['aggregation', 'FAR', `A: ${p.labelA} %`, `B: ${p.labelB} %`, 'Δ (B − A) pp', `${p.ci}% CI of Δ pp`, 'verdict'],
+    ...p.rows.map((r) => [r.aggregation, r.target, percent(r.tarA), percent(r.tarB), pp(r.delta), `[${pp(r.ci[0])}, ${pp(r.ci[1])}]`, sig(r.ci)]),
+  ];
+}
+
+function pairedTitle(p: PairedTableInput): string {
+  return `Paired template bootstrap of ΔTAR (${p.replicates} replicates, seed ${p.seed}); verdict: the ${p.ci}% interval of Δ excludes 0 (else n.s.)`;
+}
+
+export function pairedText(p: PairedTableInput): string {
+  const rows = pairedRows(p);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const body = rows.map((r) => r.map((cell, c) => (c < 2 || c === 6 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n');
+  return `${pairedTitle(p)}\n\n${body}\n`;
+}
+
+export function pairedMarkdown(p: PairedTableInput): string {
+  const [head, ...body] = pairedRows(p);
+  const line = (cells: string[]): string => `| ${cells.map(mdEscape).join(' | ')} |`;
+  return [`${pairedTitle(p)}.`, '', line(head), `| :--- | :--- | ---: | ---: | ---: | ---: | :--- |`, ...body.map(line), ''].join('\n');
+}
+
+export function pairedCsv(p: PairedTableInput): string {
+  const lines = [csvLine(['aggregation', 'far_target', 'tar_a', 'tar_b', 'delta', 'ci_lo', 'ci_hi', 'ci', 'replicates', 'seed'])];
+  for (const r of p.rows) lines.push(csvLine([r.aggregation, r.target, r.tarA, r.tarB, r.delta, r.ci[0], r.ci[1], p.ci, p.replicates, p.seed]));
+  return lines.join('\n') + '\n';
+}
