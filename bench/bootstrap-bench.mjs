@@ -87,7 +87,7 @@ const t4 = performance.now();
 const values = res.values;
 const s = (ms) => (ms / 1000).toFixed(1) + ' s';
 console.log(`sort (shared with the ROC, not part of the bootstrap): ${s(t2 - t1)}`);
-console.log(`bootstrap (${res.strata}): ${replicates} replicates, rule ${args.rule}, ${threads} thread(s): ${s(t4 - t2)} wall incl. preparation; main-thread CPU ${s((cpu.user + cpu.system) / 1000)}; ${((t4 - t2) / replicates).toFixed(1)} ms / replicate; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+console.log(`bootstrap (${res.strata}): ${replicates} replicates, rule ${args.rule}, ${threads} thread(s): ${s(t4 - t2)} wall incl. preparation; process CPU (all threads) ${s((cpu.user + cpu.system) / 1000)}; ${((t4 - t2) / replicates).toFixed(1)} ms / replicate; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 console.log(`load average: ${(await import('node:os')).loadavg()[0].toFixed(2)} (other processes may share these CPUs)`);
 for (let t = 0; t < targets.length; t++) {
   console.log(`  TAR@${targets[t].toExponential()}: 95% CI [${(percentile(values[t], 0.025) * 100).toFixed(2)}, ${(percentile(values[t], 0.975) * 100).toFixed(2)}] %`);
