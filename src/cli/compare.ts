@@ -4,17 +4,15 @@
  */
 import type { Argv } from 'yargs';
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { FacebenchError, UsageError } from '../errors.js';
 import { defaultLabel, parseLabels, readResultFile, type ResultFile } from '../io/results-json.js';
-import { buildCompareTable, compareCsv, compareLatex, compareMarkdown, compareText, pairedCsv, pairedMarkdown, pairedText } from '../report/compare-table.js';
 import { runPairedDelta } from '../protocols/paired-delta.js';
-import { parseIntegerFlag } from './parse.js';
-import { createProgress } from './progress.js';
-import { curveSeries, detSpec, renderSvg, rocSpec } from '../report/plots.js';
+import { buildCompareTable, compareCsv, compareLatex, compareMarkdown, compareText, pairedCsv, pairedMarkdown, pairedText } from '../report/compare-table.js';
 import { compareHtml } from '../report/html.js';
-import { FacebenchError } from '../errors.js';
+import { curveSeries, detSpec, renderSvg, rocSpec } from '../report/plots.js';
 import { PendingOutputs } from './outputs.js';
-import { parseChoice } from './parse.js';
+import { parseChoice, parseIntegerFlag } from './parse.js';
+import { createProgress } from './progress.js';
 
 const FORMATS = ['table', 'markdown', 'latex', 'csv'] as const;
 type Format = (typeof FORMATS)[number];

@@ -160,7 +160,7 @@ export function gateText(base: ResultFile, cur: ResultFile, checks: GateCheck[],
     '',
     alignColumns(rows),
     '',
-    failed === 0 ? `gate passed: ${checks.length} metrics checked` : `gate FAILED: ${failed} of ${checks.length} metrics regressed`,
+    failed === 0 ? `gate passed: ${checks.length} metric${checks.length === 1 ? '' : 's'} checked` : `gate FAILED: ${failed} of ${checks.length} metrics regressed`,
     '',
   ].join('\n');
 }
