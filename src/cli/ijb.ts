@@ -22,7 +22,7 @@ import { sha256File } from '../extract/session.js';
 import { readStoreMeta, requestDifferences, STORE_FILE, type StoreMeta, type StoreRequest } from '../extract/store.js';
 import { extractionOptions, runExtraction, type ExtractionArgs } from './extract.js';
 import { PendingOutputs } from './outputs.js';
-import { parseChoice, parseFarList } from './parse.js';
+import { parseChoice, parseFarList, parseIntegerFlag } from './parse.js';
 import { createProgress } from './progress.js';
 
 interface StoreFeatures {
@@ -85,7 +85,12 @@ export function ijbCommand(y: Argv): Argv {
           .option('json', { type: 'string', nargs: 1, describe: 'write the JSON result here (- for stdout)' })
           .option('csv', { type: 'string', nargs: 1, describe: 'write a CSV (one line per aggregation × FAR) here' })
           .option('markdown', { type: 'string', nargs: 1, describe: 'write a markdown table here' })
-          .option('scores', { type: 'string', describe: 'folder for each aggregation\'s pair scores as <aggregation>.npy (pair-file order; float64 from exact, float32 from gemm scoring)' }),
+          .option('scores', { type: 'string', describe: 'folder for each aggregation\'s pair scores as <aggregation>.npy (pair-file order; float64 from exact, float32 from gemm scoring)' })
+          .option('curve', { type: 'boolean', default: false, describe: 'store each ROC, thinned to ~2,000 vertices, in the JSON (for compare --plot/--det/--html)' })
+          .option('bootstrap', { type: 'number', describe: 'bootstrap TAR@FAR intervals with this many replicates, resampling templates (e.g. 1000)' })
+          .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (integer in [0, 2^32))' })
+          .option('ci', { type: 'number', default: 95, describe: 'bootstrap confidence level in percent' })
+          .option('threads', { type: 'number', describe: 'threads for the bootstrap (default: the number of CPUs); results do not depend on it' }),
       ),
     async (argv) => {
       const target = parseTarget(argv.target);
@@ -102,7 +107,18 @@ export function ijbCommand(y: Argv): Argv {
         source = { features: argv.features, flipFeatures: argv['flip-features'], excludedFaces: [] };
       }
       const aggregateCount = String(argv.aggregate).split(',').filter((s) => s.trim()).length;
-      const progress = createProgress(2 + 2 * aggregateCount, argv.quiet);
+      let bootstrap: { replicates: number; seed: number; ci: number; threads?: number } | undefined;
+      if (argv.bootstrap !== undefined) {
+        const ci = argv.ci;
+        if (!(Number.isFinite(ci) && ci > 0 && ci < 100)) throw new UsageError(`--ci must be a confidence level in percent, in (0, 100); got '${ci}'`);
+        bootstrap = {
+          replicates: parseIntegerFlag(argv.bootstrap, '--bootstrap', 1, 1_000_000),
+          seed: parseIntegerFlag(argv.seed, '--seed', 0, 2 ** 32 - 1),
+          ci,
+          threads: argv.threads === undefined ? undefined : parseIntegerFlag(argv.threads, '--threads', 1, 256),
+        };
+      }
+      const progress = createProgress(2 + (bootstrap ? 3 : 2) * aggregateCount, argv.quiet);
       const result = await runIjb1v1({
         root: argv.root,
         target,
@@ -113,12 +129,13 @@ export function ijbCommand(y: Argv): Argv {
         fars: parseFarList(argv.far),
         rule: parseChoice(argv.rule, TAR_RULES, '--rule'),
         scoring: parseChoice(argv.scoring, SCORING_METHODS, '--scoring'),
+        bootstrap,
         onStage: (stage, ms) => progress.step(stage, ms),
       });
       progress.done();
       if (source.source) result.featureSource = source.source;
       const out = new PendingOutputs();
-      out.add(argv.json, () => ijbJson(result));
+      out.add(argv.json, () => ijbJson(result, { curve: argv.curve }));
       out.add(argv.csv, () => ijbCsv(result));
       out.add(argv.markdown, () => ijbMarkdown(result));
       if (argv.scores !== undefined) {

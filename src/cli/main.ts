@@ -10,6 +10,8 @@ import { extractCommand } from './extract.js';
 import { ijbCommand } from './ijb.js';
 import { lfwCommand } from './lfw.js';
 import { mergeCommand } from './merge.js';
+import { gateCommand } from './gate.js';
+import { compareCommand } from './compare.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
     cli = lfwCommand(cli);
     cli = extractCommand(cli);
     cli = mergeCommand(cli);
+    cli = compareCommand(cli);
+    cli = gateCommand(cli);
     await cli.parseAsync();
     return 0;
   } catch (e) {

@@ -15,3 +15,9 @@ export function parseChoice<T extends string>(value: string, choices: readonly T
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${flag} must be one of ${choices.join(', ')}; got '${value}'`);
 }
+
+/** An integer flag value in [min, max]. */
+export function parseIntegerFlag(value: number, flag: string, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${flag} must be an integer in [${min}, ${max}]; got '${value}'`);
+  return value;
+}

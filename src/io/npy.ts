@@ -158,6 +158,39 @@ export function readNpyMatrix(file: string): FeatureMatrix {
   }
 }
 
+/** Reads a 1-D float64 .npy (the pair scores `ijb --scores` writes) without narrowing. */
+export function readNpyScores(file: string): Float64Array {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new DataError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const h = parseHeader(fd, file, size);
+    if (h.shape.length !== 1) throw new DataError(`${file}: expected a 1-D array of pair scores, found shape (${h.shape.join(', ')})`);
+    // `ijb --scores` writes float64 (exact scoring) or float32 (GEMM scoring); both convert exactly.
+    if (h.dtype === 'f2') throw new DataError(`${file}: expected float32 or float64 pair scores, found f2`);
+    const itemSize = Number(h.dtype[1]);
+    const count = h.shape[0];
+    const expectedBytes = count * itemSize;
+    const actualBytes = size - h.dataOffset;
+    if (actualBytes !== expectedBytes) {
+      throw new DataError(`${file}: ${actualBytes < expectedBytes ? 'truncated' : 'trailing bytes in'} .npy: ${count} ${h.dtype} values need ${expectedBytes} data bytes, found ${actualBytes}`);
+    }
+    const bytes = Buffer.alloc(expectedBytes);
+    readExactly(fd, bytes, 0, expectedBytes, h.dataOffset, file);
+    const out = new Float64Array(count);
+    const le = h.littleEndian;
+    if (itemSize === 8) for (let i = 0; i < count; i++) out[i] = le ? bytes.readDoubleLE(8 * i) : bytes.readDoubleBE(8 * i);
+    else for (let i = 0; i < count; i++) out[i] = le ? bytes.readFloatLE(4 * i) : bytes.readFloatBE(4 * i);
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readExactly(fd: number, into: Uint8Array, offset: number, length: number, position: number, file: string): void {
   let done = 0;
   while (done < length) {

@@ -102,3 +102,54 @@ function radixSortDescending(values: Float64Array): Float64Array {
   }
   return out;
 }
+
+/**
+ * Indices that sort `values` in descending order; equal values keep ascending index order (stable),
+ * so the permutation is fully determined by the input. LSD radix sort on the IEEE-754 bit patterns
+ * (four 16-bit passes) carrying the index. Values must not be NaN.
+ */
+export function argsortDescending(values: Float64Array): Int32Array {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  let lo = new Uint32Array(n);
+  let hi = new Uint32Array(n);
+  let idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = bits[2 * i];
+    const h = bits[2 * i + 1];
+    if (h & 0x80000000) {
+      lo[i] = l;
+      hi[i] = h;
+    } else {
+      lo[i] = ~l >>> 0;
+      hi[i] = (~h ^ 0x80000000) >>> 0;
+    }
+    idx[i] = i;
+  }
+  let lo2 = new Uint32Array(n);
+  let hi2 = new Uint32Array(n);
+  let idx2 = new Int32Array(n);
+  const counts = new Uint32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass < 2 ? lo : hi;
+    const shift = (pass & 1) * 16;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(word[i] >>> shift) & 0xffff]++;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const pos = counts[(word[i] >>> shift) & 0xffff]++;
+      lo2[pos] = lo[i];
+      hi2[pos] = hi[i];
+      idx2[pos] = idx[i];
+    }
+    [lo, lo2] = [lo2, lo];
+    [hi, hi2] = [hi2, hi];
+    [idx, idx2] = [idx2, idx];
+  }
+  return idx;
+}

@@ -24,9 +24,11 @@ import {
   type TemplateFeatures,
 } from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
-import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve } from '../metrics/roc.js';
+import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, type ScoreVector, type ScoringMethod } from '../scoring/pair-scores.js';
+import type { BootstrapResult } from '../metrics/bootstrap.js';
+import { bootstrapParallel } from './bootstrap-parallel.js';
 import { createGemmABt } from '../onnx/runtime.js';
 
 export const DEFAULT_FARS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
@@ -47,6 +49,8 @@ export interface IjbOptions {
    * no faces drops out with its pairs. The result says how many of each were excluded.
    */
   excludedFaces?: ArrayLike<number>;
+  /** Template bootstrap of TAR@FAR (docs/bootstrap.md); off when undefined. */
+  bootstrap?: { replicates: number; seed: number; ci: number; threads?: number };
   /** Called when a stage ends, with its wall time; used by the CLI's progress lines and the bench. */
   onStage?: (stage: string, ms: number) => void;
 }
@@ -78,6 +82,8 @@ export interface IjbAggregationResult {
   roc: RocCurve;
   /** Pair scores in pair-file order (float32 when scored by GEMM). */
   scores: ScoreVector;
+  /** Per target (same order as tarAtFar): the bootstrap percentile interval, with --bootstrap. */
+  tarCi?: [number, number][];
 }
 
 export interface IjbResult {
@@ -88,6 +94,8 @@ export interface IjbResult {
   featureDim: number;
   flip: boolean;
   scoring: 'exact' | 'gemm';
+  /** Set when the TAR intervals were bootstrapped. */
+  bootstrap?: Pick<BootstrapResult, 'replicates' | 'seed' | 'ci' | 'unit' | 'strata'>;
   results: IjbAggregationResult[];
   warnings: string[];
   /**
@@ -163,6 +171,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   const features = openFeatures(opts.features, usesFlip ? opts.flipFeatures : undefined);
   const results: IjbAggregationResult[] = [];
   let method: 'exact' | 'gemm' = 'exact';
+  let bootInfo: IjbResult['bootstrap'];
   try {
     const source = features.source;
     if (source.rows !== faces.names.length) {
@@ -179,7 +188,23 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
         const kind = scoreKindOf(spec);
         const scores = gemm ? await scorePairsGemm(templates, pairs, kind, plan, gemm) : scorePairsExact(templates, pairs, kind);
         opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
-        results.push(timed(`roc ${spec.name}`, opts.onStage, () => evaluateScores(spec.name, scores, pairs.labels, opts)));
+        let sortedImpostorScores: ScoreVector | undefined;
+        const result = timed(`roc ${spec.name}`, opts.onStage, () =>
+          evaluateScores(spec.name, scores, pairs.labels, opts, opts.bootstrap ? (sorted) => (sortedImpostorScores = sorted.impostor) : undefined),
+        );
+        if (opts.bootstrap) {
+          const b = opts.bootstrap;
+          const t1 = performance.now();
+          const boot = await bootstrapParallel(
+            { first: pairs.first, second: pairs.second, labels: pairs.labels, scores, sortedImpostorScores },
+            { replicates: b.replicates, seed: b.seed, ci: b.ci, targets: opts.fars, rule: opts.rule },
+            b.threads,
+          );
+          opts.onStage?.(`bootstrap ${spec.name} (${b.replicates} replicates)`, performance.now() - t1);
+          result.tarCi = boot.intervals;
+          bootInfo = { replicates: boot.replicates, seed: boot.seed, ci: boot.ci, unit: boot.unit, strata: boot.strata };
+        }
+        results.push(result);
       }
     } finally {
       await gemm?.release();
@@ -195,6 +220,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     featureDim: features.source.cols,
     flip: hasFlip,
     scoring: method,
+    ...(bootInfo ? { bootstrap: bootInfo } : {}),
     results,
     warnings,
     ...(excluded ? { excluded } : {}),
@@ -265,8 +291,16 @@ function countPairs(pairs: TemplatePairs, file: string, images: number, template
 }
 
 /** ROC, TAR@FAR under the chosen rule, AUC and EER of one score vector. */
-export function evaluateScores(aggregation: string, scores: ScoreVector, labels: Uint8Array, opts: Pick<IjbOptions, 'fars' | 'rule'>): IjbAggregationResult {
+export function evaluateScores(
+  aggregation: string,
+  scores: ScoreVector,
+  labels: Uint8Array,
+  opts: Pick<IjbOptions, 'fars' | 'rule'>,
+  /** Receives the sorted scores (the bootstrap reuses them instead of sorting again). */
+  withSorted?: (sorted: SortedScores) => void,
+): IjbAggregationResult {
   const sorted = splitByLabel(scores, labels);
+  withSorted?.(sorted);
   const roc = rocCurve(sorted);
   const eer = equalErrorRate(roc);
   return {

@@ -4,6 +4,7 @@
  */
 import type { IjbResult } from '../protocols/ijb-1v1.js';
 import { FACEBENCH_VERSION } from '../version.js';
+import { thinRocCurve } from '../metrics/thin-curve.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 
 export const IJB_SCHEMA_VERSION = 1;
@@ -12,7 +13,12 @@ function byTarget<T>(r: IjbResult['results'][number], pick: (t: IjbResult['resul
   return Object.fromEntries(r.tarAtFar.map((t) => [farKey(t.target), pick(t)]));
 }
 
-export function ijbJson(result: IjbResult): string {
+export interface IjbJsonOptions {
+  /** Add `curve: {far, tar, threshold}` per result: the ROC thinned to ≈2,000 vertices, for plots. */
+  curve?: boolean;
+}
+
+export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string {
   const doc = {
     schemaVersion: IJB_SCHEMA_VERSION,
     tool: { name: 'facebench', version: FACEBENCH_VERSION },
@@ -23,9 +29,11 @@ export function ijbJson(result: IjbResult): string {
     ...(result.excluded ? { excluded: result.excluded } : {}),
     features: { dim: result.featureDim, flip: result.flip, ...(result.featureSource ? { source: result.featureSource } : {}) },
     scoring: result.scoring,
+    ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
     results: result.results.map((r) => ({
       aggregation: r.aggregation,
       tar_at_far: byTarget(r, (t) => jsonNumber(t.tar)),
+      ...(r.tarCi ? { tar_ci: Object.fromEntries(r.tarAtFar.map((t, i) => [farKey(t.target), r.tarCi![i].map(jsonNumber)])) } : {}),
       far_actual: byTarget(r, (t) => jsonNumber(t.far)),
       false_accepts: byTarget(r, (t) => t.falseAccepts),
       true_accepts: byTarget(r, (t) => t.trueAccepts),
@@ -33,6 +41,7 @@ export function ijbJson(result: IjbResult): string {
       auc: jsonNumber(r.auc),
       eer: jsonNumber(r.eer),
       eer_threshold: jsonNumber(r.eerThreshold),
+      ...(options.curve ? { curve: curveJson(r.roc) } : {}),
     })),
     warnings: result.warnings,
   };
@@ -61,10 +70,20 @@ function title(result: IjbResult): string {
   return `${name} 1:1 verification, TAR (%) @ FAR, rule: ${result.rule}, scoring: ${result.scoring} — ${c.images} faces, ${c.templates} templates, ${c.pairs} pairs (${c.genuine} genuine, ${c.impostor} impostor), dim ${result.featureDim}${result.flip ? ', flip features' : ''}`;
 }
 
+function ciRows(result: IjbResult): string[][] {
+  const b = result.bootstrap!;
+  const targets = result.results[0].tarAtFar.map((t) => farKey(t.target));
+  return [
+    [`${b.ci}% CI (${b.replicates} × ${b.unit} bootstrap, seed ${b.seed})`, ...targets],
+    ...result.results.map((r) => [r.aggregation, ...(r.tarCi ?? []).map(([lo, hi]) => `[${percent(lo)}, ${percent(hi)}]`)]),
+  ];
+}
+
 export function ijbText(result: IjbResult): string {
   const lines = [title(result), '', alignColumns(tarRows(result)), '', alignColumns(countRows(result))];
   const src = result.featureSource;
   if (src) lines.splice(1, 0, `features: model sha256 ${src.model_sha256.slice(0, 12)}…, ${src.provider}, ${src.dtype}, onnxruntime ${src.ort_version}, preset ${src.preprocessing.preset} (${src.preprocessing.channels})${src.flip ? ', flip' : ''}`);
+  if (result.bootstrap) lines.push('', alignColumns(ciRows(result)));
   for (const w of result.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
@@ -82,4 +101,9 @@ export function ijbCsv(result: IjbResult): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+function curveJson(roc: IjbResult['results'][number]['roc']): { far: number[]; tar: number[]; threshold: (number | null)[] } {
+  const c = thinRocCurve(roc);
+  return { far: c.far, tar: c.tar, threshold: c.threshold.map(jsonNumber) };
 }

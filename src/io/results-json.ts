@@ -1,0 +1,228 @@
+/**
+ * Reads and validates facebench result JSON files (the `ijb --json` contract, schemaVersion 1, and
+ * the `pairs-kfold` results of the LFW-style protocol) into one protocol-neutral shape that
+ * `compare` and `gate` consume: rows (one per aggregation, or one per dataset for pairs-kfold) of
+ * named metrics. Every error names the file and the JSON path that is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { DataError, UsageError } from '../errors.js';
+
+export const SUPPORTED_SCHEMA_VERSION = 1;
+export type ResultProtocol = 'ijb-1v1' | 'pairs-kfold';
+
+/** The ROC vertices stored by `ijb --curve` (thinned for plotting only). */
+export interface StoredCurve {
+  far: number[];
+  tar: number[];
+  /** null = +Infinity (the first vertex, which accepts nothing). */
+  threshold: (number | null)[];
+}
+
+export interface ResultMetric {
+  /** `1e-4` (TAR at that FAR target) or `accuracy`. */
+  key: string;
+  /** NaN when the file holds null. */
+  value: number;
+  /** Percentile bootstrap interval when the file carries one. */
+  ci?: [number, number];
+  /** Population standard deviation over folds (pairs-kfold accuracy). */
+  std?: number;
+}
+
+export interface ResultRow {
+  /** The aggregation (ijb-1v1) or the dataset (pairs-kfold). */
+  name: string;
+  metrics: ResultMetric[];
+  curve?: StoredCurve;
+}
+
+export interface BootstrapInfo {
+  replicates: number;
+  seed: number;
+  ci: number;
+  unit: string;
+}
+
+export interface ResultFile {
+  file: string;
+  /** Display name: `--label name=file`, or the file name without `.json`. */
+  label: string;
+  protocol: ResultProtocol;
+  /** IJBB / IJBC for ijb-1v1; the dataset name (lfw, cfp_fp …) for pairs-kfold. */
+  dataset: string;
+  /** TAR@FAR rule (ijb-1v1). */
+  rule?: string;
+  /** Pair counts, when the file has them: gate refuses to compare different pair sets. */
+  counts?: { pairs?: number; genuine?: number; impostor?: number };
+  bootstrap?: BootstrapInfo;
+  rows: ResultRow[];
+}
+
+type Json = unknown;
+
+function isObject(x: Json): x is Record<string, Json> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+class Checker {
+  constructor(readonly file: string) {}
+  fail(path: string, what: string): DataError {
+    return new DataError(`${this.file}: ${path}: ${what}`);
+  }
+  object(x: Json, path: string): Record<string, Json> {
+    if (!isObject(x)) throw this.fail(path, `expected an object, found ${describe(x)}`);
+    return x;
+  }
+  string(x: Json, path: string): string {
+    if (typeof x !== 'string' || x.length === 0) throw this.fail(path, `expected a non-empty string, found ${describe(x)}`);
+    return x;
+  }
+  /** A number or null (null = NaN: JSON has no NaN). */
+  rate(x: Json, path: string): number {
+    if (x === null) return NaN;
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw this.fail(path, `expected a number or null, found ${describe(x)}`);
+    return x;
+  }
+  finite(x: Json, path: string): number {
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw this.fail(path, `expected a finite number, found ${describe(x)}`);
+    return x;
+  }
+  numberArray(x: Json, path: string, allowNull: boolean): (number | null)[] {
+    if (!Array.isArray(x)) throw this.fail(path, `expected an array, found ${describe(x)}`);
+    return x.map((v, i) => (allowNull && v === null ? null : this.finite(v, `${path}[${i}]`)));
+  }
+}
+
+function describe(x: Json): string {
+  if (x === undefined) return 'nothing';
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  if (typeof x === 'string') return `'${x.length > 40 ? x.slice(0, 40) + '…' : x}'`;
+  return typeof x === 'object' ? 'an object' : String(x);
+}
+
+/** `name=file` pairs of `--label`; a file without a label is named after itself. */
+export function parseLabels(labels: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const l of labels) {
+    const eq = l.indexOf('=');
+    if (eq <= 0 || eq === l.length - 1) throw new UsageError(`--label '${l}': expected name=file`);
+    out.set(l.slice(eq + 1), l.slice(0, eq));
+  }
+  return out;
+}
+
+export function defaultLabel(file: string): string {
+  return basename(file).replace(/\.json$/i, '');
+}
+
+export function readResultFile(file: string, label?: string): ResultFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DataError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let doc: Json;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new DataError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseResultDocument(doc, file, label ?? defaultLabel(file));
+}
+
+export function parseResultDocument(doc: Json, file: string, label: string): ResultFile {
+  const c = new Checker(file);
+  const root = c.object(doc, '$');
+  if (root.schemaVersion !== SUPPORTED_SCHEMA_VERSION) {
+    throw c.fail('schemaVersion', `expected ${SUPPORTED_SCHEMA_VERSION}, found ${describe(root.schemaVersion)} (is this a facebench result JSON?)`);
+  }
+  const protocol = root.protocol;
+  if (protocol === 'ijb-1v1') return parseIjb(root, c, label);
+  if (protocol === 'pairs-kfold') return parsePairsKfold(root, c, label);
+  throw c.fail('protocol', `expected 'ijb-1v1' or 'pairs-kfold', found ${describe(protocol)}`);
+}
+
+const FAR_KEY = /^[0-9.]+e-?[0-9]+$|^1$|^0?\.[0-9]+$/;
+
+function parseIjb(root: Record<string, Json>, c: Checker, label: string): ResultFile {
+  const dataset = c.string(root.target, 'target');
+  if (dataset !== 'IJBB' && dataset !== 'IJBC') throw c.fail('target', `expected 'IJBB' or 'IJBC', found ${describe(dataset)}`);
+  const rule = c.string(root.rule, 'rule');
+  let counts: ResultFile['counts'];
+  if (root.counts !== undefined) {
+    const o = c.object(root.counts, 'counts');
+    counts = { pairs: c.finite(o.pairs, 'counts.pairs'), genuine: c.finite(o.genuine, 'counts.genuine'), impostor: c.finite(o.impostor, 'counts.impostor') };
+  }
+  let bootstrap: BootstrapInfo | undefined;
+  if (root.bootstrap !== undefined) {
+    const o = c.object(root.bootstrap, 'bootstrap');
+    bootstrap = { replicates: c.finite(o.replicates, 'bootstrap.replicates'), seed: c.finite(o.seed, 'bootstrap.seed'), ci: c.finite(o.ci, 'bootstrap.ci'), unit: c.string(o.unit, 'bootstrap.unit') };
+  }
+  if (!Array.isArray(root.results) || root.results.length === 0) throw c.fail('results', `expected a non-empty array, found ${describe(root.results)}`);
+  const seen = new Set<string>();
+  const rows = root.results.map((r, i): ResultRow => {
+    const p = `results[${i}]`;
+    const o = c.object(r, p);
+    const name = c.string(o.aggregation, `${p}.aggregation`);
+    if (seen.has(name)) throw c.fail(`${p}.aggregation`, `'${name}' appears twice`);
+    seen.add(name);
+    const tars = c.object(o.tar_at_far, `${p}.tar_at_far`);
+    const keys = Object.keys(tars);
+    if (keys.length === 0) throw c.fail(`${p}.tar_at_far`, 'is empty');
+    const cis = o.tar_ci === undefined ? undefined : c.object(o.tar_ci, `${p}.tar_ci`);
+    const metrics = keys.map((key): ResultMetric => {
+      if (!FAR_KEY.test(key) || !(Number(key) > 0 && Number(key) <= 1)) throw c.fail(`${p}.tar_at_far`, `key '${key}' is not a FAR target like 1e-4`);
+      const m: ResultMetric = { key, value: c.rate(tars[key], `${p}.tar_at_far["${key}"]`) };
+      if (cis?.[key] !== undefined) {
+        const ci = c.numberArray(cis[key], `${p}.tar_ci["${key}"]`, false) as number[];
+        if (ci.length !== 2 || !(ci[0] <= ci[1])) throw c.fail(`${p}.tar_ci["${key}"]`, `expected [lo, hi] with lo <= hi, found [${ci.join(', ')}]`);
+        m.ci = [ci[0], ci[1]];
+      }
+      return m;
+    });
+    const row: ResultRow = { name, metrics };
+    if (o.curve !== undefined) row.curve = parseCurve(o.curve, `${p}.curve`, c);
+    return row;
+  });
+  return { file: c.file, label, protocol: 'ijb-1v1', dataset, rule, counts, bootstrap, rows };
+}
+
+function parseCurve(x: Json, path: string, c: Checker): StoredCurve {
+  const o = c.object(x, path);
+  const far = c.numberArray(o.far, `${path}.far`, false) as number[];
+  const tar = c.numberArray(o.tar, `${path}.tar`, false) as number[];
+  const threshold = o.threshold === undefined ? far.map(() => null) : c.numberArray(o.threshold, `${path}.threshold`, true);
+  if (tar.length !== far.length || threshold.length !== far.length) {
+    throw c.fail(path, `far, tar and threshold must have the same length (found ${far.length}, ${tar.length}, ${threshold.length})`);
+  }
+  for (let k = 0; k < far.length; k++) {
+    if (far[k] < 0 || far[k] > 1 || tar[k] < 0 || tar[k] > 1) throw c.fail(`${path}[${k}]`, `rates must lie in [0, 1], found far ${far[k]}, tar ${tar[k]}`);
+    if (k > 0 && (far[k] < far[k - 1] || tar[k] < tar[k - 1])) throw c.fail(`${path}[${k}]`, 'far and tar must not decrease');
+  }
+  return { far, tar, threshold };
+}
+
+function parsePairsKfold(root: Record<string, Json>, c: Checker, label: string): ResultFile {
+  const dataset = c.string(root.dataset, 'dataset');
+  const acc = c.object(root.accuracy, 'accuracy');
+  const metric: ResultMetric = { key: 'accuracy', value: c.rate(acc.mean, 'accuracy.mean') };
+  if (acc.std !== undefined && acc.std !== null) metric.std = c.finite(acc.std, 'accuracy.std');
+  let counts: ResultFile['counts'];
+  if (isObject(root.counts) && typeof root.counts.pairs === 'number') counts = { pairs: root.counts.pairs };
+  return { file: c.file, label, protocol: 'pairs-kfold', dataset, counts, rows: [{ name: dataset, metrics: [metric] }] };
+}
+
+/** Human name of a dataset: IJBC → IJB-C. */
+export function datasetName(dataset: string): string {
+  if (dataset === 'IJBC') return 'IJB-C';
+  if (dataset === 'IJBB') return 'IJB-B';
+  return dataset.toUpperCase();
+}
+
+/** Column title of a metric key. */
+export function metricTitle(key: string): string {
+  return key === 'accuracy' ? 'accuracy' : `TAR@${key}`;
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { argsortDescending } from '../../src/metrics/sort-descending.js';
+
+describe('argsortDescending', () => {
+  it('sorts descending, ties by ascending index, negatives and zeros included', () => {
+    // (-0 and 0 are adjacent but -0 sorts after 0: equal scores either way for the tie blocks.)
+    const v = Float64Array.from([0.5, -1, 0.5, 2, 0, -3.5, 2, 0]);
+    const idx = Array.from(argsortDescending(v));
+    const expected = Array.from(v.keys()).sort((a, b) => v[b] - v[a] || a - b);
+    expect(idx).toEqual(expected);
+  });
+  it('agrees with a comparator sort on 10k random values with ties', () => {
+    let s = 12345;
+    const v = Float64Array.from({ length: 10_000 }, () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % 997) / 97 - 5);
+    const expected = Array.from(v.keys()).sort((a, b) => v[b] - v[a] || a - b);
+    expect(Array.from(argsortDescending(v))).toEqual(expected);
+  });
+});
