@@ -27,9 +27,42 @@ for (const ckpt of ['arcface-r18', 'magface-r18']) {
     '--aggregate', 'plain,magnitude,insightface,magface,magface+',
     '--far', '1e-4,1e-3,1e-2,1e-1',
     '--json', join(out, `ijb-${ckpt}.json`),
+    '--scores', join(out, `scores-${ckpt}`),
+    '--curve',
+    '--bootstrap', '200',
+    '--seed', '1',
     '--quiet',
   ]);
 }
+facebench('Paper table of both checkpoints (best per column marked, Δ vs the first row) with the published rows, ROC/DET plots and an HTML report', [
+  'compare',
+  join(out, 'ijb-arcface-r18.json'),
+  join(out, 'ijb-magface-r18.json'),
+  '--label', `arcface-r18=${join(out, 'ijb-arcface-r18.json')}`,
+  '--label', `magface-r18=${join(out, 'ijb-magface-r18.json')}`,
+  '--format', 'markdown',
+  '--published',
+  '--plot', join(out, 'roc.svg'),
+  '--det', join(out, 'det.svg'),
+  '--html', join(out, 'report.html'),
+]);
+facebench('Paired template bootstrap of ΔTAR between the two checkpoints (same template draws for both)', [
+  'compare',
+  '--paired',
+  join(out, 'ijb-arcface-r18.json'),
+  join(out, 'ijb-magface-r18.json'),
+  '--scores-a', join(out, 'scores-arcface-r18'),
+  '--scores-b', join(out, 'scores-magface-r18'),
+  '--root', 'fixtures/ijb-demo',
+  '--bootstrap', '200',
+]);
+facebench('CI gate: magface-r18 against arcface-r18 as the baseline, failing only on significant drops (exit 0 here)', [
+  'gate',
+  '--baseline', join(out, 'ijb-arcface-r18.json'),
+  '--current', join(out, 'ijb-magface-r18.json'),
+  '--ci-aware',
+  '--junit', join(out, 'gate.xml'),
+]);
 
 facebench('Images → table: align the IJB-style fixture images, extract features with a tiny ONNX model on the CPU (with flip), evaluate', [
   'ijb',
