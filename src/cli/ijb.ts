@@ -90,7 +90,7 @@ export function ijbCommand(y: Argv): Argv {
           .option('bootstrap', { type: 'number', describe: 'bootstrap TAR@FAR intervals with this many replicates, resampling templates (e.g. 1000)' })
           .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (integer in [0, 2^32))' })
           .option('ci', { type: 'number', default: 95, describe: 'bootstrap confidence level in percent' })
-          .option('threads', { type: 'number', describe: 'threads for the bootstrap (default: the number of CPUs); results do not depend on it' }),
+          .option('bootstrap-threads', { type: 'number', describe: 'threads for the bootstrap (default: the number of CPUs); results do not depend on it' }),
       ),
     async (argv) => {
       const target = parseTarget(argv.target);
@@ -115,7 +115,7 @@ export function ijbCommand(y: Argv): Argv {
           replicates: parseIntegerFlag(argv.bootstrap, '--bootstrap', 1, 1_000_000),
           seed: parseIntegerFlag(argv.seed, '--seed', 0, 2 ** 32 - 1),
           ci,
-          threads: argv.threads === undefined ? undefined : parseIntegerFlag(argv.threads, '--threads', 1, 256),
+          threads: argv['bootstrap-threads'] === undefined ? undefined : parseIntegerFlag(argv['bootstrap-threads'], '--bootstrap-threads', 1, 256),
         };
       }
       const progress = createProgress(2 + (bootstrap ? 3 : 2) * aggregateCount, argv.quiet);

@@ -35,8 +35,8 @@ describe('ijb --bootstrap', () => {
   it('gives the same JSON on 1 and 2 threads (replicate r always uses the stream (seed, r))', () => {
     const one = join(dir, 'one.json');
     const two = join(dir, 'two.json');
-    expect(runCli([...base, '--bootstrap', '101', '--seed', '3', '--threads', '1', '--json', one]).code).toBe(0);
-    expect(runCli([...base, '--bootstrap', '101', '--seed', '3', '--threads', '2', '--json', two]).code).toBe(0);
+    expect(runCli([...base, '--bootstrap', '101', '--seed', '3', '--bootstrap-threads', '1', '--json', one]).code).toBe(0);
+    expect(runCli([...base, '--bootstrap', '101', '--seed', '3', '--bootstrap-threads', '2', '--json', two]).code).toBe(0);
     expect(readFileSync(two, 'utf8')).toBe(readFileSync(one, 'utf8'));
   });
   for (const [name, args] of [
@@ -44,7 +44,7 @@ describe('ijb --bootstrap', () => {
     ['fractional replicates', ['--bootstrap', '2.5']],
     ['ci out of range', ['--bootstrap', '10', '--ci', '100']],
     ['negative seed', ['--bootstrap', '10', '--seed', '-1']],
-    ['zero threads', ['--bootstrap', '10', '--threads', '0']],
+    ['zero threads', ['--bootstrap', '10', '--bootstrap-threads', '0']],
   ] as const) {
     it(`bad flag: ${name} → exit 2, no JSON`, () => {
       const out = join(dir, `bad-${name.replace(/\W+/g, '_')}.json`);
