@@ -87,7 +87,11 @@ export interface NpyRowReader {
   close(): void;
 }
 
-export function openNpyRows(file: string): NpyRowReader {
+/**
+ * Opens a .npy of `dims` dimensions and checks that the file holds exactly the bytes its header
+ * announces. The caller owns (and closes) `fd`.
+ */
+function openNpy(file: string, dims: number, expected: string): { fd: number; h: NpyHeader; itemSize: number } {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -97,49 +101,57 @@ export function openNpyRows(file: string): NpyRowReader {
   try {
     const size = fstatSync(fd).size;
     const h = parseHeader(fd, file, size);
-    if (h.shape.length !== 2) {
-      throw new DataError(`${file}: expected a 2-D array [faces, dim], found shape (${h.shape.join(', ')})`);
-    }
-    const [rows, cols] = h.shape;
+    if (h.shape.length !== dims) throw new DataError(`${file}: expected ${expected}, found shape (${h.shape.join(', ')})`);
     const itemSize = Number(h.dtype[1]);
-    const expectedBytes = rows * cols * itemSize;
+    const expectedBytes = h.shape.reduce((a, b) => a * b, 1) * itemSize;
     const actualBytes = size - h.dataOffset;
     if (actualBytes !== expectedBytes) {
       throw new DataError(
-        `${file}: ${actualBytes < expectedBytes ? 'truncated' : 'trailing bytes in'} .npy: shape (${rows}, ${cols}) of ${h.dtype} needs ${expectedBytes} data bytes, found ${actualBytes}`,
+        `${file}: ${actualBytes < expectedBytes ? 'truncated' : 'trailing bytes in'} .npy: shape (${h.shape.join(', ')}) of ${h.dtype} needs ${expectedBytes} data bytes, found ${actualBytes}`,
       );
     }
-    const direct = h.dtype === 'f4' && h.littleEndian;
-    let staging = Buffer.alloc(0);
-    return {
-      file,
-      rows,
-      cols,
-      read(start, count, into) {
-        const n = count * cols;
-        const position = h.dataOffset + start * cols * itemSize;
-        if (direct) {
-          // Straight into the destination: no intermediate copy.
-          readExactly(fd, new Uint8Array(into.buffer, into.byteOffset, n * 4), 0, n * 4, position, file);
-          return;
-        }
-        if (staging.length < n * itemSize) staging = Buffer.alloc(n * itemSize);
-        readExactly(fd, staging, 0, n * itemSize, position, file);
-        const le = h.littleEndian;
-        if (h.dtype === 'f2') {
-          for (let i = 0; i < n; i++) into[i] = halfToFloat(le ? staging.readUInt16LE(2 * i) : staging.readUInt16BE(2 * i));
-        } else if (h.dtype === 'f4') {
-          for (let i = 0; i < n; i++) into[i] = le ? staging.readFloatLE(4 * i) : staging.readFloatBE(4 * i);
-        } else {
-          for (let i = 0; i < n; i++) into[i] = le ? staging.readDoubleLE(8 * i) : staging.readDoubleBE(8 * i);
-        }
-      },
-      close: () => closeSync(fd),
-    };
+    return { fd, h, itemSize };
   } catch (e) {
     closeSync(fd);
     throw e;
   }
+}
+
+/** Converts `n` values of the header's dtype from `bytes` into `into` (float32 or float64). */
+function convert(h: NpyHeader, bytes: Buffer, n: number, into: Float32Array | Float64Array): void {
+  const le = h.littleEndian;
+  if (h.dtype === 'f2') {
+    for (let i = 0; i < n; i++) into[i] = halfToFloat(le ? bytes.readUInt16LE(2 * i) : bytes.readUInt16BE(2 * i));
+  } else if (h.dtype === 'f4') {
+    for (let i = 0; i < n; i++) into[i] = le ? bytes.readFloatLE(4 * i) : bytes.readFloatBE(4 * i);
+  } else {
+    for (let i = 0; i < n; i++) into[i] = le ? bytes.readDoubleLE(8 * i) : bytes.readDoubleBE(8 * i);
+  }
+}
+
+export function openNpyRows(file: string): NpyRowReader {
+  const { fd, h, itemSize } = openNpy(file, 2, 'a 2-D array [faces, dim]');
+  const [rows, cols] = h.shape;
+  const direct = h.dtype === 'f4' && h.littleEndian;
+  let staging = Buffer.alloc(0);
+  return {
+    file,
+    rows,
+    cols,
+    read(start, count, into) {
+      const n = count * cols;
+      const position = h.dataOffset + start * cols * itemSize;
+      if (direct) {
+        // Straight into the destination: no intermediate copy.
+        readExactly(fd, new Uint8Array(into.buffer, into.byteOffset, n * 4), 0, n * 4, position, file);
+        return;
+      }
+      if (staging.length < n * itemSize) staging = Buffer.alloc(n * itemSize);
+      readExactly(fd, staging, 0, n * itemSize, position, file);
+      convert(h, staging, n, into);
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 /** Reads a whole 2-D float .npy as a row-major float32 matrix. */
@@ -158,33 +170,19 @@ export function readNpyMatrix(file: string): FeatureMatrix {
   }
 }
 
-/** Reads a 1-D float64 .npy (the pair scores `ijb --scores` writes) without narrowing. */
+/**
+ * Reads the 1-D pair scores `ijb --scores` writes — float64 (exact scoring) or float32 (GEMM
+ * scoring) — as float64, without narrowing.
+ */
 export function readNpyScores(file: string): Float64Array {
-  let fd: number;
+  const { fd, h, itemSize } = openNpy(file, 1, 'a 1-D array of pair scores');
   try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    throw new DataError(`${file}: cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const h = parseHeader(fd, file, size);
-    if (h.shape.length !== 1) throw new DataError(`${file}: expected a 1-D array of pair scores, found shape (${h.shape.join(', ')})`);
-    // `ijb --scores` writes float64 (exact scoring) or float32 (GEMM scoring); both convert exactly.
     if (h.dtype === 'f2') throw new DataError(`${file}: expected float32 or float64 pair scores, found f2`);
-    const itemSize = Number(h.dtype[1]);
     const count = h.shape[0];
-    const expectedBytes = count * itemSize;
-    const actualBytes = size - h.dataOffset;
-    if (actualBytes !== expectedBytes) {
-      throw new DataError(`${file}: ${actualBytes < expectedBytes ? 'truncated' : 'trailing bytes in'} .npy: ${count} ${h.dtype} values need ${expectedBytes} data bytes, found ${actualBytes}`);
-    }
-    const bytes = Buffer.alloc(expectedBytes);
-    readExactly(fd, bytes, 0, expectedBytes, h.dataOffset, file);
+    const bytes = Buffer.alloc(count * itemSize);
+    readExactly(fd, bytes, 0, bytes.length, h.dataOffset, file);
     const out = new Float64Array(count);
-    const le = h.littleEndian;
-    if (itemSize === 8) for (let i = 0; i < count; i++) out[i] = le ? bytes.readDoubleLE(8 * i) : bytes.readDoubleBE(8 * i);
-    else for (let i = 0; i < count; i++) out[i] = le ? bytes.readFloatLE(4 * i) : bytes.readFloatBE(4 * i);
+    convert(h, bytes, count, out);
     return out;
   } finally {
     closeSync(fd);

@@ -49,58 +49,8 @@ function radixSortDescending32(values: Float32Array): Float32Array {
 }
 
 function radixSortDescending(values: Float64Array): Float64Array {
-  const n = values.length;
-  // Keys: map each double to an unsigned 64-bit pattern whose ascending order is the numeric order,
-  // then invert it so that ascending key order is descending value order.
-  const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  let lo = new Uint32Array(n);
-  let hi = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const l = bits[2 * i];
-    const h = bits[2 * i + 1];
-    if (h & 0x80000000) {
-      lo[i] = l; // negative: flip all bits, then invert → original bits
-      hi[i] = h;
-    } else {
-      lo[i] = ~l >>> 0; // positive: flip the sign bit, then invert
-      hi[i] = (~h ^ 0x80000000) >>> 0;
-    }
-  }
-  let lo2 = new Uint32Array(n);
-  let hi2 = new Uint32Array(n);
-  const counts = new Uint32Array(65536);
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass < 2 ? lo : hi;
-    const shift = (pass & 1) * 16;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(word[i] >>> shift) & 0xffff]++;
-    let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d];
-      counts[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const pos = counts[(word[i] >>> shift) & 0xffff]++;
-      lo2[pos] = lo[i];
-      hi2[pos] = hi[i];
-    }
-    [lo, lo2] = [lo2, lo];
-    [hi, hi2] = [hi2, hi];
-  }
-  const out = new Float64Array(n);
-  const outBits = new Uint32Array(out.buffer);
-  for (let i = 0; i < n; i++) {
-    const h = hi[i];
-    if (h & 0x80000000) {
-      outBits[2 * i] = lo[i];
-      outBits[2 * i + 1] = h;
-    } else {
-      outBits[2 * i] = ~lo[i] >>> 0;
-      outBits[2 * i + 1] = (~h ^ 0x80000000) >>> 0;
-    }
-  }
-  return out;
+  const order = argsortDescending(values);
+  return Float64Array.from(order, (i) => values[i]);
 }
 
 /**
