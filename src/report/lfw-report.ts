@@ -19,6 +19,7 @@ function datasetJson(r: PairsKfoldDatasetResult, rule: string): Record<string, u
     fold_source: r.foldSource,
     flip: r.flip,
     dim: r.featureDim,
+    ...(r.featureSource ? { features: { source: r.featureSource } } : {}),
     pairs: r.pairs,
     genuine: r.genuine,
     impostor: r.impostor,
