@@ -49,7 +49,22 @@ export interface InMemoryFeatures {
   /** What the rows came from, for error messages. */
   label: string;
   /** Where the features came from (model, provider, preprocessing …), copied to the JSON. */
-  source?: Record<string, unknown>;
+  source?: LfwFeatureSource;
+}
+
+/** Model mode's feature provenance: JSON `features.source` (the fields of `ijb --model`'s, plus image counts). */
+export interface LfwFeatureSource {
+  model: string;
+  model_sha256: string;
+  provider: string;
+  dtype: string;
+  ort_version: string;
+  preprocessing: { preset: string; channels: string; scale: number; mean: number[]; std: number[]; input_size: number; resize: string };
+  flip: boolean;
+  /** Images extracted for this dataset (each distinct image once). */
+  images: number;
+  /** Of those, images not input_size × input_size that were resized. */
+  resized_images: number;
 }
 
 export interface PairsKfoldOptions {
@@ -92,7 +107,7 @@ export interface PairsKfoldDatasetResult {
   /** Undefined (NaN) values and why. */
   warnings: string[];
   /** Model mode: the feature provenance (JSON `features.source`). */
-  featureSource?: Record<string, unknown>;
+  featureSource?: LfwFeatureSource;
 }
 
 export interface PairsKfoldResult {

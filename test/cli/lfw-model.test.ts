@@ -150,6 +150,8 @@ describe('facebench lfw --model', () => {
       const viaModel = runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--json', join(dir, `${tag}-model.json`)]);
       expect(viaModel.code, viaModel.stderr).toBe(0);
       expect(viaModel.stdout).toMatch(/Accuracy-Flip: /);
+      expect(viaModel.stdout).toMatch(/^features: model .*tiny-a32\.onnx sha256 [0-9a-f]{12}…, cpu, float32, onnxruntime \S+, preset arcface \(rgb\), 112×112, flip$/m);
+      expect(viaFeatures.stdout).not.toMatch(/^features:/m);
       expect(numbersOf(join(dir, `${tag}-model.json`))).toEqual(numbersOf(join(dir, `${tag}-features.json`)));
       const doc = JSON.parse(readFileSync(join(dir, `${tag}-model.json`), 'utf8'));
       expect(doc.schemaVersion).toBe(1);
