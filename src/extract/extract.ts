@@ -2,7 +2,8 @@
  * Images → feature store. The main thread owns the model session; decode/align/normalise run in a
  * piscina pool (one task per batch, buffers transferred back) that prepares the next batches while
  * `session.run()` — which blocks the event loop — works on the current one. Rows are written in
- * face order with a checkpoint after every batch (see store.ts).
+ * face order with a checkpoint after every batch (see store.ts). `extractImageFeatures` runs the same
+ * preparation on already aligned images (LFW-style packs: resize instead of alignment) into memory.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
