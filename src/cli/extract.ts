@@ -7,14 +7,14 @@ import { EXECUTION_PROVIDERS, type EpChoice } from '../extract/session.js';
 import { UsageError } from '../errors.js';
 import { createRateProgress } from './progress.js';
 
-/** The extraction flags shared by `extract` and `ijb --model`. */
-export function extractionOptions<T>(y: Argv<T>) {
+/** The extraction flags shared by `extract`, `ijb --model` and `lfw --model` (lfw flips by default, as verification.py). */
+export function extractionOptions<T>(y: Argv<T>, defaults: { flip: boolean } = { flip: false }) {
   return y
     .option('ep', { type: 'string', default: 'auto', describe: `execution provider: auto (first that works of ${EXECUTION_PROVIDERS.join(' > ')}) or one of them` })
     .option('batch', { type: 'number', default: 128, describe: 'faces per model run (a model with a fixed batch size overrides it)' })
     .option('workers', { type: 'number', default: DEFAULT_WORKERS, describe: 'worker threads for decode + align + normalise (0: on the main thread)' })
     .option('threads', { type: 'number', describe: 'onnxruntime intra-op threads (cpu provider; default: all cores)' })
-    .option('flip', { type: 'boolean', default: false, describe: 'also extract features of the horizontally flipped faces (features_flip.npy)' })
+    .option('flip', { type: 'boolean', default: defaults.flip, describe: `also extract features of the horizontally flipped faces (features_flip.npy)${defaults.flip ? '; on by default, --no-flip to disable' : ''}` })
     .option('preset', { type: 'string', default: 'arcface', describe: `preprocessing preset: ${PRESET_NAMES.join(', ')} (arcface: RGB (x-127.5)/127.5; magface: BGR x/255; adaface: BGR (x/255-0.5)/0.5)` })
     .option('channels', { type: 'string', describe: 'override the preset\'s channel order: rgb or bgr' })
     .option('mean', { type: 'string', describe: 'override: input = (x - mean) / std on 0..255 pixels; one value or three (per channel, model order)' })

@@ -31,6 +31,21 @@ export async function decodeImage(input: string | Uint8Array, order: ChannelOrde
   return { data: pixels, width: info.width, height: info.height, channels: 3 };
 }
 
+/** The sharp kernel `resizeImage` uses (see docs/lfw.md, model mode). */
+export const RESIZE_KERNEL = 'linear';
+
+/**
+ * Resizes decoded pixels to size × size with sharp (kernel `linear`, fit `fill`: the aspect ratio is
+ * not kept). Not pixel-identical to cv2.resize; images already size × size are never resized.
+ */
+export async function resizeImage(img: RawImage, size: number): Promise<RawImage> {
+  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(size, size, { fit: 'fill', kernel: RESIZE_KERNEL })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
+}
+
 /** In place: RGB ↔ BGR of interleaved 3-channel pixels. */
 export function swapRedBlue(p: Uint8Array): void {
   for (let i = 0; i + 2 < p.length; i += 3) {

@@ -2,7 +2,8 @@
  * Images → feature store. The main thread owns the model session; decode/align/normalise run in a
  * piscina pool (one task per batch, buffers transferred back) that prepares the next batches while
  * `session.run()` — which blocks the event loop — works on the current one. Rows are written in
- * face order with a checkpoint after every batch (see store.ts).
+ * face order with a checkpoint after every batch (see store.ts). `extractImageFeatures` runs the same
+ * preparation on already aligned images (LFW-style packs: resize instead of alignment) into memory.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -143,20 +144,9 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   const starts: number[] = [];
   for (let s = first; s < range.end; s += batch) starts.push(s);
 
-  const pool = opts.workers > 0 && starts.length > 0
-    ? new Piscina({ filename: workerFile(), minThreads: opts.workers, maxThreads: opts.workers, idleTimeout: 1000 })
-    : undefined;
-  const prepare = (start: number): Promise<PreparedBatch> => (pool ? (pool.run(taskFor(start)) as Promise<PreparedBatch>) : prepareBatch(taskFor(start)));
-  const ahead = pool ? 2 * opts.workers : 1;
-  const pending: Promise<PreparedBatch>[] = [];
-  let next = 0;
-  const fill = () => {
-    while (pending.length < ahead && next < starts.length) {
-      const p = prepare(starts[next++]);
-      p.catch(() => {}); // awaited in order below; avoid unhandled rejections if we stop early
-      pending.push(p);
-    }
-  };
+  const pipeline = preparePipeline(starts.length, (k) => taskFor(starts[k]), opts.workers);
+  const pending = pipeline.pending;
+  const fill = pipeline.fill;
 
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -194,7 +184,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     }
   } finally {
     writer.close();
-    await pool?.destroy();
+    await pipeline.destroy();
     await session.release();
   }
   const meta = complete ? writer.finish({ provider: session.provider, providerAttempts: session.attempts, ortVersion: session.ortVersion }) : undefined;
@@ -215,6 +205,113 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     },
     session,
   };
+}
+
+/**
+ * Batches prepared ahead of the model, in order: in a piscina pool of `workers` threads (2 per
+ * thread in flight), or one at a time on the main thread when `workers` is 0.
+ */
+function preparePipeline(count: number, taskAt: (k: number) => PrepareTask, workers: number) {
+  const pool = workers > 0 && count > 0
+    ? new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 })
+    : undefined;
+  const prepare = (k: number): Promise<PreparedBatch> => (pool ? (pool.run(taskAt(k)) as Promise<PreparedBatch>) : prepareBatch(taskAt(k)));
+  const ahead = pool ? 2 * workers : 1;
+  const pending: Promise<PreparedBatch>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (pending.length < ahead && next < count) {
+      const p = prepare(next++);
+      p.catch(() => {}); // awaited in order by the caller; avoid unhandled rejections if it stops early
+      pending.push(p);
+    }
+  };
+  return { pending, fill, destroy: async () => { await pool?.destroy(); } };
+}
+
+export interface ImageExtractOptions {
+  session: ModelSession;
+  /** Already aligned images (no landmarks): files `imageDir/names[i]`, or encoded bytes `encoded[i]` (then names only label errors). */
+  imageDir: string;
+  names: string[];
+  encoded?: Uint8Array[];
+  batch: number;
+  workers: number;
+  flip: boolean;
+  preprocessing: Preprocessing;
+  onBatch?: (done: number, total: number) => void;
+}
+
+export interface ImageFeatures {
+  /** [names.length, dim] float32, row i = image i. */
+  features: Float32Array;
+  flip?: Float32Array;
+  dim: number;
+  /** Images that were not size × size and were resized. */
+  resized: number;
+}
+
+/**
+ * Already aligned images (LFW-style) → features in memory, on an open session (the caller owns and
+ * releases it, so several datasets share one). Same preparation (workers, decoder, presets, flip) as
+ * `extractFeatures`, with resize in place of alignment. The first unreadable image throws a
+ * DataError `<file>: cannot read image (…)`.
+ */
+export async function extractImageFeatures(opts: ImageExtractOptions): Promise<ImageFeatures> {
+  if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new UsageError(`--batch must be a positive integer; got ${opts.batch}`);
+  if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new UsageError(`--workers must be 0 or more; got ${opts.workers}`);
+  const { session } = opts;
+  const model = session.model;
+  const batch = model.fixedBatch ?? opts.batch;
+  const total = opts.names.length;
+  const starts: number[] = [];
+  for (let s = 0; s < total; s += batch) starts.push(s);
+  const taskAt = (k: number): PrepareTask => {
+    const start = starts[k];
+    const end = Math.min(start + batch, total);
+    return {
+      imageDir: opts.imageDir,
+      names: opts.names.slice(start, end),
+      // Own copies: a view into the whole .bin would make the worker message clone all of it.
+      encoded: opts.encoded?.slice(start, end).map((b) => new Uint8Array(b)),
+      size: model.size,
+      layout: model.layout,
+      preprocessing: opts.preprocessing,
+      flip: opts.flip,
+      dtype: model.dtype,
+    };
+  };
+  const pipeline = preparePipeline(starts.length, taskAt, opts.workers);
+  let features: Float32Array | undefined;
+  let flip: Float32Array | undefined;
+  let dim = 0;
+  let resized = 0;
+  try {
+    pipeline.fill();
+    for (const start of starts) {
+      const prepared = await pipeline.pending.shift()!;
+      pipeline.fill();
+      if (prepared.bad.length > 0) {
+        const b = prepared.bad[0];
+        throw new DataError(`${b.file}: cannot read image (${b.reason})`);
+      }
+      resized += prepared.resized;
+      const fixed = model.fixedBatch !== undefined;
+      const out = await runPadded(session, prepared.input, prepared.count, batch, fixed);
+      const flipOut = prepared.flipInput ? await runPadded(session, prepared.flipInput, prepared.count, batch, fixed) : undefined;
+      if (!features) {
+        dim = out.dim;
+        features = new Float32Array(total * dim);
+        if (opts.flip) flip = new Float32Array(total * dim);
+      }
+      features.set(out.features.subarray(0, prepared.count * dim), start * dim);
+      if (flipOut) flip!.set(flipOut.features.subarray(0, prepared.count * dim), start * dim);
+      opts.onBatch?.(start + prepared.count, total);
+    }
+  } finally {
+    await pipeline.destroy();
+  }
+  return { features: features ?? new Float32Array(0), flip, dim, resized };
 }
 
 /** Runs a batch; a model with a fixed batch size gets the last, short batch padded with zeros. */

@@ -1,5 +1,6 @@
 /**
- * One batch of faces → model input: decode (sharp) → align (5 landmarks, exact cv2 warp) →
+ * One batch of faces → model input: decode (sharp) → align (5 landmarks, exact cv2 warp; or, for
+ * images that are already aligned crops, resize to the input size when they are not that size) →
  * normalise (preset table) → [n, …] in the model's layout, plus the horizontally flipped faces when
  * asked. Runs in a worker thread (src/extract/worker.ts) or inline. A face whose image cannot be
  * read or decoded leaves zeros in its rows and is reported in `bad`; the caller decides (error, or
@@ -7,15 +8,20 @@
  */
 import { join } from 'node:path';
 import { alignFace } from './align.js';
-import { decodeImage } from './decode.js';
+import { decodeImage, resizeImage } from './decode.js';
 import { normalisationTable, toFloat16Bits, writeInput, type Layout, type Preprocessing } from './preprocess.js';
 
 export interface PrepareTask {
   /** Folder the names are relative to (IJB: <root>/loose_crop). */
   imageDir: string;
   names: string[];
-  /** [n, 10] landmarks, x y per point. */
-  landmarks: Float32Array;
+  /**
+   * [n, 10] landmarks, x y per point. Without them the images are taken as already aligned crops
+   * (LFW-style packs): used as they are when size × size, else resized (`resizeImage`).
+   */
+  landmarks?: Float32Array;
+  /** Encoded images (JPEG/PNG bytes) to decode in place of reading `imageDir/names[i]`. */
+  encoded?: Uint8Array[];
   size: number;
   layout: Layout;
   preprocessing: Preprocessing;
@@ -29,6 +35,8 @@ export interface PreparedBatch {
   flipInput?: Float32Array | Uint16Array;
   /** Faces of this batch that could not be prepared: position in the batch, file and reason. */
   bad: { position: number; file: string; reason: string }[];
+  /** Images that were resized (no landmarks, not size × size). */
+  resized: number;
   /** Wall time spent preparing, in ms. */
   ms: number;
 }
@@ -53,21 +61,30 @@ export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
   const table = tableFor(task.preprocessing);
   const crop = new Uint8Array(per);
   const bad: PreparedBatch['bad'] = [];
+  let resized = 0;
   // Decodes run in libuv's thread pool: keep a few in flight while this thread aligns and normalises.
   const decode = (i: number) => {
-    const p = decodeImage(join(task.imageDir, task.names[i]), task.preprocessing.channels);
+    const p = decodeImage(task.encoded ? task.encoded[i] : join(task.imageDir, task.names[i]), task.preprocessing.channels);
     p.catch(() => {});
     return p;
   };
   const inFlight: Promise<Awaited<ReturnType<typeof decodeImage>>>[] = [];
   for (let i = 0; i < Math.min(DECODE_AHEAD, n); i++) inFlight.push(decode(i));
   for (let i = 0; i < n; i++) {
-    const file = join(task.imageDir, task.names[i]);
+    const file = task.encoded ? task.names[i] : join(task.imageDir, task.names[i]);
     const pending = inFlight.shift()!;
     if (i + DECODE_AHEAD < n) inFlight.push(decode(i + DECODE_AHEAD));
     try {
-      const img = await pending;
-      alignFace(img, task.landmarks.subarray(10 * i, 10 * i + 10), task.size, undefined, crop);
+      let img = await pending;
+      if (task.landmarks) {
+        alignFace(img, task.landmarks.subarray(10 * i, 10 * i + 10), task.size, undefined, crop);
+      } else {
+        if (img.width !== task.size || img.height !== task.size) {
+          img = await resizeImage(img, task.size);
+          resized++;
+        }
+        crop.set(img.data);
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const msg = String((e as Error)?.message ?? e).split('\n')[0];
@@ -79,7 +96,7 @@ export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
   }
   const ms = performance.now() - t0;
   if (task.dtype === 'float16') {
-    return { count: n, input: toFloat16Bits(input), flipInput: flipInput && toFloat16Bits(flipInput), bad, ms };
+    return { count: n, input: toFloat16Bits(input), flipInput: flipInput && toFloat16Bits(flipInput), bad, resized, ms };
   }
-  return { count: n, input, flipInput, bad, ms };
+  return { count: n, input, flipInput, bad, resized, ms };
 }

@@ -30,10 +30,41 @@ export interface PairsKfoldDataset {
   /** pairs.txt, pairs CSV or .bin file. */
   pairs: string;
   /** .npy [images, dim] (or a MagFace feature list). Row order: `names` lines, or the .bin's image order. */
-  features: string;
+  features?: string;
   flipFeatures?: string;
   /** One image path per feature row; required with pairs-txt / pairs-csv, refused with a .bin. */
   names?: string;
+  /** Features computed in this run (model mode), in place of `features` / `flipFeatures` / `names`. */
+  memory?: InMemoryFeatures;
+}
+
+export interface InMemoryFeatures {
+  /** [rows, cols] float32: row i = names[i] (pairs.txt / CSV), or image i of the .bin. */
+  data: Float32Array;
+  flip?: Float32Array;
+  rows: number;
+  cols: number;
+  /** Image path of each row (pairs.txt / CSV); absent for a .bin. */
+  names?: string[];
+  /** What the rows came from, for error messages. */
+  label: string;
+  /** Where the features came from (model, provider, preprocessing …), copied to the JSON. */
+  source?: LfwFeatureSource;
+}
+
+/** Model mode's feature provenance: JSON `features.source` (the fields of `ijb --model`'s, plus image counts). */
+export interface LfwFeatureSource {
+  model: string;
+  model_sha256: string;
+  provider: string;
+  dtype: string;
+  ort_version: string;
+  preprocessing: { preset: string; channels: string; scale: number; mean: number[]; std: number[]; input_size: number; resize: string };
+  flip: boolean;
+  /** Images extracted for this dataset (each distinct image once). */
+  images: number;
+  /** Of those, images not input_size × input_size that were resized. */
+  resized_images: number;
 }
 
 export interface PairsKfoldOptions {
@@ -75,6 +106,8 @@ export interface PairsKfoldDatasetResult {
   distances: Float64Array;
   /** Undefined (NaN) values and why. */
   warnings: string[];
+  /** Model mode: the feature provenance (JSON `features.source`). */
+  featureSource?: LfwFeatureSource;
 }
 
 export interface PairsKfoldResult {
@@ -115,16 +148,22 @@ interface LoadedDataset {
 function loadDataset(d: PairsKfoldDataset): LoadedDataset {
   if (d.format === 'insightface-bin') {
     const bin = readInsightfaceBin(d.pairs);
-    const m = loadFeatures(d.features, d.flipFeatures, bin.images.length, `${d.pairs} holds ${bin.images.length} images (row i must be image i)`);
+    const m = d.memory ? checkMemory(d.memory, bin.images.length) : loadFeatures(featuresFile(d), d.flipFeatures, bin.images.length, `${d.pairs} holds ${bin.images.length} images (row i must be image i)`);
     const n = bin.issame.length;
     const rowA = Int32Array.from({ length: n }, (_, i) => 2 * i);
     const rowB = Int32Array.from({ length: n }, (_, i) => 2 * i + 1);
     return { features: { ...m, rowA, rowB }, labels: bin.issame };
   }
+  if (d.memory?.names) {
+    const pairs: PairList = d.format === 'pairs-txt' ? readLfwPairs(d.pairs) : readPairsCsv(d.pairs);
+    const m = checkMemory(d.memory, d.memory.names.length);
+    const { rowA, rowB } = resolvePairRows(pairs, d.memory.names, d.memory.label);
+    return { features: { ...m, rowA, rowB }, labels: pairs.labels, foldOf: pairs.foldOf, folds: pairs.folds };
+  }
   if (d.names === undefined) throw new UsageError(`--names is required with ${d.format === 'pairs-txt' ? '--pairs' : '--pairs-csv'}: one image path per feature row`);
   const pairs: PairList = d.format === 'pairs-txt' ? readLfwPairs(d.pairs) : readPairsCsv(d.pairs);
   const names = readNameList(d.names);
-  const m = loadFeatures(d.features, d.flipFeatures, names.length, `${d.names} lists ${names.length} images (row i must be line i)`);
+  const m = loadFeatures(featuresFile(d), d.flipFeatures, names.length, `${d.names} lists ${names.length} images (row i must be line i)`);
   const { rowA, rowB } = resolvePairRows(pairs, names, d.names);
   return { features: { ...m, rowA, rowB }, labels: pairs.labels, foldOf: pairs.foldOf, folds: pairs.folds };
 }
@@ -139,6 +178,18 @@ function loadFeatures(file: string, flipFile: string | undefined, rows: number, 
   }
   checkMatrix(flip, flipFile, rows, rowsWhy);
   return { data: main.data, flip: flip.data, rows: main.rows, cols: main.cols };
+}
+
+function featuresFile(d: PairsKfoldDataset): string {
+  if (d.features === undefined) throw new UsageError('--features is required (or --model)');
+  return d.features;
+}
+
+function checkMemory(m: InMemoryFeatures, rows: number): { data: Float32Array; flip?: Float32Array; rows: number; cols: number } {
+  if (m.rows !== rows) throw new Error(`internal: ${m.label}: ${m.rows} feature rows for ${rows} images`);
+  checkFinite(m.data, 0, m.cols, m.label);
+  if (m.flip) checkFinite(m.flip, 0, m.cols, `${m.label} (flipped)`);
+  return { data: m.data, flip: m.flip, rows: m.rows, cols: m.cols };
 }
 
 function checkMatrix(m: FeatureMatrix, file: string, rows: number, rowsWhy: string): void {
@@ -215,5 +266,6 @@ function evaluate(name: string, d: PairsKfoldDataset, loaded: LoadedDataset, opt
     tarThresholds: tars.map((t) => -t.threshold),
     distances,
     warnings,
+    ...(d.memory?.source ? { featureSource: d.memory.source } : {}),
   };
 }

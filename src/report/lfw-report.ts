@@ -19,6 +19,7 @@ function datasetJson(r: PairsKfoldDatasetResult, rule: string): Record<string, u
     fold_source: r.foldSource,
     flip: r.flip,
     dim: r.featureDim,
+    ...(r.featureSource ? { features: { source: r.featureSource } } : {}),
     pairs: r.pairs,
     genuine: r.genuine,
     impostor: r.impostor,
@@ -100,7 +101,13 @@ function title(result: PairsKfoldResult): string {
 export function lfwText(result: PairsKfoldResult): string {
   const lines: string[] = [];
   for (const r of result.datasets) lines.push(`[${r.dataset}] XNorm: ${r.xnorm.toFixed(6)}`, accuracyLine(r));
-  lines.push('', title(result), '', alignColumns(summaryRows(result)));
+  lines.push('', title(result));
+  const src = result.datasets[0].featureSource;
+  if (src) {
+    const p = src.preprocessing;
+    lines.push(`features: model ${src.model} sha256 ${src.model_sha256.slice(0, 12)}…, ${src.provider}, ${src.dtype}, onnxruntime ${src.ort_version}, preset ${p.preset} (${p.channels}), ${p.input_size}×${p.input_size}${src.flip ? ', flip' : ''}`);
+  }
+  lines.push('', alignColumns(summaryRows(result)));
   if (result.datasets.length === 1) lines.push('', alignColumns(foldRows(result.datasets[0])));
   for (const r of result.datasets) for (const w of r.warnings) lines.push(`warning: [${r.dataset}] ${w}`);
   return lines.join('\n') + '\n';

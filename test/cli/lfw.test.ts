@@ -126,10 +126,10 @@ describe('facebench lfw', () => {
     expect(r.stderr).toMatch(message);
   });
 
-  it('--model is not available yet', () => {
-    const r = run(['--pairs', join(DEMO, 'pairs.txt'), '--model', 'm.onnx']);
+  it('--model with a missing model file (model mode itself: test/cli/lfw-model.test.ts)', () => {
+    const r = run(['--bin', join(DEMO, 'demo.bin'), '--model', 'm.onnx']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^facebench: --model is not available yet/);
+    expect(r.stderr).toMatch(/^facebench: m\.onnx: cannot read the model \(no such file\)\n$/);
   });
 });
 

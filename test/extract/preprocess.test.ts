@@ -58,6 +58,21 @@ describe('presets and overrides', () => {
     expect(() => resolvePreprocessing({ preset: 'nope' })).toThrow(/--preset/);
     expect(() => resolvePreprocessing({ mean: '1,2' })).toThrow(/--mean/);
   });
+  it('--preset adaface --channels rgb is arcface_torch verification.py\'s ((x / 255) - 0.5) / 0.5 on RGB; arcface is 1 ulp off on half the levels', () => {
+    const p = resolvePreprocessing({ preset: 'adaface', channels: 'rgb' });
+    expect(p).toMatchObject({ preset: 'custom', channels: 'rgb', scale: 255, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+    const t = normalisationTable(p);
+    const a = normalisationTable(PRESETS.arcface);
+    let differ = 0;
+    for (let x = 0; x < 256; x++) {
+      expect(t[x]).toBe(Math.fround(Math.fround(Math.fround(x / 255) - 0.5) / 0.5));
+      if (a[x] !== t[x]) {
+        differ++;
+        expect(Math.abs(a[x] - t[x])).toBeLessThan(1e-7);
+      }
+    }
+    expect(differ).toBe(128);
+  });
   it('NHWC holds the same values as NCHW, interleaved', async () => {
     const task = { imageDir: join(ROOT, 'loose_crop'), names: ['1.jpg'], landmarks: landmarksOf('1.jpg'), size: 112, preprocessing: PRESETS.arcface, flip: false, dtype: 'float32' as const };
     const nchw = (await prepareBatch({ ...task, layout: 'NCHW' })).input as Float32Array;

@@ -1,0 +1,260 @@
+/**
+ * `facebench lfw --model`: the numbers equal features mode on features computed here through the
+ * session API (own normalisation and flip, one image per run), batch size and workers change
+ * nothing, corrupt / missing images fail with one line and no output file.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../fixtures/fixture-utils.mjs';
+import { decodeImage, resizeImage } from '../../src/extract/decode.js';
+import { openModelSession } from '../../src/extract/session.js';
+import { encodeNpy } from '../../src/io/npy.js';
+import { readInsightfaceBin } from '../../src/io/insightface-bin.js';
+import { REPO, runCli, tempDir } from '../helpers/cli.js';
+
+const MODEL = join(REPO, 'fixtures', 'models', 'tiny-a32.onnx');
+const DEMO_BIN = join(REPO, 'fixtures', 'lfw-demo', 'demo.bin');
+const SIZE = 112;
+
+/** Features of each image via openModelSession().run, one image per run, arcface RGB (x − 127.5) / 127.5. */
+async function referenceFeatures(images: Uint8Array[]): Promise<{ orig: Float32Array; flip: Float32Array; dim: number }> {
+  const session = await openModelSession(MODEL, 'cpu');
+  expect(session.model.layout).toBe('NCHW');
+  expect(session.model.size).toBe(SIZE);
+  const plane = SIZE * SIZE;
+  const rows: Float32Array[] = [];
+  const flips: Float32Array[] = [];
+  try {
+    for (const bytes of images) {
+      let img = await decodeImage(bytes, 'rgb');
+      if (img.width !== SIZE || img.height !== SIZE) img = await resizeImage(img, SIZE);
+      const a = new Float32Array(3 * plane);
+      const b = new Float32Array(3 * plane);
+      for (let y = 0; y < SIZE; y++) {
+        for (let x = 0; x < SIZE; x++) {
+          for (let c = 0; c < 3; c++) {
+            const v = Math.fround(Math.fround(img.data[(y * SIZE + x) * 3 + c] - 127.5) / 127.5);
+            a[c * plane + y * SIZE + x] = v;
+            b[c * plane + y * SIZE + (SIZE - 1 - x)] = v;
+          }
+        }
+      }
+      rows.push((await session.run(a, 1)).features);
+      flips.push((await session.run(b, 1)).features);
+    }
+  } finally {
+    await session.release();
+  }
+  const dim = rows[0].length;
+  const orig = new Float32Array(rows.length * dim);
+  const flip = new Float32Array(rows.length * dim);
+  rows.forEach((r, k) => orig.set(r, k * dim));
+  flips.forEach((r, k) => flip.set(r, k * dim));
+  return { orig, flip, dim };
+}
+
+/** pickle protocol 3 of (bins, issame_list) with bytes images, as Python 3 writes it. */
+function binPickle(images: Uint8Array[], issame: boolean[]): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x80, 0x03, 0x5d, 0x28])]; // PROTO 3, EMPTY_LIST, MARK
+  for (const b of images) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(b.length);
+    parts.push(Buffer.from([0x42]), len, Buffer.from(b)); // BINBYTES
+  }
+  parts.push(Buffer.from([0x65, 0x5d, 0x28])); // APPENDS, EMPTY_LIST, MARK
+  parts.push(Buffer.from(issame.map((s) => (s ? 0x88 : 0x89))));
+  parts.push(Buffer.from([0x65, 0x86, 0x2e])); // APPENDS, TUPLE2, STOP
+  return Buffer.concat(parts);
+}
+
+/** Textured face-like images: person p has a seeded base pattern, picture n adds noise; some not 112×112, one PNG. */
+async function makeImages(people: number, pictures: number): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (let p = 0; p < people; p++) {
+    const base = mulberry32(1000 + p);
+    const pattern = Uint8Array.from({ length: 16 * 16 * 3 }, () => Math.floor(base() * 256));
+    for (let n = 1; n <= pictures; n++) {
+      const noise = mulberry32(7919 * p + n);
+      const w = (p + n) % 3 === 0 ? 100 : SIZE;
+      const h = (p + n) % 3 === 0 ? 130 : SIZE;
+      const px = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          for (let c = 0; c < 3; c++) {
+            const v = pattern[((Math.floor((y * 16) / h) * 16 + Math.floor((x * 16) / w)) * 3) + c] + (noise() - 0.5) * 60 + (x - w / 2) * 0.3;
+            px[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
+          }
+        }
+      }
+      const img = sharp(px, { raw: { width: w, height: h, channels: 3 } });
+      const name = `P${p}/P${p}_${String(n).padStart(4, '0')}.jpg`;
+      out.set(name, await (n === 2 ? img.png() : img.jpeg({ quality: 90 })).toBuffer());
+    }
+  }
+  return out;
+}
+
+/** JSON of a run without the model-mode-only provenance block. */
+function numbersOf(file: string): Record<string, unknown> {
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  delete doc.features;
+  return doc;
+}
+
+let dir: string;
+let images: Map<string, Buffer>;
+let binFile: string;
+let binImages: Uint8Array[];
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(REPO, 'scripts', 'build.mjs')], { cwd: REPO });
+  dir = tempDir('lfw-model-');
+  images = await makeImages(4, 3);
+  for (const [name, bytes] of images) {
+    mkdirSync(join(dir, 'images', name.split('/')[0]), { recursive: true });
+    writeFileSync(join(dir, 'images', name), bytes);
+  }
+  // 2 sets of 3 matched + 3 mismatched pairs (pairs.txt, the sets are the folds).
+  const lines = ['2\t3'];
+  for (let s = 0; s < 2; s++) {
+    for (let k = 0; k < 3; k++) lines.push(`P${s + 2 * (k % 2)}\t${1 + (k % 3)}\t${1 + ((k + 1) % 3)}`);
+    for (let k = 0; k < 3; k++) lines.push(`P${k}\t${1 + s}\tP${k + 1}\t${1 + ((s + k) % 3)}`);
+  }
+  writeFileSync(join(dir, 'pairs.txt'), lines.join('\n') + '\n');
+  // A .bin with the same kind of images: 12 pairs alternating genuine / impostor.
+  const names = [...images.keys()];
+  binImages = [];
+  const same: boolean[] = [];
+  for (let i = 0; i < 12; i++) {
+    const a = names[i % names.length];
+    const b = i % 2 === 0 ? names[(i % 4) * 3 + ((i + 1) % 3)] : names[(i * 5 + 1) % names.length];
+    binImages.push(images.get(a)!, images.get(b)!);
+    same.push(a.split('/')[0] === b.split('/')[0]);
+  }
+  binFile = join(dir, 'tiny.bin');
+  writeFileSync(binFile, binPickle(binImages, same));
+}, 120_000);
+
+describe('facebench lfw --model', () => {
+  it('.bin: same JSON numbers as --features on features computed through the session API; provenance recorded', async () => {
+    for (const [bin, imgs] of [[binFile, binImages], [DEMO_BIN, readInsightfaceBin(DEMO_BIN).images]] as const) {
+      const ref = await referenceFeatures(imgs);
+      const tag = bin === binFile ? 'tiny' : 'demo';
+      writeFileSync(join(dir, `${tag}-f.npy`), encodeNpy(ref.orig, [imgs.length, ref.dim]));
+      writeFileSync(join(dir, `${tag}-g.npy`), encodeNpy(ref.flip, [imgs.length, ref.dim]));
+      const viaFeatures = runCli(['lfw', '--quiet', '--bin', bin, '--features', join(dir, `${tag}-f.npy`), '--flip-features', join(dir, `${tag}-g.npy`), '--json', join(dir, `${tag}-features.json`)]);
+      expect(viaFeatures.code, viaFeatures.stderr).toBe(0);
+      const viaModel = runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--json', join(dir, `${tag}-model.json`)]);
+      expect(viaModel.code, viaModel.stderr).toBe(0);
+      expect(viaModel.stdout).toMatch(/Accuracy-Flip: /);
+      expect(viaModel.stdout).toMatch(/^features: model .*tiny-a32\.onnx sha256 [0-9a-f]{12}…, cpu, float32, onnxruntime \S+, preset arcface \(rgb\), 112×112, flip$/m);
+      expect(viaFeatures.stdout).not.toMatch(/^features:/m);
+      expect(numbersOf(join(dir, `${tag}-model.json`))).toEqual(numbersOf(join(dir, `${tag}-features.json`)));
+      const doc = JSON.parse(readFileSync(join(dir, `${tag}-model.json`), 'utf8'));
+      expect(doc.schemaVersion).toBe(1);
+      expect(doc.features.source).toMatchObject({
+        model_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        provider: 'cpu',
+        dtype: 'float32',
+        ort_version: expect.any(String),
+        preprocessing: { preset: 'arcface', channels: 'rgb', scale: 1, mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], input_size: 112 },
+        flip: true,
+        images: imgs.length,
+      });
+    }
+    // The generated .bin holds 100×130 images: they went through the resize path.
+    expect(JSON.parse(readFileSync(join(dir, 'tiny-model.json'), 'utf8')).features.source.resized_images).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('--pairs + --images: each distinct image once, same numbers as --features with --names', async () => {
+    const model = runCli(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--json', join(dir, 'pairs-model.json')]);
+    expect(model.code, model.stderr).toBe(0);
+    expect(model.stderr).toMatch(/on cpu, onnxruntime/);
+    const used = [...new Set(readFileSync(join(dir, 'pairs.txt'), 'utf8').trim().split('\n').slice(1).flatMap((l) => {
+      const f = l.split('\t');
+      return f.length === 3 ? [[f[0], f[1]], [f[0], f[2]]] : [[f[0], f[1]], [f[2], f[3]]];
+    }).map(([p, n]) => `${p}/${p}_${n.padStart(4, '0')}.jpg`))];
+    const ref = await referenceFeatures(used.map((u) => images.get(u)!));
+    writeFileSync(join(dir, 'names.txt'), used.join('\n') + '\n');
+    writeFileSync(join(dir, 'pairs-f.npy'), encodeNpy(ref.orig, [used.length, ref.dim]));
+    writeFileSync(join(dir, 'pairs-g.npy'), encodeNpy(ref.flip, [used.length, ref.dim]));
+    const feats = runCli(['lfw', '--quiet', '--pairs', join(dir, 'pairs.txt'), '--names', join(dir, 'names.txt'), '--features', join(dir, 'pairs-f.npy'), '--flip-features', join(dir, 'pairs-g.npy'), '--json', join(dir, 'pairs-features.json')]);
+    expect(feats.code, feats.stderr).toBe(0);
+    expect(numbersOf(join(dir, 'pairs-model.json'))).toEqual(numbersOf(join(dir, 'pairs-features.json')));
+    expect(JSON.parse(readFileSync(join(dir, 'pairs-model.json'), 'utf8')).features.source.images).toBe(used.length);
+  }, 120_000);
+
+  it('batch size, workers and several --bin in one run do not change the numbers; --no-flip gives Accuracy:', () => {
+    const runs = [
+      ['--batch', '1', '--workers', '0'],
+      ['--batch', '5', '--workers', '2'],
+      ['--batch', '128', '--workers', '1'],
+    ].map((extra, k) => {
+      const out = join(dir, `batch-${k}.json`);
+      const r = runCli(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', ...extra, '--json', out]);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out, 'utf8');
+    });
+    expect(runs[1]).toBe(runs[0]);
+    expect(runs[2]).toBe(runs[0]);
+    const doc = JSON.parse(runs[0]);
+    expect(doc.datasets.map((d: { dataset: string }) => d.dataset)).toEqual(['tiny', 'demo']);
+    // The first dataset of the two-.bin run has the numbers of the one-.bin run of the first test.
+    const { features: _source, ...first } = doc.datasets[0];
+    expect({ schemaVersion: 1, protocol: 'pairs-kfold', tool: doc.tool, ...first }).toEqual(numbersOf(join(dir, 'tiny-model.json')));
+    const noFlip = runCli(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--no-flip', '--json', join(dir, 'noflip.json')]);
+    expect(noFlip.code, noFlip.stderr).toBe(0);
+    expect(noFlip.stdout).toMatch(/\] Accuracy: /);
+    expect(JSON.parse(readFileSync(join(dir, 'noflip.json'), 'utf8'))).toMatchObject({ flip: false, features: { source: { flip: false } } });
+  }, 120_000);
+
+  it('a corrupt JPEG inside a .bin: exit 2, one stderr line naming the .bin and the image index, no output file', () => {
+    const bad = binImages.map((b) => new Uint8Array(b));
+    const k = bad.findIndex((b, i) => i > 4 && b[0] === 0xff && b[1] === 0xd8);
+    const j = bad[k];
+    const corrupt = new Uint8Array(j.length);
+    corrupt.set(j.subarray(0, 20));
+    for (let i = 20; i < j.length; i++) corrupt[i] = (i * 37) & 0xff;
+    bad[k] = corrupt;
+    const file = join(dir, 'corrupt.bin');
+    writeFileSync(file, binPickle(bad, Array.from({ length: bad.length / 2 }, (_, i) => i % 2 === 0)));
+    const out = join(dir, 'corrupt.json');
+    const r = runCli(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--json', out]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain(`${file}: image ${k} `);
+    expect(lines[0]).toMatch(/^facebench: .*cannot read image/);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
+  it('--images with a missing file: exit 2 naming it, no output file', () => {
+    const pairs = join(dir, 'pairs-missing.txt');
+    writeFileSync(pairs, '1\t1\nP0\t1\t2\nP0\t1\tP9\t1\n');
+    const out = join(dir, 'missing.json');
+    const r = runCli(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--folds', '1', '--json', out]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toContain(join(dir, 'images', 'P9', 'P9_0001.jpg'));
+    expect(lines[0]).toContain('no such file');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('flag checks: --model with --features, --images with --bin, --pairs without --images', () => {
+    const cases: [string[], RegExp][] = [
+      [['--bin', binFile, '--model', MODEL, '--features', 'x.npy'], /--features does not go with --model/],
+      [['--bin', binFile, '--model', MODEL, '--images', dir], /--images does not go with --bin/],
+      [['--pairs', join(dir, 'pairs.txt'), '--model', MODEL], /--images DIR is required/],
+      [['--bin', binFile, '--images', dir, '--features', 'x.npy'], /--images is only used with --model/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = runCli(['lfw', '--quiet', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+});
