@@ -89,5 +89,12 @@ facebench('The same protocol on an insightface .bin evaluation pack (features in
   '--features', 'fixtures/lfw-demo/demo_features.npy',
   '--flip-features', 'fixtures/lfw-demo/demo_features_flip.npy',
 ]);
+facebench('The .bin pack straight from a model: decode its images, run the tiny ONNX model on each and its mirror, evaluate', [
+  'lfw',
+  '--bin', 'fixtures/lfw-demo/demo.bin',
+  '--model', 'fixtures/models/tiny-a32.onnx',
+  '--ep', 'cpu',
+  '--quiet',
+]);
 
 console.log(`\ndemo: ${steps.length} steps passed; JSON results in ${out}`);
