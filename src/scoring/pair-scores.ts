@@ -115,10 +115,14 @@ export async function scorePairsGemm(t: TemplateFeatures, pairs: TemplatePairs, 
   const a = gatherRowsFloat32(t, plan.rows, 0, R);
   const out = new Float32Array(pairs.labels.length);
   const { first, second } = pairs;
+  const product = (c0: number): Promise<Float32Array> => gemm.run(a, R, gatherRowsFloat32(t, plan.cols, c0, Math.min(C, c0 + chunk)), Math.min(C, c0 + chunk) - c0, D);
+  // Pipelined: the next chunk's product runs on onnxruntime's threads while this thread picks the
+  // pair scores out of the current one.
+  let pending = product(0);
   for (let c0 = 0; c0 < C; c0 += chunk) {
-    const c1 = Math.min(C, c0 + chunk);
-    const width = c1 - c0;
-    const block = await gemm.run(a, R, gatherRowsFloat32(t, plan.cols, c0, c1), width, D);
+    const block = await pending;
+    if (c0 + chunk < C) pending = product(c0 + chunk);
+    const width = Math.min(C, c0 + chunk) - c0;
     for (let p = 0; p < out.length; p++) {
       const col = plan.colOf[second[p]] - c0;
       if (col >= 0 && col < width) out[p] = finish(block[plan.rowOf[first[p]] * width + col]);
