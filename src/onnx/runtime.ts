@@ -38,7 +38,8 @@ export async function createGemmABt(): Promise<GemmABt> {
   });
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'],
-    intraOpNumThreads: availableParallelism(),
+    // Gemm scales poorly past one thread on small machines; keep a core for the ROC worker.
+    intraOpNumThreads: Math.max(1, availableParallelism() - 1),
     graphOptimizationLevel: 'all',
   });
   return {
