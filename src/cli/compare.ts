@@ -75,7 +75,7 @@ export function compareCommand(y: Argv): Argv {
         const html = compareHtml({ files, table, rocSvg, detSvg, plotNote });
         out.add(argv.html, () => html);
       }
-      if (argv.out === undefined) process.stdout.write(text);
+      if (argv.out === undefined) out.print(text);
       out.commit();
     },
   );
@@ -147,6 +147,6 @@ async function comparePaired(argv: PairedArgs, format: Format): Promise<void> {
   const text = format === 'markdown' ? pairedMarkdown(input) : format === 'csv' ? pairedCsv(input) : pairedText(input);
   const out = new PendingOutputs();
   out.add(argv.out, () => text);
-  if (argv.out === undefined) process.stdout.write(text);
+  if (argv.out === undefined) out.print(text);
   out.commit();
 }

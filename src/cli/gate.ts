@@ -30,7 +30,7 @@ export function gateCommand(y: Argv): Argv {
       const checks = runGate(base, cur, policy);
       const out = new PendingOutputs();
       out.add(argv.junit, () => gateJunit({ name: `facebench gate: ${argv.current} vs ${argv.baseline}`, checks }));
-      process.stdout.write(gateText(base, cur, checks, policy));
+      out.print(gateText(base, cur, checks, policy));
       out.commit();
       const failed = checks.filter((c) => !c.passed);
       if (failed.length > 0) {

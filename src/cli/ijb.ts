@@ -143,7 +143,7 @@ export function ijbCommand(y: Argv): Argv {
           out.add(join(argv.scores, `${r.aggregation.replace(/[^A-Za-z0-9+_-]/g, '_')}.npy`), () => encodeNpy(r.scores, [r.scores.length]));
         }
       }
-      if (argv.json !== '-') process.stdout.write(ijbText(result));
+      if (argv.json !== '-') out.print(ijbText(result));
       out.commit();
     },
   );

@@ -254,7 +254,7 @@ export function lfwCommand(y: Argv): Argv {
       out.add(single(argv.json, '--json'), () => lfwJson(result));
       out.add(single(argv.csv, '--csv'), () => lfwCsv(result));
       out.add(single(argv.markdown, '--markdown'), () => lfwMarkdown(result));
-      if (argv.json !== '-') process.stdout.write(lfwText(result));
+      if (argv.json !== '-') out.print(lfwText(result));
       out.commit();
     },
   );

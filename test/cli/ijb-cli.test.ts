@@ -82,6 +82,27 @@ describe('ijb on the demo fixture', () => {
   });
 });
 
+describe('unwritable outputs', () => {
+  for (const [name, csvPath] of [
+    ['a file where a folder should be', (d: string) => join(d, 'plain-file', 'r.csv')],
+    ['a folder where the file should be', (d: string) => d],
+  ] as const) {
+    it(`${name}: exit 2, one line, no other output written, no table printed`, () => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'plain-file'), 'x');
+      const json = join(dir, 'r.json');
+      const r = runCli(ijbArgs(FIXTURE, ['--json', json, '--markdown', join(dir, 'r.md'), '--csv', csvPath(dir)]));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^facebench: .*cannot write \((ENOTDIR|EEXIST|EISDIR)[^)]*\)$/m);
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.stdout).toBe('');
+      expect(existsSync(json)).toBe(false);
+      expect(existsSync(join(dir, 'r.md'))).toBe(false);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    });
+  }
+});
+
 describe('bad input: one line on stderr, exit 2, no output file', () => {
   const cases: { name: string; breakIt: (dir: string) => string[] | void; expect: RegExp }[] = [
     { name: 'missing pair file', breakIt: (d) => void rmSync(join(d, 'meta/ijbc_template_pair_label.txt')), expect: /ijbc_template_pair_label\.txt: cannot read \(no such file\)/ },
