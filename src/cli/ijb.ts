@@ -22,6 +22,7 @@ import { sha256File } from '../extract/session.js';
 import { readStoreMeta, requestDifferences, STORE_FILE, type StoreMeta, type StoreRequest } from '../extract/store.js';
 import { extractionOptions, runExtraction, type ExtractionArgs } from './extract.js';
 import { PendingOutputs } from './outputs.js';
+import { parseAggregationList } from '../aggregate/spec.js';
 import { parseChoice, parseFarList, parseIntegerFlag } from './parse.js';
 import { createProgress } from './progress.js';
 
@@ -58,6 +59,8 @@ function storeFeatures(dir: string, meta: StoreMeta, root: string, target: IjbTa
   };
 }
 
+const isStoreFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
+
 function cacheRoot(flag: string | undefined): string {
   if (flag) return flag;
   if (process.env.FACEBENCH_CACHE) return process.env.FACEBENCH_CACHE;
@@ -93,20 +96,13 @@ export function ijbCommand(y: Argv): Argv {
           .option('bootstrap-threads', { type: 'number', describe: 'threads for the bootstrap (default: the number of CPUs); results do not depend on it' }),
       ),
     async (argv) => {
+      // Every flag is checked before anything slow starts (an extraction can take hours).
       const target = parseTarget(argv.target);
-      let source: StoreFeatures;
-      if (argv.model !== undefined) {
-        if (argv.features !== undefined || argv['flip-features'] !== undefined) throw new UsageError('give either --model or --features, not both');
-        source = await featuresFromModel(argv as typeof argv & ExtractionArgs, argv.model, target);
-      } else if (argv.features === undefined) {
-        throw new UsageError('give --features (saved features or a store folder) or --model');
-      } else if (existsSync(argv.features) && statSync(argv.features).isDirectory()) {
-        if (argv['flip-features'] !== undefined) throw new UsageError('--flip-features does not go with a store folder: the store holds its flip features');
-        source = storeFeatures(argv.features, readStoreMeta(argv.features), argv.root, target);
-      } else {
-        source = { features: argv.features, flipFeatures: argv['flip-features'], excludedFaces: [] };
-      }
-      const aggregateCount = String(argv.aggregate).split(',').filter((s) => s.trim()).length;
+      const fars = parseFarList(argv.far);
+      const rule = parseChoice(argv.rule, TAR_RULES, '--rule');
+      const scoring = parseChoice(argv.scoring, SCORING_METHODS, '--scoring');
+      const hasFlip = argv.model !== undefined ? Boolean(argv.flip) : argv['flip-features'] !== undefined;
+      const aggregateCount = parseAggregationList(argv.aggregate, hasFlip || (argv.features !== undefined && isStoreFolder(argv.features))).length;
       let bootstrap: { replicates: number; seed: number; ci: number; threads?: number } | undefined;
       if (argv.bootstrap !== undefined) {
         const ci = argv.ci;
@@ -118,6 +114,18 @@ export function ijbCommand(y: Argv): Argv {
           threads: argv['bootstrap-threads'] === undefined ? undefined : parseIntegerFlag(argv['bootstrap-threads'], '--bootstrap-threads', 1, 256),
         };
       }
+      let source: StoreFeatures;
+      if (argv.model !== undefined) {
+        if (argv.features !== undefined || argv['flip-features'] !== undefined) throw new UsageError('give either --model or --features, not both');
+        source = await featuresFromModel(argv as typeof argv & ExtractionArgs, argv.model, target);
+      } else if (argv.features === undefined) {
+        throw new UsageError('give --features (saved features or a store folder) or --model');
+      } else if (isStoreFolder(argv.features)) {
+        if (argv['flip-features'] !== undefined) throw new UsageError('--flip-features does not go with a store folder: the store holds its flip features');
+        source = storeFeatures(argv.features, readStoreMeta(argv.features), argv.root, target);
+      } else {
+        source = { features: argv.features, flipFeatures: argv['flip-features'], excludedFaces: [] };
+      }
       const progress = createProgress(2 + (bootstrap ? 3 : 2) * aggregateCount, argv.quiet);
       const result = await runIjb1v1({
         root: argv.root,
@@ -126,9 +134,9 @@ export function ijbCommand(y: Argv): Argv {
         flipFeatures: source.flipFeatures,
         excludedFaces: source.excludedFaces,
         aggregate: argv.aggregate,
-        fars: parseFarList(argv.far),
-        rule: parseChoice(argv.rule, TAR_RULES, '--rule'),
-        scoring: parseChoice(argv.scoring, SCORING_METHODS, '--scoring'),
+        fars,
+        rule,
+        scoring,
         bootstrap,
         onStage: (stage, ms) => progress.step(stage, ms),
       });

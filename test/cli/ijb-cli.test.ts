@@ -82,6 +82,17 @@ describe('ijb on the demo fixture', () => {
   });
 });
 
+describe('flags are checked before an extraction starts', () => {
+  for (const bad of [['--rule', 'bogus'], ['--far', '2'], ['--aggregate', 'median'], ['--scoring', 'fast'], ['--bootstrap', '0']]) {
+    it(`ijb --model with ${bad.join(' ')}`, () => {
+      const store = join(tempDir(), 'store');
+      const r = runCli(['ijb', '--root', join(REPO, 'fixtures/ijb-images'), '--model', join(REPO, 'fixtures/models/tiny-a32.onnx'), '--ep', 'cpu', '--store', store, '--quiet', ...bad]);
+      expect(r.code).toBe(2);
+      expect(existsSync(store)).toBe(false);
+    });
+  }
+});
+
 describe('unwritable outputs', () => {
   for (const [name, csvPath] of [
     ['a file where a folder should be', (d: string) => join(d, 'plain-file', 'r.csv')],
