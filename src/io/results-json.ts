@@ -35,6 +35,9 @@ export interface ResultRow {
   name: string;
   metrics: ResultMetric[];
   curve?: StoredCurve;
+  /** pairs-kfold: the row's own dataset and pair counts (a file may hold several datasets). */
+  dataset?: string;
+  counts?: { pairs?: number; genuine?: number; impostor?: number };
 }
 
 export interface BootstrapInfo {
@@ -205,14 +208,29 @@ function parseCurve(x: Json, path: string, c: Checker): StoredCurve {
   return { far, tar, threshold };
 }
 
+/**
+ * One dataset's object at the top level, or several under `datasets: [...]` (as `lfw` writes them);
+ * one row per dataset, each with its own pair counts.
+ */
 function parsePairsKfold(root: Record<string, Json>, c: Checker, label: string): ResultFile {
-  const dataset = c.string(root.dataset, 'dataset');
-  const acc = c.object(root.accuracy, 'accuracy');
-  const metric: ResultMetric = { key: 'accuracy', value: c.rate(acc.mean, 'accuracy.mean') };
-  if (acc.std !== undefined && acc.std !== null) metric.std = c.finite(acc.std, 'accuracy.std');
-  let counts: ResultFile['counts'];
-  if (isObject(root.counts) && typeof root.counts.pairs === 'number') counts = { pairs: root.counts.pairs };
-  return { file: c.file, label, protocol: 'pairs-kfold', dataset, counts, rows: [{ name: dataset, metrics: [metric] }] };
+  const entries: [Record<string, Json>, string][] = Array.isArray(root.datasets)
+    ? root.datasets.map((d, i) => [c.object(d, `datasets[${i}]`), `datasets[${i}].`])
+    : [[root, '']];
+  if (entries.length === 0) throw c.fail('datasets', 'is empty');
+  const seen = new Set<string>();
+  const rows = entries.map(([o, p]): ResultRow => {
+    const dataset = c.string(o.dataset, `${p}dataset`);
+    if (seen.has(dataset)) throw c.fail(`${p}dataset`, `'${dataset}' appears twice`);
+    seen.add(dataset);
+    const acc = c.object(o.accuracy, `${p}accuracy`);
+    const metric: ResultMetric = { key: 'accuracy', value: c.rate(acc.mean, `${p}accuracy.mean`) };
+    if (acc.std !== undefined && acc.std !== null) metric.std = c.finite(acc.std, `${p}accuracy.std`);
+    const counts: ResultRow['counts'] = {};
+    for (const k of ['pairs', 'genuine', 'impostor'] as const) if (o[k] !== undefined) counts[k] = c.finite(o[k], `${p}${k}`);
+    return { name: dataset, dataset, counts, metrics: [metric] };
+  });
+  const dataset = rows.map((r) => r.name).join('+');
+  return { file: c.file, label, protocol: 'pairs-kfold', dataset, counts: rows.length === 1 ? rows[0].counts : undefined, rows };
 }
 
 /** Human name of a dataset: IJBC → IJB-C. */

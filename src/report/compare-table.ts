@@ -59,7 +59,7 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
     for (const r of f.rows) {
       const cells = new Map<string, CompareCell>();
       for (const m of r.metrics) cells.set(m.key, { value: m.value, ci: m.ci, std: m.std, best: false });
-      rows.push({ label: f.label, dataset: f.dataset, aggregation: f.protocol === 'pairs-kfold' ? '' : r.name, published: false, cells });
+      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'pairs-kfold' ? '' : r.name, published: false, cells });
     }
   }
   const datasets = [...new Set(rows.map((r) => r.dataset))];

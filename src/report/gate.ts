@@ -64,6 +64,13 @@ export function runGate(base: ResultFile, cur: ResultFile, policy: GatePolicy): 
   for (const bRow of base.rows) {
     const cRow = cur.rows.find((r) => r.name === bRow.name);
     if (!cRow) throw new DataError(`${cur.file}: has no result for '${bRow.name}', which the baseline ${base.file} has`);
+    for (const k of ['pairs', 'genuine', 'impostor'] as const) {
+      const a = bRow.counts?.[k];
+      const b = cRow.counts?.[k];
+      if (a !== undefined && b !== undefined && a !== b) {
+        throw new DataError(`${cur.file}: '${bRow.name}' has ${b} ${k} pairs but the baseline ${base.file} has ${a}: not comparable`);
+      }
+    }
     for (const bm of bRow.metrics) {
       const cm = cRow.metrics.find((m) => m.key === bm.key);
       if (!cm) throw new DataError(`${cur.file}: '${bRow.name}' has no ${bm.key}, which the baseline ${base.file} has`);

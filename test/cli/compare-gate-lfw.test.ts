@@ -1,0 +1,42 @@
+/** compare and gate on the JSON that `lfw` writes: several datasets in one file, pair counts checked. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO, runCli, tempDir } from '../helpers/cli.js';
+
+const L = join(REPO, 'fixtures/lfw-demo');
+
+describe('compare and gate on lfw results', () => {
+  const dir = tempDir();
+  const multi = join(dir, 'multi.json');
+  const single = join(dir, 'single.json');
+  const r1 = runCli(['lfw', '--bin', join(L, 'demo.bin'), '--features', join(L, 'demo_features.npy'), '--bin', join(L, 'demo.bin'), '--features', join(L, 'demo_features_flip.npy'), '--name', 'a', '--name', 'b', '--json', multi, '--quiet']);
+  const r2 = runCli(['lfw', '--pairs', join(L, 'pairs.txt'), '--names', join(L, 'names.txt'), '--features', join(L, 'features.npy'), '--json', single, '--quiet']);
+
+  it('compare shows one row per dataset of a multi-dataset file', () => {
+    expect([r1.code, r2.code], r1.stderr + r2.stderr).toEqual([0, 0]);
+    const doc = JSON.parse(readFileSync(multi, 'utf8'));
+    const r = runCli(['compare', multi, '--format', 'csv']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.map((c) => [c[1], c[3], Number(c[4])])).toEqual(doc.datasets.map((d: { dataset: string; accuracy: { mean: number } }) => [d.dataset, 'accuracy', d.accuracy.mean]));
+  });
+
+  it('gate passes a multi-dataset file against itself and checks every dataset', () => {
+    const r = runCli(['gate', '--baseline', multi, '--current', multi]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^a\s+accuracy/m);
+    expect(r.stdout).toMatch(/^b\s+accuracy/m);
+  });
+
+  it('gate refuses results computed on different pair sets (exit 2)', () => {
+    const doc = JSON.parse(readFileSync(single, 'utf8'));
+    doc.pairs -= 3;
+    doc.impostor -= 3;
+    const fewer = join(dir, 'fewer.json');
+    writeFileSync(fewer, JSON.stringify(doc));
+    const r = runCli(['gate', '--baseline', single, '--current', fewer]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not comparable/);
+  });
+});
