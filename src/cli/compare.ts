@@ -47,6 +47,7 @@ export function compareCommand(y: Argv): Argv {
         if (argv[f] !== undefined) throw new UsageError(`--${f} is only used with --paired`);
       }
       const files = loadResults((argv.results ?? []) as string[], argv.label as string[]);
+      for (const w of comparabilityWarnings(files)) process.stderr.write(`facebench: warning: ${w}\n`);
       const table = buildCompareTable(files, { published: argv.published });
       const out = new PendingOutputs();
       const text = serialise(format, table);
@@ -149,4 +150,21 @@ async function comparePaired(argv: PairedArgs, format: Format): Promise<void> {
   out.add(argv.out, () => text);
   if (argv.out === undefined) out.print(text);
   out.commit();
+}
+
+/**
+ * Rows of one dataset are ranked against each other (best marks, Δ): say so when they were computed
+ * under different TAR@FAR rules or on different pair sets, which makes those marks meaningless.
+ */
+export function comparabilityWarnings(files: ResultFile[]): string[] {
+  const warnings: string[] = [];
+  const byDataset = new Map<string, ResultFile[]>();
+  for (const f of files) byDataset.set(f.dataset, [...(byDataset.get(f.dataset) ?? []), f]);
+  for (const [dataset, group] of byDataset) {
+    const rules = [...new Set(group.map((f) => f.rule).filter((r) => r !== undefined))];
+    if (rules.length > 1) warnings.push(`${dataset} results use different TAR@FAR rules (${rules.join(', ')}): their best marks and Δ compare unlike numbers`);
+    const pairs = [...new Set(group.map((f) => f.counts?.pairs).filter((n) => n !== undefined))];
+    if (pairs.length > 1) warnings.push(`${dataset} results were computed on different pair sets (${pairs.join(' vs ')} pairs): their best marks and Δ compare unlike numbers`);
+  }
+  return warnings;
 }

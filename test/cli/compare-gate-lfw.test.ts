@@ -40,3 +40,18 @@ describe('compare and gate on lfw results', () => {
     expect(r.stderr).toMatch(/not comparable/);
   });
 });
+
+describe('compare warns about rows that are not comparable', () => {
+  it('different TAR@FAR rules on one dataset', () => {
+    const dir = tempDir();
+    const R = join(REPO, 'fixtures/ijb-demo');
+    const args = (rule: string, out: string) => ['ijb', '--root', R, '--features', join(R, 'magface-r18/features.npy'), '--rule', rule, '--json', out, '--quiet'];
+    expect(runCli(args('nearest', join(dir, 'n.json'))).code).toBe(0);
+    expect(runCli(args('le', join(dir, 'l.json'))).code).toBe(0);
+    const r = runCli(['compare', join(dir, 'n.json'), join(dir, 'l.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: IJBC results use different TAR@FAR rules \(nearest, le\)/);
+    const same = runCli(['compare', join(dir, 'n.json'), join(dir, 'n.json')]);
+    expect(same.stderr).not.toMatch(/warning/);
+  });
+});
