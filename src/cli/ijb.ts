@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { encodeNpy } from '../io/npy.js';
 import { checkSameFaces, ijbMetaPaths, parseTarget, readFaceLandmarks, readFaceTemplateMedia, type IjbTarget } from '../io/ijb-meta.js';
-import { DEFAULT_FARS, runIjb1v1, type FeatureSource } from '../protocols/ijb-1v1.js';
+import { DEFAULT_FARS, scoresInPairFileOrder, runIjb1v1, type FeatureSource } from '../protocols/ijb-1v1.js';
 import { TAR_RULES } from '../metrics/tar-at-far.js';
 import { SCORING_METHODS } from '../scoring/pair-scores.js';
 import { ijbCsv, ijbJson, ijbMarkdown, ijbText } from '../report/ijb-report.js';
@@ -148,7 +148,10 @@ export function ijbCommand(y: Argv): Argv {
       out.add(argv.markdown, () => ijbMarkdown(result));
       if (argv.scores !== undefined) {
         for (const r of result.results) {
-          out.add(join(argv.scores, `${r.aggregation.replace(/[^A-Za-z0-9+_-]/g, '_')}.npy`), () => encodeNpy(r.scores, [r.scores.length]));
+          out.add(join(argv.scores, `${r.aggregation.replace(/[^A-Za-z0-9+_-]/g, '_')}.npy`), () => {
+            const scores = scoresInPairFileOrder(result, r);
+            return encodeNpy(scores, [scores.length]);
+          });
         }
       }
       if (argv.json !== '-') out.print(ijbText(result));

@@ -105,7 +105,24 @@ export interface IjbResult {
    */
   featureSource?: FeatureSource;
   /** Present when faces were excluded (IjbOptions.excludedFaces): what was left out. */
-  excluded?: { faces: number; templates: number; pairs: number };
+  excluded?: {
+    faces: number;
+    templates: number;
+    pairs: number;
+    /** Pairs in the pair file, and the pair-file index of each evaluated pair (scores[k] ↔ line keptPairs[k]). */
+    pairFileLines: number;
+    keptPairs: Int32Array;
+  };
+}
+
+/** An aggregation's scores in pair-file order: NaN for pairs dropped with excluded faces. */
+export function scoresInPairFileOrder(result: IjbResult, r: IjbAggregationResult): ScoreVector {
+  const ex = result.excluded;
+  if (!ex) return r.scores;
+  const full = r.scores instanceof Float32Array ? new Float32Array(ex.pairFileLines) : new Float64Array(ex.pairFileLines);
+  full.fill(NaN);
+  ex.keptPairs.forEach((line, k) => (full[line] = r.scores[k]));
+  return full;
 }
 
 /**
@@ -155,8 +172,14 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const mask = excludedMask(opts.excludedFaces, faces.names.length, paths.faceTemplateMedia);
     if (!mask) return { faces, grouping: allGrouping, pairs: allPairs, detectorScores, mask, excluded: undefined };
     const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds, mask);
-    const { pairs, dropped } = pairsOfRemainingTemplates(allPairs, allGrouping, grouping);
-    const excluded = { faces: mask.reduce((n, v) => n + v, 0), templates: allGrouping.templateIds.length - grouping.templateIds.length, pairs: dropped };
+    const { pairs, dropped, kept } = pairsOfRemainingTemplates(allPairs, allGrouping, grouping);
+    const excluded = {
+      faces: mask.reduce((n, v) => n + v, 0),
+      templates: allGrouping.templateIds.length - grouping.templateIds.length,
+      pairs: dropped,
+      pairFileLines: allPairs.labels.length,
+      keptPairs: kept,
+    };
     return { faces, grouping, pairs, detectorScores, mask, excluded };
   });
   if (excluded) {
@@ -243,7 +266,7 @@ function excludedMask(list: ArrayLike<number> | undefined, faceCount: number, fa
 }
 
 /** Pairs whose two templates still have faces, re-indexed to the reduced grouping. */
-function pairsOfRemainingTemplates(all: TemplatePairs, allGrouping: TemplateGrouping, grouping: TemplateGrouping): { pairs: TemplatePairs; dropped: number } {
+function pairsOfRemainingTemplates(all: TemplatePairs, allGrouping: TemplateGrouping, grouping: TemplateGrouping): { pairs: TemplatePairs; dropped: number; kept: Int32Array } {
   const lookup = templateIndexLookup(grouping.templateIds);
   const remap = Int32Array.from(allGrouping.templateIds, (id) => lookup(id));
   const keep: number[] = [];
@@ -253,7 +276,7 @@ function pairsOfRemainingTemplates(all: TemplatePairs, allGrouping: TemplateGrou
     second: Int32Array.from(keep, (k) => remap[all.second[k]]),
     labels: Uint8Array.from(keep, (k) => all.labels[k]),
   };
-  return { pairs, dropped: all.labels.length - keep.length };
+  return { pairs, dropped: all.labels.length - keep.length, kept: Int32Array.from(keep) };
 }
 
 function aggregate(

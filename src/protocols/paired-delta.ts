@@ -83,7 +83,7 @@ export async function runPairedDelta(opts: PairedOptions): Promise<PairedResult>
     pairs.second[p] = rank[pairs.second[p]];
   }
   if (a.counts?.pairs !== undefined && a.counts.pairs !== pairs.labels.length) {
-    throw new DataError(`${paths.pairs}: has ${pairs.labels.length} pairs but ${a.file} was computed on ${a.counts.pairs}: wrong --root?`);
+    throw new DataError(`${paths.pairs}: has ${pairs.labels.length} pairs but ${a.file} was computed on ${a.counts.pairs}: wrong --root, or pairs dropped with unreadable faces (--paired needs every pair scored)?`);
   }
   const aggregations = a.rows.map((r) => r.name).filter((n) => b.rows.some((r) => r.name === n));
   if (aggregations.length === 0) throw new DataError(`${a.file} and ${b.file} have no aggregation in common`);
@@ -104,7 +104,7 @@ export async function runPairedDelta(opts: PairedOptions): Promise<PairedResult>
       const scores = readNpyScores(file);
       if (scores.length !== pairs.labels.length) throw new DataError(`${file}: has ${scores.length} scores for ${pairs.labels.length} pairs in ${paths.pairs}`);
       for (let p = 0; p < scores.length; p++) {
-        if (Number.isNaN(scores[p])) throw new DataError(`${file}: score ${p} is NaN`);
+        if (Number.isNaN(scores[p])) throw new DataError(`${file}: score ${p} is NaN (a pair dropped with faces the feature store could not read): --paired needs every pair scored`);
       }
       // The scores must reproduce the result they claim to belong to.
       let sortedImpostorScores: Float64Array | Float32Array | undefined;

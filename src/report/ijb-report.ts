@@ -26,7 +26,7 @@ export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string
     target: result.target,
     rule: result.rule,
     counts: result.counts,
-    ...(result.excluded ? { excluded: result.excluded } : {}),
+    ...(result.excluded ? { excluded: { faces: result.excluded.faces, templates: result.excluded.templates, pairs: result.excluded.pairs } } : {}),
     features: { dim: result.featureDim, flip: result.flip, ...(result.featureSource ? { source: result.featureSource } : {}) },
     scoring: result.scoring,
     ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
