@@ -95,6 +95,9 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
   if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new UsageError(`--workers must be 0 or more; got ${opts.workers}`);
   const dataset = ijbDatasetIdentity(opts.root, opts.target);
   const range = shardRange(opts.shard.index, opts.shard.count, dataset.identity.faces);
+  if (range.end === range.start) {
+    throw new UsageError(`--shard ${opts.shard.index}/${opts.shard.count}: ${dataset.identity.faces} faces make ${opts.shard.count} shards too many (shard ${opts.shard.index} would be empty); use at most ${dataset.identity.faces} shards`);
+  }
   const session = await openModelSession(opts.modelPath, opts.ep, { threads: opts.threads });
   const model = session.model;
   const batch = model.fixedBatch ?? opts.batch;
