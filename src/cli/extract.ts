@@ -14,12 +14,12 @@ export function extractionOptions<T>(y: Argv<T>, defaults: { flip: boolean } = {
     .option('batch', { type: 'number', default: 128, describe: 'faces per model run (a model with a fixed batch size overrides it)' })
     .option('workers', { type: 'number', default: DEFAULT_WORKERS, describe: 'worker threads for decode + align + normalise (0: on the main thread)' })
     .option('threads', { type: 'number', describe: 'onnxruntime intra-op threads (cpu provider; default: all cores)' })
-    .option('flip', { type: 'boolean', default: defaults.flip, describe: `also extract features of the horizontally flipped faces (features_flip.npy)${defaults.flip ? '; on by default, --no-flip to disable' : ''}` })
+    .option('flip', { type: 'boolean', default: defaults.flip, describe: `also extract features of the horizontally flipped images${defaults.flip ? ' (on by default, --no-flip to disable)' : ' (features_flip.npy)'}` })
     .option('preset', { type: 'string', default: 'arcface', describe: `preprocessing preset: ${PRESET_NAMES.join(', ')} (arcface: RGB (x-127.5)/127.5; magface: BGR x/255; adaface: BGR (x/255-0.5)/0.5)` })
     .option('channels', { type: 'string', describe: 'override the preset\'s channel order: rgb or bgr' })
     .option('mean', { type: 'string', describe: 'override: input = (x - mean) / std on 0..255 pixels; one value or three (per channel, model order)' })
     .option('std', { type: 'string', describe: 'override, with --mean' })
-    .option('skip-bad', { type: 'boolean', default: false, describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json and ijb leaves them out' })
+    .option('skip-bad', { type: 'boolean', default: false, describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json and ijb leaves them out (not for lfw)' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' });
 }
 

@@ -4,11 +4,14 @@ import { UsageError } from '../errors.js';
 export function parseFarList(text: string, flag = '--far'): number[] {
   const values = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (values.length === 0) throw new UsageError(`${flag} needs at least one value`);
-  return values.map((s) => {
+  const rates = values.map((s) => {
     const v = Number(s);
     if (!Number.isFinite(v) || v <= 0 || v > 1) throw new UsageError(`${flag}: '${s}' is not a rate in (0, 1]`);
     return v;
   });
+  const twice = rates.find((v, i) => rates.indexOf(v) !== i);
+  if (twice !== undefined) throw new UsageError(`${flag}: ${twice} is listed twice`);
+  return rates;
 }
 
 export function parseChoice<T extends string>(value: string, choices: readonly T[], flag: string): T {
