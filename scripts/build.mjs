@@ -5,7 +5,6 @@ import { build } from 'esbuild';
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', 'extract-worker': 'src/extract/worker.ts', 'bootstrap-worker': 'src/protocols/bootstrap-worker.ts',
-    'roc-worker': 'src/protocols/roc-worker.ts', bench: 'bench/ijb-bench.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', 'extract-worker': 'src/extract/worker.ts', 'bootstrap-worker': 'src/protocols/bootstrap-worker.ts', bench: 'bench/ijb-bench.ts' },
   outdir: 'dist',
 });

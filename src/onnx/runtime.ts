@@ -38,8 +38,7 @@ export async function createGemmABt(): Promise<GemmABt> {
   });
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'],
-    // Gemm scales poorly past one thread on small machines; keep a core for the ROC worker.
-    intraOpNumThreads: Math.max(1, availableParallelism() - 1),
+    intraOpNumThreads: availableParallelism(),
     graphOptimizationLevel: 'all',
   });
   return {

@@ -24,12 +24,11 @@ import {
   type TemplateFeatures,
 } from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
-import type { RocCurve } from '../metrics/roc.js';
-import type { TarAtFar, TarRule } from '../metrics/tar-at-far.js';
+import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
+import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, type ScoreVector, type ScoringMethod } from '../scoring/pair-scores.js';
 import type { BootstrapResult } from '../metrics/bootstrap.js';
 import { bootstrapParallel } from './bootstrap-parallel.js';
-import { evaluateScoresAsync, type Evaluated } from './evaluate-scores.js';
 import { createGemmABt } from '../onnx/runtime.js';
 
 export const DEFAULT_FARS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
@@ -206,23 +205,21 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
     const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask));
     try {
-      // Each aggregation's ROC runs on a worker thread while the next one is scored here.
-      const evaluations: Promise<Evaluated>[] = [];
       for (const [k, spec] of specs.entries()) {
+        const templates = allTemplates[k];
         const t0 = performance.now();
         const kind = scoreKindOf(spec);
-        const scores = gemm ? await scorePairsGemm(allTemplates[k], pairs, kind, plan, gemm) : scorePairsExact(allTemplates[k], pairs, kind);
+        const scores = gemm ? await scorePairsGemm(templates, pairs, kind, plan, gemm) : scorePairsExact(templates, pairs, kind);
         opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
-        evaluations.push(evaluateScoresAsync({ aggregation: spec.name, scores, labels: pairs.labels, opts: { fars: opts.fars, rule: opts.rule }, keepSorted: opts.bootstrap !== undefined }));
-      }
-      for (const [k, spec] of specs.entries()) {
-        const { result, sorted, ms } = await evaluations[k];
-        opts.onStage?.(`roc ${spec.name}`, ms);
+        let sortedImpostorScores: ScoreVector | undefined;
+        const result = timed(`roc ${spec.name}`, opts.onStage, () =>
+          evaluateScores(spec.name, scores, pairs.labels, opts, opts.bootstrap ? (sorted) => (sortedImpostorScores = sorted.impostor) : undefined),
+        );
         if (opts.bootstrap) {
           const b = opts.bootstrap;
           const t1 = performance.now();
           const boot = await bootstrapParallel(
-            { first: pairs.first, second: pairs.second, labels: pairs.labels, scores: result.scores, sortedImpostorScores: sorted!.impostor },
+            { first: pairs.first, second: pairs.second, labels: pairs.labels, scores, sortedImpostorScores },
             { replicates: b.replicates, seed: b.seed, ci: b.ci, targets: opts.fars, rule: opts.rule },
             b.threads,
           );
@@ -314,4 +311,28 @@ function countPairs(pairs: TemplatePairs, file: string, images: number, template
   if (genuine === 0) throw new DataError(`${file}: no genuine pairs (label 1): TAR is undefined`);
   if (impostor === 0) throw new DataError(`${file}: no impostor pairs (label 0): FAR is undefined`);
   return { images, templates, pairs: pairs.labels.length, genuine, impostor };
+}
+
+/** ROC, TAR@FAR under the chosen rule, AUC and EER of one score vector. */
+export function evaluateScores(
+  aggregation: string,
+  scores: ScoreVector,
+  labels: Uint8Array,
+  opts: Pick<IjbOptions, 'fars' | 'rule'>,
+  /** Receives the sorted scores (the bootstrap reuses them instead of sorting again). */
+  withSorted?: (sorted: SortedScores) => void,
+): IjbAggregationResult {
+  const sorted = splitByLabel(scores, labels);
+  withSorted?.(sorted);
+  const roc = rocCurve(sorted);
+  const eer = equalErrorRate(roc);
+  return {
+    aggregation,
+    tarAtFar: opts.fars.map((far) => tarAtFar(opts.rule, roc, sorted, far)),
+    auc: areaUnderCurve(roc),
+    eer: eer.eer,
+    eerThreshold: eer.threshold,
+    roc,
+    scores,
+  };
 }

@@ -15,7 +15,7 @@ import type { TarRule } from '../metrics/tar-at-far.js';
 import { checkComparable } from '../report/gate.js';
 import { farKey } from '../report/format.js';
 import { bootstrapParallel } from './bootstrap-parallel.js';
-import { evaluateScores } from './evaluate-scores.js';
+import { evaluateScores } from './ijb-1v1.js';
 
 export interface PairedOptions {
   root: string;
