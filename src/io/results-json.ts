@@ -240,7 +240,3 @@ export function datasetName(dataset: string): string {
   return dataset.toUpperCase();
 }
 
-/** Column title of a metric key. */
-export function metricTitle(key: string): string {
-  return key === 'accuracy' ? 'accuracy' : `TAR@${key}`;
-}
