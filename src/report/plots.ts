@@ -82,38 +82,28 @@ function layers(series: PlotSeries[], targets: number[], y: 'tar' | 'fnmr', yEnc
   ];
 }
 
-export function rocSpec(files: ResultFile[]): TopLevelSpec {
-  const series = curveSeries(files);
+/** One chart of every input's curve against log FAR; `y` picks TAR (ROC) or FNMR (DET). */
+function curveSpec(files: ResultFile[], kind: 'ROC' | 'DET', y: Record<string, unknown> & { field: 'tar' | 'fnmr' }): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: title(files, 'ROC'),
+    title: title(files, kind),
     width: WIDTH,
     height: HEIGHT,
     background: 'white',
-    layer: layers(series, farTargets(files), 'tar', {
-      field: 'tar',
-      type: 'quantitative',
-      scale: { domain: [0, 1] },
-      axis: { title: 'TAR (true accept rate)', format: '.0%', grid: true },
-    }),
+    layer: layers(curveSeries(files), farTargets(files), y.field, { type: 'quantitative', ...y }),
   } as unknown as TopLevelSpec;
 }
 
+export function rocSpec(files: ResultFile[]): TopLevelSpec {
+  return curveSpec(files, 'ROC', { field: 'tar', scale: { domain: [0, 1] }, axis: { title: 'TAR (true accept rate)', format: '.0%', grid: true } });
+}
+
 export function detSpec(files: ResultFile[]): TopLevelSpec {
-  const series = curveSeries(files);
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: title(files, 'DET'),
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
-    layer: layers(series, farTargets(files), 'fnmr', {
-      field: 'fnmr',
-      type: 'quantitative',
-      scale: { type: 'log', nice: true },
-      axis: { title: 'FNMR = 1 − TAR (false non-match rate)', labelExpr: LOG_LABEL, grid: true },
-    }),
-  } as unknown as TopLevelSpec;
+  return curveSpec(files, 'DET', {
+    field: 'fnmr',
+    scale: { type: 'log', nice: true },
+    axis: { title: 'FNMR = 1 − TAR (false non-match rate)', labelExpr: LOG_LABEL, grid: true },
+  });
 }
 
 /** vega-lite → vega → SVG, headless (renderer 'none': no DOM, no canvas). */
