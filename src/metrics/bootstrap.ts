@@ -548,10 +548,7 @@ function nearestWeighted(prep: ReplicateData, mA: Int32Array, mB: Int32Array, gW
         if (groupOpen) {
           if (f === groupF) groupTp = pendTp;
           else {
-            for (let k = waitFrom; k < ti; k++) {
-              const x = tx[k];
-              out[targets[k][1]] = Math.abs(groupF - x) <= Math.abs(groupLF - x) ? groupTp / wGen : groupLTp / wGen;
-            }
+            closeGroup(out, targets, tx, waitFrom, ti, groupF, groupTp / wGen, groupLF, groupLTp / wGen);
             waitFrom = ti;
             groupOpen = false;
             if (ti === T) {
@@ -590,10 +587,7 @@ function nearestWeighted(prep: ReplicateData, mA: Int32Array, mB: Int32Array, gW
     if (groupOpen && f === groupF) groupTp = pendTp;
     else {
       if (groupOpen) {
-        for (let k = waitFrom; k < ti; k++) {
-          const x = tx[k];
-          out[targets[k][1]] = Math.abs(groupF - x) <= Math.abs(groupLF - x) ? groupTp / wGen : groupLTp / wGen;
-        }
+        closeGroup(out, targets, tx, waitFrom, ti, groupF, groupTp / wGen, groupLF, groupLTp / wGen);
         waitFrom = ti;
         groupOpen = false;
       }
@@ -610,13 +604,22 @@ function nearestWeighted(prep: ReplicateData, mA: Int32Array, mB: Int32Array, gW
     }
   }
   if (groupOpen) {
-    for (let k = waitFrom; k < ti; k++) {
-      const x = tx[k];
-      out[targets[k][1]] = Math.abs(groupF - x) <= Math.abs(groupLF - x) ? groupTp / wGen : groupLTp / wGen;
-    }
+    closeGroup(out, targets, tx, waitFrom, ti, groupF, groupTp / wGen, groupLF, groupLTp / wGen);
   }
   for (; ti < T; ti++) out[targets[ti][1]] = lastTp / wGen;
   return true;
+}
+
+/**
+ * The nearest rule for targets [from, to), which fell between the last vertex before a group of
+ * equal-FAR vertices (FAR `lastF`, TAR `lastTar`) and that group (FAR `groupF`, TAR `groupTar`, the
+ * group's last = highest TAR): the nearer FAR wins, a tie goes to the group (the larger FAR).
+ */
+function closeGroup(out: Float64Array, targets: readonly (readonly [number, number])[], tx: Float64Array, from: number, to: number, groupF: number, groupTar: number, lastF: number, lastTar: number): void {
+  for (let k = from; k < to; k++) {
+    const x = tx[k];
+    out[targets[k][1]] = Math.abs(groupF - x) <= Math.abs(lastF - x) ? groupTar : lastTar;
+  }
 }
 
 /** numpy.percentile(values, 100·q) with the default 'linear' method, ignoring NaN. */
