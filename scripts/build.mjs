@@ -2,6 +2,8 @@
 // (prepare), `npm test` (pretest) and `npm run bench`.
 import { build } from 'esbuild';
 
+await import('./build-wasm.mjs');
+
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
 await build({
   ...common,

@@ -10,15 +10,26 @@
  */
 import type { AggregationSpec, MagfaceAggregation } from './spec.js';
 import type { TemplateGrouping } from './template-grouping.js';
-import { pairwiseSumOfSquares32 } from './numpy-sum.js';
+import { Kernels, align16 } from '../wasm/kernels.js';
+
+/** Where a source delivers its blocks: arrays of `rowsPerBlock × cols` floats each. */
+export interface BlockBuffers {
+  orig: Float32Array;
+  flip?: Float32Array;
+}
 
 /** Face features delivered in consecutive row blocks, in ascending row order. */
 export interface FaceFeatureSource {
   rows: number;
   cols: number;
   hasFlip: boolean;
-  /** `orig`/`flip` hold rows [start, start + count) row-major; valid only during the call. */
-  forEachBlock(visit: (start: number, count: number, orig: Float32Array, flip: Float32Array | undefined) => void): void;
+  /** Rows per block (the last block may be shorter). */
+  rowsPerBlock: number;
+  /**
+   * `orig`/`flip` hold rows [start, start + count) row-major; valid only during the call. With
+   * `into`, the blocks are delivered in (the start of) those arrays.
+   */
+  forEachBlock(visit: (start: number, count: number, orig: Float32Array, flip: Float32Array | undefined) => void, into?: BlockBuffers): void;
 }
 
 /** A face whose feature cannot be normalised; the caller turns it into a data error. */
@@ -61,13 +72,15 @@ export class NonFiniteSumError extends Error {
  * their media sums (e.g. magface and magface+, plain and insightface:N0D0F1). A template's media
  * sums live only from its first face to its last face in file order, then the template is finished:
  * when the file lists faces template by template (as IJB releases do) only one template is open at a
- * time. Returns one template matrix per spec, in order.
+ * time. The per-face arithmetic runs in the SIMD kernels on blocks read straight into their memory.
+ * Returns one template matrix per spec, in order.
  */
 export function aggregateTemplates(
   g: TemplateGrouping,
   src: FaceFeatureSource,
   detectorScores: Float32Array | undefined,
   specs: AggregationSpec[],
+  kernels: Kernels = new Kernels(),
 ): TemplateFeatures[] {
   const D = src.cols;
   const T = g.templateIds.length;
@@ -79,6 +92,7 @@ export function aggregateTemplates(
     transforms.set(transformKey(transform), transform);
   }
   const accumulators = [...transforms.values()];
+  const A = accumulators.length;
   const sumsIndexOfSpec = specs.map((spec) => [...transforms.keys()].indexOf(transformKey(faceTransformOf(spec))));
   const outputs = specs.map(() => new Float64Array(T * D));
 
@@ -86,59 +100,100 @@ export function aggregateTemplates(
   for (let t = 0; t < T; t++) templateOfMedia.fill(t, g.templateMediaOffsets[t], g.templateMediaOffsets[t + 1]);
   const lastFace = new Int32Array(T);
   for (let i = 0; i < g.mediaOfFace.length; i++) if (g.mediaOfFace[i] >= 0) lastFace[templateOfMedia[g.mediaOfFace[i]]] = i;
-  const open: (Float32Array[] | undefined)[] = new Array(T);
+  const mediaCount = (t: number): number => g.templateMediaOffsets[t + 1] - g.templateMediaOffsets[t];
 
-  const flipSum = new Float32Array(D);
+  // Kernel memory: the two blocks, one face-sized scratch row, then the open templates' sums.
+  const anyFlip = accumulators.some((a) => a.addFlip);
+  const blockBytes = align16(src.rowsPerBlock * D * 4);
+  const origAt = 0;
+  const flipAt = blockBytes;
+  const flipSumAt = 2 * blockBytes;
+  const heapAt = flipSumAt + align16(D * 4);
+  const heapFloats = peakOpenFloats(g, templateOfMedia, lastFace, D * A);
+  kernels.ensureBytes(heapAt + heapFloats * 4);
+  const k = kernels.k;
+  const heap = kernels.f32(heapAt, heapFloats);
+  const into = { orig: kernels.f32(origAt, src.rowsPerBlock * D), flip: src.hasFlip ? kernels.f32(flipAt, src.rowsPerBlock * D) : undefined };
+
+  // Bump allocation of the open templates' sums, reset whenever none is open (see peakOpenFloats).
+  const sumsAt = new Int32Array(T).fill(-1); // float index into `heap` of template t's first accumulator
+  let used = 0;
+  let openCount = 0;
   const template = new Float32Array(D);
   const media = new Float32Array(D);
-  const anyFlip = accumulators.some((a) => a.addFlip);
   src.forEachBlock((start, count, orig, flip) => {
     for (let r = 0; r < count; r++) {
       const i = start + r;
-      const o = r * D;
       const m = g.mediaOfFace[i];
       if (m < 0) continue; // an excluded face
       const t = templateOfMedia[m];
       const m0 = g.templateMediaOffsets[t];
-      const sums = (open[t] ??= accumulators.map(() => new Float32Array((g.templateMediaOffsets[t + 1] - m0) * D)));
-      const slot = (m - m0) * D;
-      // Float32Array stores round every step to float32, as numpy's float32 arrays do.
-      if (anyFlip) for (let j = 0; j < D; j++) flipSum[j] = orig[o + j] + flip![o + j];
-      for (let a = 0; a < accumulators.length; a++) {
+      const stride = mediaCount(t) * D; // floats per accumulator of this template
+      if (sumsAt[t] < 0) {
+        sumsAt[t] = used;
+        heap.fill(0, used, used + stride * A);
+        used += stride * A;
+        openCount++;
+      }
+      const slot = heapAt + (sumsAt[t] + (m - m0) * D) * 4;
+      const origRow = orig.byteOffset + r * D * 4;
+      if (anyFlip) k.add2(flipSumAt, origRow, flip!.byteOffset + r * D * 4, D);
+      for (let a = 0; a < A; a++) {
         const { addFlip, keepNorm, detectorScore } = accumulators[a];
-        const x = addFlip ? flipSum : orig;
-        const xo = addFlip ? 0 : o;
-        const acc = sums[a];
+        const x = addFlip ? flipSumAt : origRow;
+        const acc = slot + a * stride * 4;
+        const scale = detectorScore ? detectorScores![i] : 1;
+        if (keepNorm && !detectorScore) {
+          k.addInto(acc, x, D);
+          continue;
+        }
         let norm = 1;
         if (!keepNorm) {
-          norm = Math.fround(Math.sqrt(pairwiseSumOfSquares32(x, xo, D)));
+          norm = Math.fround(Math.sqrt(k.sumOfSquares(x, D)));
           if (norm === 0) throw new ZeroNormFaceError(i);
         }
-        const f = Math.fround;
-        if (detectorScore) {
-          const s = detectorScores![i];
-          for (let j = 0; j < D; j++) acc[slot + j] += f(f(x[xo + j] / norm) * s);
-        } else if (!keepNorm) {
-          for (let j = 0; j < D; j++) acc[slot + j] += f(x[xo + j] / norm);
-        } else {
-          for (let j = 0; j < D; j++) acc[slot + j] += x[xo + j];
-        }
+        k.addScaled(acc, x, norm, scale, D);
       }
       if (i === lastFace[t]) {
-        for (let k = 0; k < specs.length; k++) {
-          const spec = specs[k];
-          const acc = sums[sumsIndexOfSpec[k]];
-          if (spec.kind === 'magface') finishMagface(g, t, acc, spec, media, template);
-          else finishInsightface(g, t, acc, template);
+        for (let s = 0; s < specs.length; s++) {
+          const spec = specs[s];
+          const sums = heap.subarray(sumsAt[t] + sumsIndexOfSpec[s] * stride, sumsAt[t] + (sumsIndexOfSpec[s] + 1) * stride);
+          if (spec.kind === 'magface') finishMagface(g, t, sums, spec, media, template);
+          else finishInsightface(g, t, sums, template);
           // NaN and Inf propagate into the template: one check here instead of one per input value.
           for (let j = 0; j < D; j++) if (template[j] - template[j] !== 0) throw new NonFiniteSumError();
-          writeNormalisedRow(outputs[k], t, template);
+          writeNormalisedRow(outputs[s], t, template);
         }
-        open[t] = undefined;
+        if (--openCount === 0) used = 0;
       }
     }
-  });
+  }, into);
   return outputs.map((data) => ({ count: T, cols: D, data }));
+}
+
+/**
+ * Floats of media sums the bump allocation above needs at its peak: a template's sums are taken at
+ * its first face, and the space is reclaimed when no template is open. Face lists grouped by
+ * template need one template's worth; interleaved ones need more (at worst every template's).
+ */
+function peakOpenFloats(g: TemplateGrouping, templateOfMedia: Int32Array, lastFace: Int32Array, floatsPerMedia: number): number {
+  const opened = new Uint8Array(lastFace.length);
+  let used = 0;
+  let peak = 0;
+  let openCount = 0;
+  for (let i = 0; i < g.mediaOfFace.length; i++) {
+    const m = g.mediaOfFace[i];
+    if (m < 0) continue;
+    const t = templateOfMedia[m];
+    if (!opened[t]) {
+      opened[t] = 1;
+      openCount++;
+      used += (g.templateMediaOffsets[t + 1] - g.templateMediaOffsets[t]) * floatsPerMedia;
+      peak = Math.max(peak, used);
+    }
+    if (i === lastFace[t] && --openCount === 0) used = 0;
+  }
+  return peak;
 }
 
 /** ijb_11.py `image2template_feature` for template t from its media sums: media mean, sum of media. */

@@ -5,7 +5,7 @@
  * `locateNonFinite` then finds the exact value for the error message.
  */
 import { DataError } from '../errors.js';
-import type { FaceFeatureSource } from '../aggregate/aggregate-templates.js';
+import type { BlockBuffers, FaceFeatureSource } from '../aggregate/aggregate-templates.js';
 import { readNpyMatrix, type FeatureMatrix, type NpyRowReader } from './npy.js';
 import { readMagfaceFeatureList } from './magface-feature-list.js';
 
@@ -43,22 +43,21 @@ export function npyFeatureSource(features: NpyRowReader, flip?: NpyRowReader): F
   }
   const cols = features.cols;
   const rowsPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / 4 / Math.max(1, cols)));
-  let origBuf: Float32Array | undefined;
-  let flipBuf: Float32Array | undefined;
+  let own: BlockBuffers | undefined;
   return {
     rows: features.rows,
     cols,
     hasFlip: flip !== undefined,
-    forEachBlock(visit) {
-      origBuf ??= new Float32Array(rowsPerBlock * cols);
-      if (flip) flipBuf ??= new Float32Array(rowsPerBlock * cols);
+    rowsPerBlock,
+    forEachBlock(visit, into) {
+      const buffers = into ?? (own ??= { orig: new Float32Array(rowsPerBlock * cols), flip: flip && new Float32Array(rowsPerBlock * cols) });
       for (let start = 0; start < features.rows; start += rowsPerBlock) {
         const count = Math.min(rowsPerBlock, features.rows - start);
-        const o = origBuf.subarray(0, count * cols);
+        const o = buffers.orig.subarray(0, count * cols);
         features.read(start, count, o);
         let f: Float32Array | undefined;
         if (flip) {
-          f = flipBuf!.subarray(0, count * cols);
+          f = buffers.flip!.subarray(0, count * cols);
           flip.read(start, count, f);
         }
         visit(start, count, o, f);
@@ -67,16 +66,35 @@ export function npyFeatureSource(features: NpyRowReader, flip?: NpyRowReader): F
   };
 }
 
-/** Serves in-memory matrices (checked once) as a single block. */
+/** Serves in-memory matrices (checked once) in row blocks. */
 export function memoryFeatureSource(features: FeatureMatrix, featuresFile: string, flip?: FeatureMatrix, flipFile?: string): FaceFeatureSource {
   if (flip && (flip.rows !== features.rows || flip.cols !== features.cols)) {
     throw new DataError(`${flipFile}: shape (${flip.rows}, ${flip.cols}) differs from ${featuresFile} (${features.rows}, ${features.cols})`);
   }
+  const cols = features.cols;
+  const rowsPerBlock = Math.max(1, Math.min(features.rows, Math.floor(BLOCK_BYTES / 4 / Math.max(1, cols))));
   return {
     rows: features.rows,
-    cols: features.cols,
+    cols,
     hasFlip: flip !== undefined,
-    forEachBlock: (visit) => visit(0, features.rows, features.data, flip?.data),
+    rowsPerBlock,
+    forEachBlock(visit, into) {
+      for (let start = 0; start < features.rows; start += rowsPerBlock) {
+        const count = Math.min(rowsPerBlock, features.rows - start);
+        const [from, to] = [start * cols, (start + count) * cols];
+        let o = features.data.subarray(from, to);
+        let f = flip?.data.subarray(from, to);
+        if (into) {
+          into.orig.set(o);
+          o = into.orig.subarray(0, o.length);
+          if (f) {
+            into.flip!.set(f);
+            f = into.flip!.subarray(0, f.length);
+          }
+        }
+        visit(start, count, o, f);
+      }
+    },
   };
 }
 
