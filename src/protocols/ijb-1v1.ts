@@ -26,7 +26,8 @@ import {
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
 import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
-import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, type ScoreVector, type ScoringMethod } from '../scoring/pair-scores.js';
+import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, scorePairsSimd, type ScoreVector, type ScoringMethod } from '../scoring/pair-scores.js';
+import { Kernels } from '../wasm/kernels.js';
 import type { BootstrapResult } from '../metrics/bootstrap.js';
 import { bootstrapParallel } from './bootstrap-parallel.js';
 import { createGemmABt } from '../onnx/runtime.js';
@@ -93,7 +94,7 @@ export interface IjbResult {
   counts: IjbCounts;
   featureDim: number;
   flip: boolean;
-  scoring: 'exact' | 'gemm';
+  scoring: 'exact' | 'simd' | 'gemm';
   /** Set when the TAR intervals were bootstrapped. */
   bootstrap?: Pick<BootstrapResult, 'replicates' | 'seed' | 'ci' | 'unit' | 'strata'>;
   results: IjbAggregationResult[];
@@ -193,7 +194,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   const usesFlip = specs.some((s) => s.kind === 'insightface' && s.addFlip);
   const features = openFeatures(opts.features, usesFlip ? opts.flipFeatures : undefined);
   const results: IjbAggregationResult[] = [];
-  let method: 'exact' | 'gemm' = 'exact';
+  let method: 'exact' | 'simd' | 'gemm' = 'exact';
   let bootInfo: IjbResult['bootstrap'];
   try {
     const source = features.source;
@@ -203,13 +204,20 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const plan = planDenseBlock(pairs, grouping.templateIds.length);
     method = chooseScoringMethod(opts.scoring, counts.pairs, source.cols, plan);
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
-    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask));
+    // One kernel memory for the run: scoring reuses what aggregation already touched.
+    const kernels = new Kernels();
+    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask, kernels));
     try {
       for (const [k, spec] of specs.entries()) {
         const templates = allTemplates[k];
         const t0 = performance.now();
         const kind = scoreKindOf(spec);
-        const scores = gemm ? await scorePairsGemm(templates, pairs, kind, plan, gemm) : scorePairsExact(templates, pairs, kind);
+        const scores =
+          method === 'simd'
+            ? scorePairsSimd(templates, pairs, kind, plan, kernels)
+            : gemm
+              ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
+              : scorePairsExact(templates, pairs, kind);
         opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
         let sortedImpostorScores: ScoreVector | undefined;
         const result = timed(`roc ${spec.name}`, opts.onStage, () =>
@@ -284,9 +292,10 @@ function aggregate(
   opts: IjbOptions,
   names: string[],
   excluded: Uint8Array | undefined,
+  kernels: Kernels,
 ): TemplateFeatures[] {
   try {
-    return aggregateTemplates(grouping, source, detectorScores, specs);
+    return aggregateTemplates(grouping, source, detectorScores, specs, kernels);
   } catch (e) {
     if (e instanceof ZeroNormFaceError) {
       const spec = specs.find((s) => s.kind === 'insightface' && !s.keepNorm)!;

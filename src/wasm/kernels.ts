@@ -12,7 +12,7 @@ interface KernelExports {
   addInto(dst: number, src: number, n: number): void;
   addScaled(dst: number, src: number, divisor: number, scale: number, n: number): void;
   sumOfSquares(p: number, n: number): number;
-  dotPairs(rows: number, first: number, second: number, out: number, n: number, dim: number): void;
+  dotPairs(rows: number, rowOf: number, colOf: number, first: number, second: number, out: number, n: number, dim: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -110,9 +110,10 @@
     (f32.add (call $sumOfSquares (local.get $p) (local.get $half))
              (call $sumOfSquares (i32.add (local.get $p) (i32.shl (local.get $half) (i32.const 2))) (i32.sub (local.get $n) (local.get $half)))))
 
-  ;; out[k] = float32 dot product of rows first[k] and second[k] of the row-major [*, dim] float32
-  ;; matrix at $rows, for k < $n (int32 row indices). Sixteen lanes of partial sums, then the tail.
-  (func (export "dotPairs") (param $rows i32) (param $first i32) (param $second i32) (param $out i32) (param $n i32) (param $dim i32)
+  ;; out[k] = float32 dot product of rows rowOf[first[k]] and colOf[second[k]] of the row-major
+  ;; [*, dim] float32 matrix at $rows, for k < $n (int32 template indices mapped by the int32 tables
+  ;; $rowOf / $colOf). Sixteen lanes of partial sums, then the tail.
+  (func (export "dotPairs") (param $rows i32) (param $rowOf i32) (param $colOf i32) (param $first i32) (param $second i32) (param $out i32) (param $n i32) (param $dim i32)
     (local $a i32) (local $b i32) (local $vecEnd i32) (local $end i32) (local $rowBytes i32) (local $vecBytes i32) (local $outEnd i32)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $sum f32)
     (local.set $rowBytes (i32.shl (local.get $dim) (i32.const 2)))
@@ -120,8 +121,8 @@
     (local.set $outEnd (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $pairs
       (br_if $done (i32.ge_u (local.get $out) (local.get $outEnd)))
-      (local.set $a (i32.add (local.get $rows) (i32.mul (i32.load (local.get $first)) (local.get $rowBytes))))
-      (local.set $b (i32.add (local.get $rows) (i32.mul (i32.load (local.get $second)) (local.get $rowBytes))))
+      (local.set $a (i32.add (local.get $rows) (i32.mul (i32.load (i32.add (local.get $rowOf) (i32.shl (i32.load (local.get $first)) (i32.const 2)))) (local.get $rowBytes))))
+      (local.set $b (i32.add (local.get $rows) (i32.mul (i32.load (i32.add (local.get $colOf) (i32.shl (i32.load (local.get $second)) (i32.const 2)))) (local.get $rowBytes))))
       (local.set $vecEnd (i32.add (local.get $a) (local.get $vecBytes)))
       (local.set $end (i32.add (local.get $a) (local.get $rowBytes)))
       (local.set $s0 (v128.const i32x4 0 0 0 0))

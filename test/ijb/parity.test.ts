@@ -78,20 +78,22 @@ describe('IJB 1:1 parity with the published reference code (exact scoring)', asy
   }
 });
 
-describe('GEMM scoring stays within float32 rounding of the reference', async () => {
-  const result = await run(modes.join(','), 'gemm');
-  const onePair = 1 / expected.counts.genuine;
-  for (const [k, mode] of modes.entries()) {
-    it(mode, () => {
-      const r = result.results[k];
-      expect(result.scoring).toBe('gemm');
-      expect(maxAbsDiff(r.scores, referenceScores(mode))).toBeLessThan(1e-6);
-      for (const [i, e] of expected.modes[mode].nearest.entries()) {
-        expect(Math.abs(r.tarAtFar[i].tar - e.tar)).toBeLessThanOrEqual(onePair + 1e-12);
-      }
-    });
-  }
-});
+for (const method of ['gemm', 'simd'] as const) {
+  describe(`${method} scoring stays within float32 rounding of the reference`, async () => {
+    const result = await run(modes.join(','), method);
+    const onePair = 1 / expected.counts.genuine;
+    for (const [k, mode] of modes.entries()) {
+      it(mode, () => {
+        const r = result.results[k];
+        expect(result.scoring).toBe(method);
+        expect(maxAbsDiff(r.scores, referenceScores(mode))).toBeLessThan(1e-6);
+        for (const [i, e] of expected.modes[mode].nearest.entries()) {
+          expect(Math.abs(r.tarAtFar[i].tar - e.tar)).toBeLessThanOrEqual(onePair + 1e-12);
+        }
+      });
+    }
+  });
+}
 
 describe('aliases', async () => {
   const result = await run('plain,magnitude,insightface', 'exact');
