@@ -25,6 +25,8 @@ import {
 } from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
 import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
+import { rocCurveInKernels } from '../metrics/roc-kernel.js';
+import { thinRocCurve, type ThinCurve } from '../metrics/thin-curve.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, scorePairsSimd, type ScoreVector, type ScoringMethod } from '../scoring/pair-scores.js';
 import { Kernels } from '../wasm/kernels.js';
@@ -80,8 +82,9 @@ export interface IjbAggregationResult {
   auc: number;
   eer: number;
   eerThreshold: number;
-  roc: RocCurve;
-  /** Pair scores in pair-file order (float32 when scored by GEMM). */
+  /** The ROC thinned for plots and --curve (the full curve has one vertex per distinct score). */
+  curve: ThinCurve;
+  /** Pair scores in pair-file order (float32 when scored by simd or gemm). */
   scores: ScoreVector;
   /** Per target (same order as tarAtFar): the bootstrap percentile interval, with --bootstrap. */
   tarCi?: [number, number][];
@@ -206,7 +209,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
     // One kernel memory for the run: scoring reuses what aggregation already touched.
     const kernels = new Kernels();
-    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask, kernels));
+    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask, kernels, method === 'exact' ? 'float64' : 'float32'));
     try {
       for (const [k, spec] of specs.entries()) {
         const templates = allTemplates[k];
@@ -217,11 +220,11 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
             ? scorePairsSimd(templates, pairs, kind, plan, kernels)
             : gemm
               ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
-              : scorePairsExact(templates, pairs, kind);
+              : scorePairsExact(templates as TemplateFeatures<Float64Array>, pairs, kind);
         opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
         let sortedImpostorScores: ScoreVector | undefined;
         const result = timed(`roc ${spec.name}`, opts.onStage, () =>
-          evaluateScores(spec.name, scores, pairs.labels, opts, opts.bootstrap ? (sorted) => (sortedImpostorScores = sorted.impostor) : undefined),
+          evaluateScores(spec.name, scores, pairs.labels, opts, opts.bootstrap ? (sorted) => (sortedImpostorScores = sorted.impostor) : undefined, kernels),
         );
         if (opts.bootstrap) {
           const b = opts.bootstrap;
@@ -293,9 +296,10 @@ function aggregate(
   names: string[],
   excluded: Uint8Array | undefined,
   kernels: Kernels,
+  precision: 'float64' | 'float32',
 ): TemplateFeatures[] {
   try {
-    return aggregateTemplates(grouping, source, detectorScores, specs, kernels);
+    return aggregateTemplates(grouping, source, detectorScores, specs, kernels, precision);
   } catch (e) {
     if (e instanceof ZeroNormFaceError) {
       const spec = specs.find((s) => s.kind === 'insightface' && !s.keepNorm)!;
@@ -322,7 +326,10 @@ function countPairs(pairs: TemplatePairs, file: string, images: number, template
   return { images, templates, pairs: pairs.labels.length, genuine, impostor };
 }
 
-/** ROC, TAR@FAR under the chosen rule, AUC and EER of one score vector. */
+/**
+ * ROC, TAR@FAR under the chosen rule, AUC and EER of one score vector. Float32 scores (simd / gemm
+ * scoring) go through the kernels when given: same numbers, reused memory.
+ */
 export function evaluateScores(
   aggregation: string,
   scores: ScoreVector,
@@ -330,10 +337,19 @@ export function evaluateScores(
   opts: Pick<IjbOptions, 'fars' | 'rule'>,
   /** Receives the sorted scores (the bootstrap reuses them instead of sorting again). */
   withSorted?: (sorted: SortedScores) => void,
+  kernels?: Kernels,
 ): IjbAggregationResult {
-  const sorted = splitByLabel(scores, labels);
-  withSorted?.(sorted);
-  const roc = rocCurve(sorted);
+  let sorted: SortedScores;
+  let roc: RocCurve;
+  if (kernels && scores instanceof Float32Array) {
+    ({ sorted, roc } = rocCurveInKernels(scores, labels, kernels));
+    // The kernel's arrays are reused by the next aggregation: whoever keeps them gets copies.
+    if (withSorted) withSorted({ genuine: sorted.genuine.slice(), impostor: sorted.impostor.slice() });
+  } else {
+    sorted = splitByLabel(scores, labels);
+    withSorted?.(sorted);
+    roc = rocCurve(sorted);
+  }
   const eer = equalErrorRate(roc);
   return {
     aggregation,
@@ -341,7 +357,7 @@ export function evaluateScores(
     auc: areaUnderCurve(roc),
     eer: eer.eer,
     eerThreshold: eer.threshold,
-    roc,
+    curve: thinRocCurve(roc),
     scores,
   };
 }

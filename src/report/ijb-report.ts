@@ -4,7 +4,7 @@
  */
 import type { IjbResult } from '../protocols/ijb-1v1.js';
 import { FACEBENCH_VERSION } from '../version.js';
-import { thinRocCurve } from '../metrics/thin-curve.js';
+import type { ThinCurve } from '../metrics/thin-curve.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 
 export const IJB_SCHEMA_VERSION = 1;
@@ -41,7 +41,7 @@ export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string
       auc: jsonNumber(r.auc),
       eer: jsonNumber(r.eer),
       eer_threshold: jsonNumber(r.eerThreshold),
-      ...(options.curve ? { curve: curveJson(r.roc) } : {}),
+      ...(options.curve ? { curve: curveJson(r.curve) } : {}),
     })),
     warnings: result.warnings,
   };
@@ -103,7 +103,6 @@ export function ijbCsv(result: IjbResult): string {
   return lines.join('\n') + '\n';
 }
 
-function curveJson(roc: IjbResult['results'][number]['roc']): { far: number[]; tar: number[]; threshold: (number | null)[] } {
-  const c = thinRocCurve(roc);
+function curveJson(c: ThinCurve): { far: number[]; tar: number[]; threshold: (number | null)[] } {
   return { far: c.far, tar: c.tar, threshold: c.threshold.map(jsonNumber) };
 }

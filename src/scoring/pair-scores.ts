@@ -41,7 +41,7 @@ function finishScore(kind: ScoreKind): (cos: number) => number {
 }
 
 /** Float64 dot product per pair, summed with numpy's pairwise order. */
-export function scorePairsExact(t: TemplateFeatures, pairs: TemplatePairs, kind: ScoreKind): Float64Array {
+export function scorePairsExact(t: TemplateFeatures<Float64Array>, pairs: TemplatePairs, kind: ScoreKind): Float64Array {
   const D = t.cols;
   const finish = finishScore(kind);
   const products = new Float64Array(D);

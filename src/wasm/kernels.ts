@@ -13,6 +13,9 @@ interface KernelExports {
   addScaled(dst: number, src: number, divisor: number, scale: number, n: number): void;
   sumOfSquares(p: number, n: number): number;
   dotPairs(rows: number, rowOf: number, colOf: number, first: number, second: number, out: number, n: number, dim: number): void;
+  splitScores(scores: number, labels: number, n: number, genuine: number, keys: number, hist: number): number;
+  sortKeysDescending(keys: number, tmp: number, n: number, hist: number): void;
+  rocVertices(g: number, P: number, i: number, N: number, drop: number, write: number, tp: number, fp: number, thr: number, fpr: number, tpr: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -39,6 +42,14 @@ export class Kernels {
 
   i32(byteOffset: number, length: number): Int32Array {
     return new Int32Array(this.k.memory.buffer, byteOffset, length);
+  }
+
+  u8(byteOffset: number, length: number): Uint8Array {
+    return new Uint8Array(this.k.memory.buffer, byteOffset, length);
+  }
+
+  f64(byteOffset: number, length: number): Float64Array {
+    return new Float64Array(this.k.memory.buffer, byteOffset, length);
   }
 }
 

@@ -153,4 +153,143 @@
       (local.set $second (i32.add (local.get $second) (i32.const 4)))
       (local.set $out (i32.add (local.get $out) (i32.const 4)))
       (br $pairs))))
+
+  ;; Splits float32 scores by label (u8: 1 genuine): genuine scores are copied to $genuine in pair
+  ;; order; impostor scores become sort keys at $keys (unsigned, ascending key = descending score:
+  ;; a negative score keeps its bits, a positive one has its low 31 bits flipped) and are counted
+  ;; in the three 11-bit digit histograms at $hist (3 × 2048 u32, zeroed by the caller).
+  ;; Returns the number of genuine scores.
+  (func (export "splitScores") (param $scores i32) (param $labels i32) (param $n i32) (param $genuine i32) (param $keys i32) (param $hist i32) (result i32)
+    (local $end i32) (local $v i32) (local $g i32) (local $h i32)
+    (local.set $end (i32.add (local.get $labels) (local.get $n)))
+    (local.set $g (local.get $genuine))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $labels) (local.get $end)))
+      (local.set $v (i32.load (local.get $scores)))
+      (if (i32.load8_u (local.get $labels))
+        (then
+          (i32.store (local.get $g) (local.get $v))
+          (local.set $g (i32.add (local.get $g) (i32.const 4))))
+        (else
+          (if (i32.eqz (i32.and (local.get $v) (i32.const 0x80000000)))
+            (then (local.set $v (i32.xor (local.get $v) (i32.const 0x7fffffff)))))
+          (i32.store (local.get $keys) (local.get $v))
+          (local.set $keys (i32.add (local.get $keys) (i32.const 4)))
+          (local.set $h (i32.add (local.get $hist) (i32.shl (i32.and (local.get $v) (i32.const 0x7ff)) (i32.const 2))))
+          (i32.store (local.get $h) (i32.add (i32.load (local.get $h)) (i32.const 1)))
+          (local.set $h (i32.add (local.get $hist) (i32.shl (i32.add (i32.const 2048) (i32.and (i32.shr_u (local.get $v) (i32.const 11)) (i32.const 0x7ff))) (i32.const 2))))
+          (i32.store (local.get $h) (i32.add (i32.load (local.get $h)) (i32.const 1)))
+          (local.set $h (i32.add (local.get $hist) (i32.shl (i32.add (i32.const 4096) (i32.shr_u (local.get $v) (i32.const 22))) (i32.const 2))))
+          (i32.store (local.get $h) (i32.add (i32.load (local.get $h)) (i32.const 1)))))
+      (local.set $scores (i32.add (local.get $scores) (i32.const 4)))
+      (local.set $labels (i32.add (local.get $labels) (i32.const 1)))
+      (br $each)))
+    (i32.shr_u (i32.sub (local.get $g) (local.get $genuine)) (i32.const 2)))
+
+  ;; LSD radix sort of the $n keys at $keys by the histograms of splitScores: three 11-bit passes
+  ;; ($keys → $tmp → $keys → $tmp); the last pass turns the keys back into float32 bit patterns, so
+  ;; $tmp ends holding the scores in descending order.
+  (func (export "sortKeysDescending") (param $keys i32) (param $tmp i32) (param $n i32) (param $hist i32)
+    (local $pass i32) (local $shift i32) (local $base i32) (local $d i32) (local $sum i32) (local $c i32)
+    (local $src i32) (local $dst i32) (local $p i32) (local $end i32) (local $k i32) (local $slot i32) (local $swap i32)
+    (local.set $src (local.get $keys))
+    (local.set $dst (local.get $tmp))
+    (block $passesDone (loop $passes
+      (br_if $passesDone (i32.ge_u (local.get $pass) (i32.const 3)))
+      (local.set $shift (i32.mul (local.get $pass) (i32.const 11)))
+      (local.set $base (i32.add (local.get $hist) (i32.mul (local.get $pass) (i32.const 8192))))
+      ;; exclusive prefix sums: counts → first positions
+      (local.set $sum (i32.const 0))
+      (local.set $d (i32.const 0))
+      (block $prefixDone (loop $prefix
+        (br_if $prefixDone (i32.ge_u (local.get $d) (i32.const 8192)))
+        (local.set $c (i32.load (i32.add (local.get $base) (local.get $d))))
+        (i32.store (i32.add (local.get $base) (local.get $d)) (local.get $sum))
+        (local.set $sum (i32.add (local.get $sum) (local.get $c)))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (br $prefix)))
+      (local.set $p (local.get $src))
+      (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+      (block $scatterDone (loop $scatter
+        (br_if $scatterDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $k (i32.load (local.get $p)))
+        (local.set $slot (i32.add (local.get $base) (i32.shl (i32.and (i32.shr_u (local.get $k) (local.get $shift)) (i32.const 0x7ff)) (i32.const 2))))
+        (local.set $c (i32.load (local.get $slot)))
+        (i32.store (local.get $slot) (i32.add (local.get $c) (i32.const 1)))
+        (if (i32.eq (local.get $pass) (i32.const 2))
+          (then (if (i32.eqz (i32.and (local.get $k) (i32.const 0x80000000)))
+            (then (local.set $k (i32.xor (local.get $k) (i32.const 0x7fffffff)))))))
+        (i32.store (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))) (local.get $k))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $scatter)))
+      (local.set $swap (local.get $src))
+      (local.set $src (local.get $dst))
+      (local.set $dst (local.get $swap))
+      (local.set $pass (i32.add (local.get $pass) (i32.const 1)))
+      (br $passes))))
+
+  ;; scikit-learn's roc_curve vertices from descending genuine ($g, $P) and impostor ($i, $N)
+  ;; float32 scores: one vertex per distinct score, and with $drop its drop_intermediate rule (a
+  ;; vertex whose true- and false-accept counts both have a zero second difference with its
+  ;; neighbours goes). With $write, vertex k (from 1; 0 is the caller's (0, 0, +Inf)) is stored as
+  ;; float64 true accepts, false accepts, threshold, FPR and TPR in the arrays at $tp … $tpr.
+  ;; Returns the number of vertices including vertex 0.
+  (func (export "rocVertices") (param $g i32) (param $P i32) (param $i i32) (param $N i32) (param $drop i32) (param $write i32)
+      (param $tp i32) (param $fp i32) (param $thr i32) (param $fpr i32) (param $tpr i32) (result i32)
+    (local $gi i32) (local $ij i32) (local $gv f32) (local $iv f32) (local $t f32)
+    (local $havePending i32) (local $pendTp i32) (local $pendFp i32) (local $pendThr f32)
+    (local $havePrev i32) (local $prevTp i32) (local $prevFp i32) (local $count i32) (local $at i32)
+    (local $negInf f32) (local $Nf f64) (local $Pf f64)
+    (local.set $negInf (f32.const -inf))
+    (local.set $Nf (f64.convert_i32_u (local.get $N)))
+    (local.set $Pf (f64.convert_i32_u (local.get $P)))
+    (local.set $count (i32.const 1))
+    (block $done (loop $walk
+      (br_if $done (i32.and (i32.ge_u (local.get $gi) (local.get $P)) (i32.ge_u (local.get $ij) (local.get $N))))
+      (local.set $gv (if (result f32) (i32.lt_u (local.get $gi) (local.get $P))
+        (then (f32.load (i32.add (local.get $g) (i32.shl (local.get $gi) (i32.const 2))))) (else (local.get $negInf))))
+      (local.set $iv (if (result f32) (i32.lt_u (local.get $ij) (local.get $N))
+        (then (f32.load (i32.add (local.get $i) (i32.shl (local.get $ij) (i32.const 2))))) (else (local.get $negInf))))
+      (local.set $t (select (local.get $gv) (local.get $iv) (f32.gt (local.get $gv) (local.get $iv))))
+      (block $gDone (loop $gRun
+        (br_if $gDone (i32.ge_u (local.get $gi) (local.get $P)))
+        (br_if $gDone (f32.ne (f32.load (i32.add (local.get $g) (i32.shl (local.get $gi) (i32.const 2)))) (local.get $t)))
+        (local.set $gi (i32.add (local.get $gi) (i32.const 1)))
+        (br $gRun)))
+      (block $iDone (loop $iRun
+        (br_if $iDone (i32.ge_u (local.get $ij) (local.get $N)))
+        (br_if $iDone (f32.ne (f32.load (i32.add (local.get $i) (i32.shl (local.get $ij) (i32.const 2)))) (local.get $t)))
+        (local.set $ij (i32.add (local.get $ij) (i32.const 1)))
+        (br $iRun)))
+      (if (local.get $havePending) (then
+        (if (i32.or (i32.or (i32.eqz (local.get $drop)) (i32.eqz (local.get $havePrev)))
+                    (i32.or (i32.ne (i32.add (local.get $gi) (local.get $prevTp)) (i32.shl (local.get $pendTp) (i32.const 1)))
+                            (i32.ne (i32.add (local.get $ij) (local.get $prevFp)) (i32.shl (local.get $pendFp) (i32.const 1)))))
+          (then
+            (if (local.get $write) (then
+              (local.set $at (i32.shl (local.get $count) (i32.const 3)))
+              (f64.store (i32.add (local.get $tp) (local.get $at)) (f64.convert_i32_u (local.get $pendTp)))
+              (f64.store (i32.add (local.get $fp) (local.get $at)) (f64.convert_i32_u (local.get $pendFp)))
+              (f64.store (i32.add (local.get $thr) (local.get $at)) (f64.promote_f32 (local.get $pendThr)))
+              (f64.store (i32.add (local.get $fpr) (local.get $at)) (f64.div (f64.convert_i32_u (local.get $pendFp)) (local.get $Nf)))
+              (f64.store (i32.add (local.get $tpr) (local.get $at)) (f64.div (f64.convert_i32_u (local.get $pendTp)) (local.get $Pf)))))
+            (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+        (local.set $prevTp (local.get $pendTp))
+        (local.set $prevFp (local.get $pendFp))
+        (local.set $havePrev (i32.const 1))))
+      (local.set $pendTp (local.get $gi))
+      (local.set $pendFp (local.get $ij))
+      (local.set $pendThr (local.get $t))
+      (local.set $havePending (i32.const 1))
+      (br $walk)))
+    (if (local.get $havePending) (then
+      (if (local.get $write) (then
+        (local.set $at (i32.shl (local.get $count) (i32.const 3)))
+        (f64.store (i32.add (local.get $tp) (local.get $at)) (f64.convert_i32_u (local.get $pendTp)))
+        (f64.store (i32.add (local.get $fp) (local.get $at)) (f64.convert_i32_u (local.get $pendFp)))
+        (f64.store (i32.add (local.get $thr) (local.get $at)) (f64.promote_f32 (local.get $pendThr)))
+        (f64.store (i32.add (local.get $fpr) (local.get $at)) (f64.div (f64.convert_i32_u (local.get $pendFp)) (local.get $Nf)))
+        (f64.store (i32.add (local.get $tpr) (local.get $at)) (f64.div (f64.convert_i32_u (local.get $pendTp)) (local.get $Pf)))))
+      (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+    (local.get $count))
 )

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpyMatrix } from '../../src/io/npy.js';
+import { rocCurve, splitByLabel } from '../../src/metrics/roc.js';
 import { runIjb1v1, type IjbResult } from '../../src/protocols/ijb-1v1.js';
 import type { ScoringMethod } from '../../src/scoring/pair-scores.js';
 import { REPO } from '../helpers/cli.js';
@@ -21,6 +22,11 @@ const expected: { far_targets: number[]; counts: { genuine: number }; modes: Rec
   readFileSync(join(DIR, 'expected.json'), 'utf8'),
 );
 const modes = Object.keys(expected.modes);
+// Third column of the pair file, in order.
+const pairLabels = Uint8Array.from(
+  readFileSync(join(DIR, 'meta/ijbc_template_pair_label.txt'), 'utf8').trim().split('\n'),
+  (line) => Number(line.trim().split(/\s+/)[2]),
+);
 
 async function run(aggregate: string, scoring: ScoringMethod): Promise<IjbResult> {
   return runIjb1v1({
@@ -71,8 +77,9 @@ describe('IJB 1:1 parity with the published reference code (exact scoring)', asy
     });
     if (!isMagface) {
       it(`${mode}: the whole ROC curve`, () => {
-        expect(Array.from(r.roc.fpr)).toEqual(ref.roc.fpr);
-        expect(Array.from(r.roc.tpr)).toEqual(ref.roc.tpr);
+        const roc = rocCurve(splitByLabel(r.scores.slice(), pairLabels));
+        expect(Array.from(roc.fpr)).toEqual(ref.roc.fpr);
+        expect(Array.from(roc.tpr)).toEqual(ref.roc.tpr);
       });
     }
   }
@@ -90,6 +97,7 @@ for (const method of ['gemm', 'simd'] as const) {
         for (const [i, e] of expected.modes[mode].nearest.entries()) {
           expect(Math.abs(r.tarAtFar[i].tar - e.tar)).toBeLessThanOrEqual(onePair + 1e-12);
         }
+        expect(r.auc).toBeCloseTo(expected.modes[mode].auc, 5);
       });
     }
   });
