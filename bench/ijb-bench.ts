@@ -40,6 +40,7 @@ for (const run of ['warm-up', 'measured']) {
     fars: DEFAULT_FARS,
     rule: 'nearest',
     scoring,
+    keepScores: false, // as `facebench ijb` without --scores
     onStage: (stage, ms) => stages.push([stage, ms]),
   });
   const table = ijbText(result);

@@ -86,6 +86,8 @@ export function aggregateTemplates(
   specs: AggregationSpec[],
   kernels: Kernels = new Kernels(),
   precision: 'float64' | 'float32' = 'float64',
+  /** Where this pass's arrays start in the kernel memory. */
+  base = 0,
 ): TemplateFeatures[] {
   const D = src.cols;
   const T = g.templateIds.length;
@@ -110,9 +112,9 @@ export function aggregateTemplates(
   // Kernel memory: the two blocks, one face-sized scratch row, then the open templates' sums.
   const anyFlip = accumulators.some((a) => a.addFlip);
   const blockBytes = align16(src.rowsPerBlock * D * 4);
-  const origAt = 0;
-  const flipAt = blockBytes;
-  const flipSumAt = 2 * blockBytes;
+  const origAt = base;
+  const flipAt = base + blockBytes;
+  const flipSumAt = base + 2 * blockBytes;
   const heapAt = flipSumAt + align16(D * 4);
   const heapFloats = peakOpenFloats(g, templateOfMedia, lastFace, D * A);
   kernels.ensureBytes(heapAt + heapFloats * 4);

@@ -84,11 +84,11 @@ export function ijbCommand(y: Argv): Argv {
           .option('aggregate', { type: 'string', default: 'plain,magnitude', describe: 'comma list of: plain, magnitude, insightface, insightface:N<0|1>D<0|1>F<0|1>, magface, magface+' })
           .option('far', { type: 'string', default: DEFAULT_FARS.map(farKey).join(','), describe: 'FAR targets' })
           .option('rule', { type: 'string', default: 'nearest', describe: 'TAR@FAR rule: nearest (ijb_11.py), le (best TAR with FAR <= target), bob (bob.measure far_threshold)' })
-          .option('scoring', { type: 'string', default: 'auto', describe: 'pair scoring: exact (float64 dot per pair), gemm (float32 matrix product over the gallery × probe block), auto' })
+          .option('scoring', { type: 'string', default: 'auto', describe: 'pair scoring: exact (float64 dot per pair, numpy order), simd (float32 dot per pair, WebAssembly SIMD), gemm (float32 matrix products over the gallery × probe block), auto (exact for small sets, else simd; gemm when the block is over half full)' })
           .option('json', { type: 'string', nargs: 1, describe: 'write the JSON result here (- for stdout)' })
           .option('csv', { type: 'string', nargs: 1, describe: 'write a CSV (one line per aggregation × FAR) here' })
           .option('markdown', { type: 'string', nargs: 1, describe: 'write a markdown table here' })
-          .option('scores', { type: 'string', describe: 'folder for each aggregation\'s pair scores as <aggregation>.npy (pair-file order; float64 from exact, float32 from gemm scoring)' })
+          .option('scores', { type: 'string', describe: 'folder for each aggregation\'s pair scores as <aggregation>.npy (pair-file order; float64 from exact, float32 from simd and gemm scoring)' })
           .option('curve', { type: 'boolean', default: false, describe: 'store each ROC, thinned to ~2,000 vertices, in the JSON (for compare --plot/--det/--html)' })
           .option('bootstrap', { type: 'number', describe: 'bootstrap TAR@FAR intervals with this many replicates, resampling templates (e.g. 1000)' })
           .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (integer in [0, 2^32))' })
@@ -138,6 +138,7 @@ export function ijbCommand(y: Argv): Argv {
         rule,
         scoring,
         bootstrap,
+        keepScores: argv.scores !== undefined,
         onStage: (stage, ms) => progress.step(stage, ms),
       });
       progress.done();

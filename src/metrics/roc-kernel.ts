@@ -5,6 +5,7 @@
  * Same definition and same numbers as `splitByLabel` + `rocCurve` (tested against them).
  *
  * The returned arrays are VIEWS into the kernel memory: valid until the kernels are used again.
+ * `scores` may itself be the view at `base` (where `scorePairsSimd` writes).
  */
 import { Kernels, align16 } from '../wasm/kernels.js';
 import type { RocCurve, SortedScores } from './roc.js';
@@ -14,20 +15,29 @@ export interface KernelRoc {
   roc: RocCurve;
 }
 
-export function rocCurveInKernels(scores: Float32Array, labels: Uint8Array, kernels: Kernels, dropIntermediate = true): KernelRoc {
+/** Kernel memory rocCurveInKernels uses from `base`, for a curve of `vertices` vertices. */
+export function rocKernelBytes(n: number, positives: number, vertices: number): number {
+  const N = n - positives;
+  return align16(n * 4) + align16(n) + 2 * align16(N * 4) + align16(positives * 4) + 3 * 2048 * 4 + 5 * align16(vertices * 8);
+}
+
+export function rocCurveInKernels(scores: Float32Array, labels: Uint8Array, kernels: Kernels, dropIntermediate = true, base = 0): KernelRoc {
   const n = scores.length;
+  // Checked before the memory grows (which detaches the view but keeps its contents).
+  const inPlace = kernels.owns(scores) && scores.byteOffset === base;
   let P = 0;
   for (let k = 0; k < n; k++) P += labels[k];
   const N = n - P;
-  const scoresAt = 0;
-  const labelsAt = align16(n * 4);
+  const scoresAt = base;
+  const labelsAt = scoresAt + align16(n * 4);
   const keysAt = labelsAt + align16(n);
   const tmpAt = keysAt + align16(N * 4);
   const genuineAt = tmpAt + align16(N * 4);
   const histAt = genuineAt + align16(P * 4);
   const curveAt = histAt + 3 * 2048 * 4;
   kernels.ensureBytes(curveAt);
-  kernels.f32(scoresAt, n).set(scores);
+  // The simd scorer leaves its scores where they are needed.
+  if (!inPlace) kernels.f32(scoresAt, n).set(scores);
   kernels.u8(labelsAt, n).set(labels);
   kernels.i32(histAt, 3 * 2048).fill(0);
   const k = kernels.k;
@@ -38,6 +48,7 @@ export function rocCurveInKernels(scores: Float32Array, labels: Uint8Array, kern
 
   const drop = dropIntermediate ? 1 : 0;
   const count = k.rocVertices(genuineAt, P, tmpAt, N, drop, 0, 0, 0, 0, 0, 0);
+  if (count < 0) throw new Error('rocCurveInKernels: NaN score');
   const bytes = count * 8;
   const [tpAt, fpAt, thrAt, fprAt, tprAt] = [0, 1, 2, 3, 4].map((a) => curveAt + a * align16(bytes));
   kernels.ensureBytes(tprAt + bytes);

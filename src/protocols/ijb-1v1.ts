@@ -25,11 +25,22 @@ import {
 } from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
 import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
-import { rocCurveInKernels } from '../metrics/roc-kernel.js';
+import { rocCurveInKernels, rocKernelBytes } from '../metrics/roc-kernel.js';
 import { thinRocCurve, type ThinCurve } from '../metrics/thin-curve.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
-import { chooseScoringMethod, planDenseBlock, scorePairsExact, scorePairsGemm, scorePairsSimd, type ScoreVector, type ScoringMethod } from '../scoring/pair-scores.js';
-import { Kernels } from '../wasm/kernels.js';
+import {
+  chooseScoringMethod,
+  copyPairsToKernels,
+  planDenseBlock,
+  scorePairsExact,
+  scorePairsGemm,
+  scorePairsSimd,
+  simdScoringBytes,
+  type ScoreVector,
+  type ScoringMethod,
+} from '../scoring/pair-scores.js';
+import { Kernels, align16 } from '../wasm/kernels.js';
+import { KernelHelper } from '../wasm/kernel-helper.js';
 import type { BootstrapResult } from '../metrics/bootstrap.js';
 import { bootstrapParallel } from './bootstrap-parallel.js';
 import { createGemmABt } from '../onnx/runtime.js';
@@ -54,6 +65,11 @@ export interface IjbOptions {
   excludedFaces?: ArrayLike<number>;
   /** Template bootstrap of TAR@FAR (docs/bootstrap.md); off when undefined. */
   bootstrap?: { replicates: number; seed: number; ci: number; threads?: number };
+  /**
+   * Keep each aggregation's pair scores in its result (default true). `false` spares a score vector
+   * per aggregation (IJB-C: 63 MB) when nothing reads them, as in `ijb` without --scores.
+   */
+  keepScores?: boolean;
   /** Called when a stage ends, with its wall time; used by the CLI's progress lines and the bench. */
   onStage?: (stage: string, ms: number) => void;
 }
@@ -84,8 +100,8 @@ export interface IjbAggregationResult {
   eerThreshold: number;
   /** The ROC thinned for plots and --curve (the full curve has one vertex per distinct score). */
   curve: ThinCurve;
-  /** Pair scores in pair-file order (float32 when scored by simd or gemm). */
-  scores: ScoreVector;
+  /** Pair scores in pair-file order (float32 when scored by simd or gemm); absent with keepScores: false. */
+  scores?: ScoreVector;
   /** Per target (same order as tarAtFar): the bootstrap percentile interval, with --bootstrap. */
   tarCi?: [number, number][];
 }
@@ -121,10 +137,12 @@ export interface IjbResult {
 /** An aggregation's scores in pair-file order: NaN for pairs dropped with excluded faces. */
 export function scoresInPairFileOrder(result: IjbResult, r: IjbAggregationResult): ScoreVector {
   const ex = result.excluded;
-  if (!ex) return r.scores;
-  const full = r.scores instanceof Float32Array ? new Float32Array(ex.pairFileLines) : new Float64Array(ex.pairFileLines);
+  const scores = r.scores;
+  if (!scores) throw new Error(`scores of '${r.aggregation}' were not kept (keepScores: false)`);
+  if (!ex) return scores;
+  const full = scores instanceof Float32Array ? new Float32Array(ex.pairFileLines) : new Float64Array(ex.pairFileLines);
   full.fill(NaN);
-  ex.keptPairs.forEach((line, k) => (full[line] = r.scores[k]));
+  ex.keptPairs.forEach((line, k) => (full[line] = scores[k]));
   return full;
 }
 
@@ -207,30 +225,46 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const plan = planDenseBlock(pairs, grouping.templateIds.length);
     method = chooseScoringMethod(opts.scoring, counts.pairs, source.cols, plan);
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
-    // One kernel memory for the run: scoring reuses what aggregation already touched.
+    // One kernel memory for the run (scoring and the ROC reuse the pages aggregation touched) and,
+    // for simd scoring, the pair indices at its start and a helper thread that scores half of the
+    // pairs and commits the pages ahead of use while this thread aggregates.
     const kernels = new Kernels();
-    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask, kernels, method === 'exact' ? 'float64' : 'float32'));
+    const kernelPairs = method === 'simd' ? copyPairsToKernels(pairs, kernels) : undefined;
+    const base = align16(kernelPairs?.end ?? 0);
+    const helper = kernelPairs ? KernelHelper.start(kernels) : undefined;
+    if (helper) {
+      const n = counts.pairs;
+      const end = base + Math.max(simdScoringBytes(n, plan, source.cols), rocKernelBytes(n, counts.genuine, n / 4));
+      kernels.ensureBytes(end);
+      helper.touch(base, end);
+    }
+    const precision = method === 'exact' ? 'float64' : 'float32';
+    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask, kernels, precision, base));
     try {
       for (const [k, spec] of specs.entries()) {
         const templates = allTemplates[k];
         const t0 = performance.now();
         const kind = scoreKindOf(spec);
-        const scores =
-          method === 'simd'
-            ? scorePairsSimd(templates, pairs, kind, plan, kernels)
-            : gemm
-              ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
-              : scorePairsExact(templates as TemplateFeatures<Float64Array>, pairs, kind);
+        // simd scores are a view into the kernel memory, where the ROC reads them in place.
+        const scores = kernelPairs
+          ? await scorePairsSimd(templates, kernelPairs, kind, plan, kernels, base, helper)
+          : gemm
+            ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
+            : scorePairsExact(templates as TemplateFeatures<Float64Array>, pairs, kind);
         opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
         let sortedImpostorScores: ScoreVector | undefined;
         const result = timed(`roc ${spec.name}`, opts.onStage, () =>
-          evaluateScores(spec.name, scores, pairs.labels, opts, opts.bootstrap ? (sorted) => (sortedImpostorScores = sorted.impostor) : undefined, kernels),
+          evaluateScores(spec.name, scores, pairs.labels, opts, opts.bootstrap ? (sorted) => (sortedImpostorScores = sorted.impostor) : undefined, { kernels, base }),
         );
+        if (opts.keepScores !== false || opts.bootstrap) {
+          // A fresh view: the ROC may have grown the memory past the scorer's view.
+          result.scores = kernelPairs ? kernels.f32(base, counts.pairs).slice() : scores;
+        }
         if (opts.bootstrap) {
           const b = opts.bootstrap;
           const t1 = performance.now();
           const boot = await bootstrapParallel(
-            { first: pairs.first, second: pairs.second, labels: pairs.labels, scores, sortedImpostorScores },
+            { first: pairs.first, second: pairs.second, labels: pairs.labels, scores: result.scores!, sortedImpostorScores },
             { replicates: b.replicates, seed: b.seed, ci: b.ci, targets: opts.fars, rule: opts.rule },
             b.threads,
           );
@@ -241,6 +275,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
         results.push(result);
       }
     } finally {
+      helper?.close();
       await gemm?.release();
     }
   } finally {
@@ -297,9 +332,10 @@ function aggregate(
   excluded: Uint8Array | undefined,
   kernels: Kernels,
   precision: 'float64' | 'float32',
+  base: number,
 ): TemplateFeatures[] {
   try {
-    return aggregateTemplates(grouping, source, detectorScores, specs, kernels, precision);
+    return aggregateTemplates(grouping, source, detectorScores, specs, kernels, precision, base);
   } catch (e) {
     if (e instanceof ZeroNormFaceError) {
       const spec = specs.find((s) => s.kind === 'insightface' && !s.keepNorm)!;
@@ -337,12 +373,13 @@ export function evaluateScores(
   opts: Pick<IjbOptions, 'fars' | 'rule'>,
   /** Receives the sorted scores (the bootstrap reuses them instead of sorting again). */
   withSorted?: (sorted: SortedScores) => void,
-  kernels?: Kernels,
+  /** Kernel memory to work in, from `base`. */
+  inKernels?: { kernels: Kernels; base: number },
 ): IjbAggregationResult {
   let sorted: SortedScores;
   let roc: RocCurve;
-  if (kernels && scores instanceof Float32Array) {
-    ({ sorted, roc } = rocCurveInKernels(scores, labels, kernels));
+  if (inKernels && scores instanceof Float32Array) {
+    ({ sorted, roc } = rocCurveInKernels(scores, labels, inKernels.kernels, true, inKernels.base));
     // The kernel's arrays are reused by the next aggregation: whoever keeps them gets copies.
     if (withSorted) withSorted({ genuine: sorted.genuine.slice(), impostor: sorted.impostor.slice() });
   } else {
@@ -358,6 +395,5 @@ export function evaluateScores(
     eer: eer.eer,
     eerThreshold: eer.threshold,
     curve: thinRocCurve(roc),
-    scores,
   };
 }

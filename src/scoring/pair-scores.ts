@@ -17,6 +17,8 @@ import type { TemplateFeatures } from '../aggregate/aggregate-templates.js';
 import { pairwiseSum } from '../aggregate/numpy-sum.js';
 import type { GemmABt } from '../onnx/runtime.js';
 import { Kernels, align16 } from '../wasm/kernels.js';
+import type { KernelHelper } from '../wasm/kernel-helper.js';
+import { dotPairsChunked, type DotPairsArgs } from '../wasm/kernel-tasks.js';
 
 export type ScoringMethod = 'auto' | 'exact' | 'simd' | 'gemm';
 export const SCORING_METHODS: readonly ScoringMethod[] = ['auto', 'exact', 'simd', 'gemm'];
@@ -98,43 +100,72 @@ export function chooseScoringMethod(method: ScoringMethod, pairCount: number, di
   return plan.density >= 0.5 ? 'gemm' : 'simd';
 }
 
-/** Pairs scored per kernel call: small index and output buffers, reused. */
-const SIMD_CHUNK = 1 << 16;
+/** A pair list's template indices in the kernel memory (see `copyPairsToKernels`). */
+export interface KernelPairs {
+  first: number;
+  second: number;
+  indexBytes: 2 | 4;
+  count: number;
+  /** First byte after them. */
+  end: number;
+}
+
+/** Copies the pair indices to the start of the kernel memory, where both threads read them. */
+export function copyPairsToKernels(pairs: TemplatePairs, kernels: Kernels): KernelPairs {
+  const count = pairs.labels.length;
+  const indexBytes = pairs.first instanceof Uint16Array ? 2 : 4;
+  const first = 0;
+  const second = align16(count * indexBytes);
+  const end = second + align16(count * indexBytes);
+  kernels.ensureBytes(end);
+  const view = indexBytes === 2 ? kernels.u16.bind(kernels) : kernels.i32.bind(kernels);
+  view(first, count).set(pairs.first);
+  view(second, count).set(pairs.second);
+  return { first, second, indexBytes, count, end };
+}
+
+/** Kernel memory that scorePairsSimd uses from `base`. */
+export function simdScoringBytes(pairCount: number, plan: DenseBlockPlan, dim: number): number {
+  return align16(pairCount * 4) + align16((plan.rows.length + plan.cols.length) * dim * 4) + 2 * align16(plan.rowOf.length * 4);
+}
 
 /**
- * Float32 dot product per pair in the SIMD kernel. The kernel's copy of the features holds only the
- * block's rows then its columns, each in order of first appearance in the pair file: the gallery
- * rows that every probe revisits sit together (IJB-C: 7 MB instead of spread over 47), which keeps
- * them in the caches and the TLB.
+ * Float32 dot product per pair in the SIMD kernel, half of the pairs on the kernel helper's thread
+ * when there is one. The kernel's copy of the features holds only the block's rows then its
+ * columns, each in order of first appearance in the pair file: the gallery rows that every probe
+ * revisits sit together (IJB-C: 7 MB instead of spread over 47), which keeps them in the caches and
+ * the TLB. Returns a VIEW at `base` in the kernel memory (valid until the kernels are used again;
+ * rocCurveInKernels reads it in place).
  */
-export function scorePairsSimd(t: TemplateFeatures, pairs: TemplatePairs, kind: ScoreKind, plan: DenseBlockPlan, kernels: Kernels): Float32Array {
+export async function scorePairsSimd(
+  t: TemplateFeatures,
+  pairs: KernelPairs,
+  kind: ScoreKind,
+  plan: DenseBlockPlan,
+  kernels: Kernels,
+  base: number,
+  helper?: KernelHelper,
+): Promise<Float32Array> {
   const D = t.cols;
   const R = plan.rows.length;
   const C = plan.cols.length;
   const T = plan.rowOf.length;
-  const rowOfAt = align16((R + C) * D * 4);
+  const n = pairs.count;
+  const rowsAt = base + align16(n * 4);
+  const rowOfAt = rowsAt + align16((R + C) * D * 4);
   const colOfAt = rowOfAt + align16(T * 4);
-  const firstAt = colOfAt + align16(T * 4);
-  const secondAt = firstAt + SIMD_CHUNK * 4;
-  const outAt = secondAt + SIMD_CHUNK * 4;
-  kernels.ensureBytes(outAt + SIMD_CHUNK * 4);
-  const rows = kernels.f32(0, (R + C) * D);
+  kernels.ensureBytes(base + simdScoringBytes(n, plan, D));
+  const rows = kernels.f32(rowsAt, (R + C) * D);
   plan.rows.forEach((template, r) => rows.set(t.data.subarray(template * D, (template + 1) * D), r * D));
   plan.cols.forEach((template, c) => rows.set(t.data.subarray(template * D, (template + 1) * D), (R + c) * D));
   kernels.i32(rowOfAt, T).set(plan.rowOf);
   kernels.i32(colOfAt, T).set(plan.colOf.map((c) => R + c));
-  const first = kernels.i32(firstAt, SIMD_CHUNK);
-  const second = kernels.i32(secondAt, SIMD_CHUNK);
-  const chunkOut = kernels.f32(outAt, SIMD_CHUNK);
-  const n = pairs.labels.length;
-  const out = new Float32Array(n);
-  for (let p0 = 0; p0 < n; p0 += SIMD_CHUNK) {
-    const count = Math.min(SIMD_CHUNK, n - p0);
-    first.set(pairs.first.subarray(p0, p0 + count));
-    second.set(pairs.second.subarray(p0, p0 + count));
-    kernels.k.dotPairs(0, rowOfAt, colOfAt, firstAt, secondAt, outAt, count, D);
-    out.set(chunkOut.subarray(0, count), p0);
-  }
+  const all: DotPairsArgs = { rows: rowsAt, rowOf: rowOfAt, colOf: colOfAt, ...pairs, out: base, dim: D };
+  const mine = helper ? Math.ceil(n / 2) : n;
+  const theirs = helper?.dotPairs({ ...all, first: all.first + mine * pairs.indexBytes, second: all.second + mine * pairs.indexBytes, out: base + mine * 4, count: n - mine });
+  dotPairsChunked(kernels.k, { ...all, count: mine });
+  await theirs;
+  const out = kernels.f32(base, n);
   if (kind === 'magface-angular') for (let p = 0; p < n; p++) out[p] = magfaceAngularScore(out[p]);
   return out;
 }

@@ -1,18 +1,18 @@
 /**
- * The SIMD kernels of kernels.wat behind a small typed wrapper. One `Kernels` owns one WebAssembly
- * memory: callers lay out their arrays in it (byte offsets), call the kernels, and read results
- * through views. Growing the memory detaches earlier views, so callers size it once per phase
- * (`ensureBytes`) and take views afterwards.
+ * The SIMD kernels of kernels.wat behind a small typed wrapper. One `Kernels` owns one shared
+ * WebAssembly memory: callers lay out their arrays in it (byte offsets), call the kernels, and read
+ * results through views. Growing the memory detaches earlier views, so callers size it once per
+ * phase (`ensureBytes`) and take views afterwards. A `KernelHelper` (kernel-helper.ts) runs the same
+ * kernels on the same memory from a second thread.
  */
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
-interface KernelExports {
-  memory: WebAssembly.Memory;
+export interface KernelExports {
   add2(dst: number, a: number, b: number, n: number): void;
   addInto(dst: number, src: number, n: number): void;
   addScaled(dst: number, src: number, divisor: number, scale: number, n: number): void;
   sumOfSquares(p: number, n: number): number;
-  dotPairs(rows: number, rowOf: number, colOf: number, first: number, second: number, out: number, n: number, dim: number): void;
+  dotPairs(rows: number, rowOf: number, colOf: number, first: number, second: number, indexBytes: number, out: number, n: number, dim: number): void;
   splitScores(scores: number, labels: number, n: number, genuine: number, keys: number, hist: number): number;
   sortKeysDescending(keys: number, tmp: number, n: number, hist: number): void;
   rocVertices(g: number, P: number, i: number, N: number, drop: number, write: number, tp: number, fp: number, thr: number, fpr: number, tpr: number): number;
@@ -20,36 +20,50 @@ interface KernelExports {
 
 let compiled: WebAssembly.Module | undefined;
 
+export function kernelModule(): WebAssembly.Module {
+  return (compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64')));
+}
+
+export function instantiateKernels(memory: WebAssembly.Memory, module = kernelModule()): KernelExports {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+}
+
 const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB: wasm32's limit; only the pages in use are committed
 
 export class Kernels {
-  readonly k: KernelExports;
-
-  constructor() {
-    compiled ??= new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    this.k = new WebAssembly.Instance(compiled).exports as unknown as KernelExports;
-  }
+  readonly memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  readonly k: KernelExports = instantiateKernels(this.memory);
 
   /** Grows the memory to at least `bytes` (never shrinks). Views taken before may be detached. */
   ensureBytes(bytes: number): void {
-    const have = this.k.memory.buffer.byteLength;
-    if (bytes > have) this.k.memory.grow(Math.ceil((bytes - have) / PAGE));
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+  }
+
+  /** Whether `view` lies in this memory. */
+  owns(view: ArrayBufferView): boolean {
+    return view.buffer === this.memory.buffer;
   }
 
   f32(byteOffset: number, length: number): Float32Array {
-    return new Float32Array(this.k.memory.buffer, byteOffset, length);
+    return new Float32Array(this.memory.buffer, byteOffset, length);
   }
 
   i32(byteOffset: number, length: number): Int32Array {
-    return new Int32Array(this.k.memory.buffer, byteOffset, length);
+    return new Int32Array(this.memory.buffer, byteOffset, length);
+  }
+
+  u16(byteOffset: number, length: number): Uint16Array {
+    return new Uint16Array(this.memory.buffer, byteOffset, length);
   }
 
   u8(byteOffset: number, length: number): Uint8Array {
-    return new Uint8Array(this.k.memory.buffer, byteOffset, length);
+    return new Uint8Array(this.memory.buffer, byteOffset, length);
   }
 
   f64(byteOffset: number, length: number): Float64Array {
-    return new Float64Array(this.k.memory.buffer, byteOffset, length);
+    return new Float64Array(this.memory.buffer, byteOffset, length);
   }
 }
 

@@ -3,7 +3,8 @@
 ;; one rounding each), so the aggregation stays bit-identical to the reference scripts.
 ;; Pointers are byte offsets into the memory; lengths are element counts.
 (module
-  (memory (export "memory") 1)
+  ;; Shared, so that a helper thread can run kernels on the same arrays (kernel-helper.ts).
+  (import "env" "memory" (memory 1 65536 shared))
 
   ;; dst[i] = a[i] + b[i]
   (func (export "add2") (param $dst i32) (param $a i32) (param $b i32) (param $n i32)
@@ -111,18 +112,27 @@
              (call $sumOfSquares (i32.add (local.get $p) (i32.shl (local.get $half) (i32.const 2))) (i32.sub (local.get $n) (local.get $half)))))
 
   ;; out[k] = float32 dot product of rows rowOf[first[k]] and colOf[second[k]] of the row-major
-  ;; [*, dim] float32 matrix at $rows, for k < $n (int32 template indices mapped by the int32 tables
-  ;; $rowOf / $colOf). Sixteen lanes of partial sums, then the tail.
-  (func (export "dotPairs") (param $rows i32) (param $rowOf i32) (param $colOf i32) (param $first i32) (param $second i32) (param $out i32) (param $n i32) (param $dim i32)
+  ;; [*, dim] float32 matrix at $rows, for k < $n. first/second hold template indices of
+  ;; $indexBytes (2: u16, 4: i32) bytes; the int32 tables $rowOf / $colOf map them to rows.
+  ;; Sixteen lanes of partial sums, then the tail.
+  (func (export "dotPairs") (param $rows i32) (param $rowOf i32) (param $colOf i32) (param $first i32) (param $second i32) (param $indexBytes i32) (param $out i32) (param $n i32) (param $dim i32)
     (local $a i32) (local $b i32) (local $vecEnd i32) (local $end i32) (local $rowBytes i32) (local $vecBytes i32) (local $outEnd i32)
+    (local $ia i32) (local $ib i32)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $sum f32)
     (local.set $rowBytes (i32.shl (local.get $dim) (i32.const 2)))
     (local.set $vecBytes (i32.shl (i32.and (local.get $dim) (i32.const -16)) (i32.const 2)))
     (local.set $outEnd (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $pairs
       (br_if $done (i32.ge_u (local.get $out) (local.get $outEnd)))
-      (local.set $a (i32.add (local.get $rows) (i32.mul (i32.load (i32.add (local.get $rowOf) (i32.shl (i32.load (local.get $first)) (i32.const 2)))) (local.get $rowBytes))))
-      (local.set $b (i32.add (local.get $rows) (i32.mul (i32.load (i32.add (local.get $colOf) (i32.shl (i32.load (local.get $second)) (i32.const 2)))) (local.get $rowBytes))))
+      (if (i32.eq (local.get $indexBytes) (i32.const 2))
+        (then
+          (local.set $ia (i32.load16_u (local.get $first)))
+          (local.set $ib (i32.load16_u (local.get $second))))
+        (else
+          (local.set $ia (i32.load (local.get $first)))
+          (local.set $ib (i32.load (local.get $second)))))
+      (local.set $a (i32.add (local.get $rows) (i32.mul (i32.load (i32.add (local.get $rowOf) (i32.shl (local.get $ia) (i32.const 2)))) (local.get $rowBytes))))
+      (local.set $b (i32.add (local.get $rows) (i32.mul (i32.load (i32.add (local.get $colOf) (i32.shl (local.get $ib) (i32.const 2)))) (local.get $rowBytes))))
       (local.set $vecEnd (i32.add (local.get $a) (local.get $vecBytes)))
       (local.set $end (i32.add (local.get $a) (local.get $rowBytes)))
       (local.set $s0 (v128.const i32x4 0 0 0 0))
@@ -149,8 +159,8 @@
         (local.set $b (i32.add (local.get $b) (i32.const 4)))
         (br $tail)))
       (f32.store (local.get $out) (local.get $sum))
-      (local.set $first (i32.add (local.get $first) (i32.const 4)))
-      (local.set $second (i32.add (local.get $second) (i32.const 4)))
+      (local.set $first (i32.add (local.get $first) (local.get $indexBytes)))
+      (local.set $second (i32.add (local.get $second) (local.get $indexBytes)))
       (local.set $out (i32.add (local.get $out) (i32.const 4)))
       (br $pairs))))
 
@@ -233,7 +243,7 @@
   ;; vertex whose true- and false-accept counts both have a zero second difference with its
   ;; neighbours goes). With $write, vertex k (from 1; 0 is the caller's (0, 0, +Inf)) is stored as
   ;; float64 true accepts, false accepts, threshold, FPR and TPR in the arrays at $tp … $tpr.
-  ;; Returns the number of vertices including vertex 0.
+  ;; Returns the number of vertices including vertex 0, or -1 on a NaN score.
   (func (export "rocVertices") (param $g i32) (param $P i32) (param $i i32) (param $N i32) (param $drop i32) (param $write i32)
       (param $tp i32) (param $fp i32) (param $thr i32) (param $fpr i32) (param $tpr i32) (result i32)
     (local $gi i32) (local $ij i32) (local $gv f32) (local $iv f32) (local $t f32)
@@ -251,6 +261,8 @@
       (local.set $iv (if (result f32) (i32.lt_u (local.get $ij) (local.get $N))
         (then (f32.load (i32.add (local.get $i) (i32.shl (local.get $ij) (i32.const 2))))) (else (local.get $negInf))))
       (local.set $t (select (local.get $gv) (local.get $iv) (f32.gt (local.get $gv) (local.get $iv))))
+      ;; A NaN score would never be consumed: report it instead of looping.
+      (if (f32.ne (local.get $t) (local.get $t)) (then (return (i32.const -1))))
       (block $gDone (loop $gRun
         (br_if $gDone (i32.ge_u (local.get $gi) (local.get $P)))
         (br_if $gDone (f32.ne (f32.load (i32.add (local.get $g) (i32.shl (local.get $gi) (i32.const 2)))) (local.get $t)))

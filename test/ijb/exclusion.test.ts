@@ -25,6 +25,6 @@ describe('excluded faces', () => {
     // Pairs not touching the excluded faces score exactly as without exclusions.
     const all = await runIjb1v1(opts);
     const untouched = pairLines.flatMap((p, i) => (p[0] !== '1000' && p[0] !== '1007' && p[1] !== '1000' ? [i] : []));
-    for (const i of untouched) expect(full[i]).toBe(all.results[0].scores[i]);
+    for (const i of untouched) expect(full[i]).toBe(all.results[0].scores![i]);
   });
 });

@@ -29,7 +29,11 @@ const pairLabels = Uint8Array.from(
 );
 
 async function run(aggregate: string, scoring: ScoringMethod): Promise<IjbResult> {
-  return runIjb1v1({
+  return runIjb1v1(optionsOf(aggregate, scoring));
+}
+
+function optionsOf(aggregate: string, scoring: ScoringMethod): Parameters<typeof runIjb1v1>[0] {
+  return {
     root: DIR,
     target: 'IJBC',
     features: join(DIR, 'features.npy'),
@@ -38,7 +42,7 @@ async function run(aggregate: string, scoring: ScoringMethod): Promise<IjbResult
     fars: expected.far_targets,
     rule: 'nearest',
     scoring,
-  });
+  };
 }
 
 function referenceScores(mode: string): Float32Array {
@@ -65,7 +69,7 @@ describe('IJB 1:1 parity with the published reference code (exact scoring)', asy
       expect(r.aggregation).toBe(mode);
       // insightface: float64 scores, same summation order → last-bit agreement. MagFace's torch
       // float32 cosine is only reproduced to a couple of float32 ulps.
-      expect(maxAbsDiff(r.scores, referenceScores(mode))).toBeLessThan(isMagface ? 3e-7 : 1e-15);
+      expect(maxAbsDiff(r.scores!, referenceScores(mode))).toBeLessThan(isMagface ? 3e-7 : 1e-15);
     });
     it(`${mode}: TAR@FAR (nearest rule) and AUC`, () => {
       for (const [i, e] of ref.nearest.entries()) {
@@ -77,7 +81,7 @@ describe('IJB 1:1 parity with the published reference code (exact scoring)', asy
     });
     if (!isMagface) {
       it(`${mode}: the whole ROC curve`, () => {
-        const roc = rocCurve(splitByLabel(r.scores.slice(), pairLabels));
+        const roc = rocCurve(splitByLabel(r.scores!.slice(), pairLabels));
         expect(Array.from(roc.fpr)).toEqual(ref.roc.fpr);
         expect(Array.from(roc.tpr)).toEqual(ref.roc.tpr);
       });
@@ -93,7 +97,7 @@ for (const method of ['gemm', 'simd'] as const) {
       it(mode, () => {
         const r = result.results[k];
         expect(result.scoring).toBe(method);
-        expect(maxAbsDiff(r.scores, referenceScores(mode))).toBeLessThan(1e-6);
+        expect(maxAbsDiff(r.scores!, referenceScores(mode))).toBeLessThan(1e-6);
         for (const [i, e] of expected.modes[mode].nearest.entries()) {
           expect(Math.abs(r.tarAtFar[i].tar - e.tar)).toBeLessThanOrEqual(onePair + 1e-12);
         }
@@ -102,6 +106,15 @@ for (const method of ['gemm', 'simd'] as const) {
     }
   });
 }
+
+describe('keepScores: false', async () => {
+  const kept = await run('plain,magface', 'simd');
+  const dropped = await runIjb1v1({ ...optionsOf('plain,magface', 'simd'), keepScores: false });
+  it('gives the same numbers and no score vectors', () => {
+    expect(dropped.results.map((r) => r.scores)).toEqual([undefined, undefined]);
+    expect(dropped.results.map((r) => [r.tarAtFar, r.auc, r.eer, r.curve])).toEqual(kept.results.map((r) => [r.tarAtFar, r.auc, r.eer, r.curve]));
+  });
+});
 
 describe('aliases', async () => {
   const result = await run('plain,magnitude,insightface', 'exact');

@@ -46,6 +46,31 @@ describe('rocCurveInKernels equals splitByLabel + rocCurve', () => {
       });
     }
   }
+  it('scores already at offset 0 of the kernel memory (the simd scorer\'s output), memory growing', () => {
+    const { scores, labels } = tieHeavy(100_000, 4);
+    const fresh = new Kernels();
+    fresh.ensureBytes(scores.length * 4);
+    const view = fresh.f32(0, scores.length);
+    view.set(scores);
+    expectSameCurve(rocCurveInKernels(view, labels, fresh).roc, rocCurve(splitByLabel(scores.slice(), labels)));
+  });
+  it('working from a base offset, in place and copied in', () => {
+    const { scores, labels } = tieHeavy(50_000, 5);
+    const expected = rocCurve(splitByLabel(scores.slice(), labels));
+    const fresh = new Kernels();
+    const base = 4096 + 16;
+    fresh.ensureBytes(base + scores.length * 4);
+    const view = fresh.f32(base, scores.length);
+    view.set(scores);
+    fresh.f32(0, base / 4).fill(NaN); // below base: must not be read
+    expectSameCurve(rocCurveInKernels(view, labels, fresh, true, base).roc, expected);
+    expectSameCurve(rocCurveInKernels(scores, labels, fresh, true, base + 32).roc, expected);
+  });
+  it('a NaN score is an error, not an endless loop', () => {
+    const { scores, labels } = tieHeavy(1000, 6);
+    scores[10] = NaN;
+    expect(() => rocCurveInKernels(scores, labels, kernels)).toThrow(/NaN/);
+  });
   it('distinct scores spread over the whole float32 range (every radix digit used)', () => {
     const r = random(9);
     const n = 200_000;

@@ -34,7 +34,7 @@ describe('ijb excludedFaces', () => {
     const b = await runIjb1v1({ ...common, root: cut, features: join(TMP, 'kept.npy') });
     expect(a.excluded).toMatchObject({ faces: 4, templates: 0, pairs: 0 });
     expect(a.counts).toEqual(b.counts);
-    expect(a.results.map((x) => [x.tarAtFar, x.auc, Array.from(x.scores)])).toEqual(b.results.map((x) => [x.tarAtFar, x.auc, Array.from(x.scores)]));
+    expect(a.results.map((x) => [x.tarAtFar, x.auc, Array.from(x.scores!)])).toEqual(b.results.map((x) => [x.tarAtFar, x.auc, Array.from(x.scores!)]));
     await expect(runIjb1v1({ ...common, root: DEMO, features: join(TMP, 'poisoned.npy') })).rejects.toThrow(/non-finite/);
   });
 });
