@@ -7,6 +7,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { LineScanner } from './line-scanner.js';
+import { align16, type Kernels } from '../wasm/kernels.js';
 
 export type IjbTarget = 'IJBB' | 'IJBC';
 
@@ -106,16 +107,12 @@ export interface TemplatePairs {
  * `t1 t2 label` per pair; templates must exist in the face list (`templateIndexOf` returns -1 for an
  * unknown id, else an index < templateCount), labels must be 0 or 1.
  */
-export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number, templateCount: number, blockBytes = 16 * 1024 * 1024): TemplatePairs {
+export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number, templateCount: number, blockBytes = PAIR_BLOCK_BYTES): TemplatePairs {
   // The pair file is the biggest input (IJB-C: 15.7M lines, 230 MB). It is read in 16 MB blocks:
   // once to count lines, once to parse the common case (`123 456 1\n`) in a tight loop. Anything
   // unusual (tabs, extra blanks, an error) goes through the general scanner over the whole file,
   // which names the line of any error.
-  let capacity = 1;
-  forEachLineBlock(file, blockBytes, (block) => {
-    for (let p = block.indexOf(0x0a); p !== -1; p = block.indexOf(0x0a, p + 1)) capacity++;
-    return true;
-  });
+  const capacity = countLines(file, blockBytes);
   const Index = templateCount < 65536 ? Uint16Array : Int32Array;
   const pairs: TemplatePairs = { first: new Index(capacity), second: new Index(capacity), labels: new Uint8Array(capacity) };
   let n = 0;
@@ -124,6 +121,74 @@ export function readTemplatePairs(file: string, templateIndexOf: (id: number) =>
     n = added < 0 ? -1 : n + added;
     return n >= 0;
   });
+  return finishPairs(file, templateIndexOf, pairs, n);
+}
+
+const PAIR_BLOCK_BYTES = 16 * 1024 * 1024;
+
+/** Template ids above this have no lookup table in the kernel memory (the JS parser takes them). */
+const MAX_TABLE_ID = 1 << 24;
+
+/**
+ * readTemplatePairs with the arrays at the start of the kernel memory, where the simd scorer reads
+ * them (no copy), and the common lines parsed by the kernel (`parsePairLines`) from blocks read
+ * into the kernel memory. `end`: the first byte after the arrays; the memory above is free again.
+ */
+export function readTemplatePairsIntoKernels(
+  file: string,
+  templateIds: ArrayLike<number>,
+  templateIndexOf: (id: number) => number,
+  kernels: Kernels,
+  blockBytes = PAIR_BLOCK_BYTES,
+): { pairs: TemplatePairs; indexBytes: 2 | 4; firstAt: number; secondAt: number; end: number } {
+  const capacity = countLines(file, blockBytes);
+  const T = templateIds.length;
+  const indexBytes = T < 65536 ? 2 : 4;
+  const firstAt = 0;
+  const secondAt = align16(capacity * indexBytes);
+  const labelsAt = secondAt + align16(capacity * indexBytes);
+  const end = labelsAt + align16(capacity);
+  let maxId = -1;
+  for (let t = 0; t < T; t++) maxId = Math.max(maxId, templateIds[t]);
+  const tableLen = maxId < MAX_TABLE_ID && Number.isInteger(maxId) ? maxId + 1 : 0;
+  const tableAt = end;
+  const blockAt = tableAt + align16(tableLen * 4);
+  kernels.ensureBytes(blockAt + blockBytes);
+  const index = (at: number): Uint16Array | Int32Array => (indexBytes === 2 ? kernels.u16(at, capacity) : kernels.i32(at, capacity));
+  const pairs: TemplatePairs = { first: index(firstAt), second: index(secondAt), labels: kernels.u8(labelsAt, capacity) };
+  const table = kernels.i32(tableAt, tableLen).fill(-1);
+  for (let t = 0; t < T; t++) if (templateIds[t] >= 0 && templateIds[t] < tableLen) table[templateIds[t]] = t;
+  const blockBuf = Buffer.from(kernels.memory.buffer, blockAt, blockBytes);
+  let n = 0;
+  forEachLineBlock(
+    file,
+    blockBytes,
+    (block) => {
+      // A block in the kernel memory (not a longer-line buffer) goes to the kernel, if ids fit its table.
+      const added =
+        tableLen > 0 && block.buffer === blockBuf.buffer && block.byteOffset === blockAt
+          ? kernels.k.parsePairLines(blockAt, block.length, tableAt, tableLen, firstAt, secondAt, labelsAt, indexBytes, n)
+          : parseCanonicalPairs(block, templateIndexOf, pairs, n);
+      n = added < 0 ? -1 : n + added;
+      return n >= 0;
+    },
+    blockBuf,
+  );
+  return { pairs: finishPairs(file, templateIndexOf, pairs, n), indexBytes, firstAt, secondAt, end };
+}
+
+/** Line count + 1: an upper bound of the pairs. */
+function countLines(file: string, blockBytes: number): number {
+  let capacity = 1;
+  forEachLineBlock(file, blockBytes, (block) => {
+    for (let p = block.indexOf(0x0a); p !== -1; p = block.indexOf(0x0a, p + 1)) capacity++;
+    return true;
+  });
+  return capacity;
+}
+
+/** After the fast pass: the general scanner when it gave up (n < 0), the checks, the used part. */
+function finishPairs(file: string, templateIndexOf: (id: number) => number, pairs: TemplatePairs, n: number): TemplatePairs {
   if (n < 0) n = parsePairs(readTextFile(file), file, templateIndexOf, pairs);
   if (n === 0) throw new DataError(`${file}: no pairs (empty pair file)`);
   return { first: pairs.first.subarray(0, n), second: pairs.second.subarray(0, n), labels: pairs.labels.subarray(0, n) };
@@ -131,9 +196,9 @@ export function readTemplatePairs(file: string, templateIndexOf: (id: number) =>
 
 /**
  * Calls `visit` with consecutive blocks of the file, each ending at a line end (or the file's end),
- * reusing one buffer; stops early when `visit` returns false.
+ * reusing one buffer (`initial` when given); stops early when `visit` returns false.
  */
-function forEachLineBlock(file: string, blockBytes: number, visit: (block: Buffer) => boolean): void {
+function forEachLineBlock(file: string, blockBytes: number, visit: (block: Buffer) => boolean, initial?: Buffer): void {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -142,7 +207,7 @@ function forEachLineBlock(file: string, blockBytes: number, visit: (block: Buffe
     throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
   }
   try {
-    let buf = Buffer.allocUnsafe(blockBytes);
+    let buf = initial ?? Buffer.allocUnsafe(blockBytes);
     let kept = 0;
     for (;;) {
       if (kept === buf.length) {

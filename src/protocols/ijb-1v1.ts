@@ -9,7 +9,7 @@ import {
   ijbMetaPaths,
   readFaceLandmarks,
   readFaceTemplateMedia,
-  readTemplatePairs,
+  readTemplatePairsIntoKernels,
   type IjbTarget,
   type TemplatePairs,
 } from '../io/ijb-meta.js';
@@ -31,6 +31,7 @@ import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js'
 import {
   chooseScoringMethod,
   copyPairsToKernels,
+  type KernelPairs,
   planDenseBlock,
   scorePairsExact,
   scorePairsGemm,
@@ -180,10 +181,16 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   const specs = parseAggregationList(opts.aggregate, hasFlip);
   const warnings: string[] = [];
 
+  // One kernel memory for the run: the pair indices at its start (parsed there, read there by the
+  // simd scorer), above them aggregation, then scoring and the ROC reusing the pages it touched.
+  const kernels = new Kernels();
+  let kernelPairs: KernelPairs | undefined;
   const { faces, grouping, pairs, detectorScores, mask, excluded } = timed('load meta', opts.onStage, () => {
     const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
     const allGrouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
-    const allPairs = readTemplatePairs(paths.pairs, templateIndexLookup(allGrouping.templateIds), allGrouping.templateIds.length);
+    const read = readTemplatePairsIntoKernels(paths.pairs, allGrouping.templateIds, templateIndexLookup(allGrouping.templateIds), kernels);
+    const allPairs = read.pairs;
+    kernelPairs = { first: read.firstAt, second: read.secondAt, indexBytes: read.indexBytes, count: allPairs.labels.length, end: read.end };
     let detectorScores: Float32Array | undefined;
     if (specs.some((s) => s.kind === 'insightface' && s.detectorScore)) {
       const lm = readFaceLandmarks(paths.landmarks);
@@ -194,6 +201,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     if (!mask) return { faces, grouping: allGrouping, pairs: allPairs, detectorScores, mask, excluded: undefined };
     const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds, mask);
     const { pairs, dropped, kept } = pairsOfRemainingTemplates(allPairs, allGrouping, grouping);
+    kernelPairs = copyPairsToKernels(pairs, kernels);
     const excluded = {
       faces: mask.reduce((n, v) => n + v, 0),
       templates: allGrouping.templateIds.length - grouping.templateIds.length,
@@ -225,13 +233,10 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const plan = planDenseBlock(pairs, grouping.templateIds.length);
     method = chooseScoringMethod(opts.scoring, counts.pairs, source.cols, plan);
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
-    // One kernel memory for the run (scoring and the ROC reuse the pages aggregation touched) and,
-    // for simd scoring, the pair indices at its start and a helper thread that scores half of the
-    // pairs and commits the pages ahead of use while this thread aggregates.
-    const kernels = new Kernels();
-    const kernelPairs = method === 'simd' ? copyPairsToKernels(pairs, kernels) : undefined;
-    const base = align16(kernelPairs?.end ?? 0);
-    const helper = kernelPairs ? KernelHelper.start(kernels) : undefined;
+    // For simd scoring, a helper thread scores half of the pairs and commits the pages of scoring
+    // and the ROC while this thread aggregates.
+    const base = align16(kernelPairs!.end);
+    const helper = method === 'simd' ? KernelHelper.start(kernels) : undefined;
     if (helper) {
       const n = counts.pairs;
       const end = base + Math.max(simdScoringBytes(n, plan, source.cols), rocKernelBytes(n, counts.genuine, n / 4));
@@ -246,8 +251,9 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
         const t0 = performance.now();
         const kind = scoreKindOf(spec);
         // simd scores are a view into the kernel memory, where the ROC reads them in place.
-        const scores = kernelPairs
-          ? await scorePairsSimd(templates, kernelPairs, kind, plan, kernels, base, helper)
+        const scores =
+          method === 'simd'
+          ? await scorePairsSimd(templates, kernelPairs!, kind, plan, kernels, base, helper)
           : gemm
             ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
             : scorePairsExact(templates as TemplateFeatures<Float64Array>, pairs, kind);
@@ -258,7 +264,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
         );
         if (opts.keepScores !== false || opts.bootstrap) {
           // A fresh view: the ROC may have grown the memory past the scorer's view.
-          result.scores = kernelPairs ? kernels.f32(base, counts.pairs).slice() : scores;
+          result.scores = method === 'simd' ? kernels.f32(base, counts.pairs).slice() : scores;
         }
         if (opts.bootstrap) {
           const b = opts.bootstrap;

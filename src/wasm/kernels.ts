@@ -15,6 +15,7 @@ export interface KernelExports {
   dotPairs(rows: number, rowOf: number, colOf: number, first: number, second: number, indexBytes: number, out: number, n: number, dim: number): void;
   splitScores(scores: number, labels: number, n: number, genuine: number, keys: number, hist: number): number;
   sortKeysDescending(keys: number, tmp: number, n: number, hist: number): void;
+  parsePairLines(buf: number, len: number, table: number, tableLen: number, first: number, second: number, labels: number, indexBytes: number, at: number): number;
   rocVertices(g: number, P: number, i: number, N: number, drop: number, write: number, tp: number, fp: number, thr: number, fpr: number, tpr: number): number;
 }
 

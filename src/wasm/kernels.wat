@@ -304,4 +304,68 @@
         (f64.store (i32.add (local.get $tpr) (local.get $at)) (f64.div (f64.convert_i32_u (local.get $pendTp)) (local.get $Pf)))))
       (local.set $count (i32.add (local.get $count) (i32.const 1)))))
     (local.get $count))
+
+  ;; Parses pair lines of exactly `<digits> <digits> <0|1>` (LF or CRLF; empty lines skipped) from
+  ;; the $len bytes at $buf into first/second ($indexBytes each: 2 = u16, 4 = i32) and u8 labels,
+  ;; starting at pair $at. Template ids (at most 9 digits) map to indices through the int32 table
+  ;; $table of $tableLen entries (-1: unknown). Returns the number of pairs parsed, or -1 at the
+  ;; first other line (the caller's general parser then names the error).
+  (func (export "parsePairLines") (param $buf i32) (param $len i32) (param $table i32) (param $tableLen i32)
+      (param $first i32) (param $second i32) (param $labels i32) (param $indexBytes i32) (param $at i32) (result i32)
+    (local $p i32) (local $end i32) (local $c i32) (local $n i32) (local $id i32) (local $digits i32) (local $field i32)
+    (local $a i32) (local $b i32) (local $label i32)
+    (local.set $p (local.get $buf))
+    (local.set $end (i32.add (local.get $buf) (local.get $len)))
+    (local.set $n (local.get $at))
+    (block $done (loop $lines
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x0a)) (then
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $lines)))
+      ;; two ids, each followed by one space
+      (local.set $field (i32.const 0))
+      (loop $ids
+        (local.set $id (i32.const 0))
+        (local.set $digits (i32.const 0))
+        (block $idDone (loop $idDigits
+          (br_if $idDone (i32.ge_u (local.get $p) (local.get $end)))
+          (local.set $c (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)))
+          (br_if $idDone (i32.gt_u (local.get $c) (i32.const 9)))
+          (local.set $id (i32.add (i32.mul (local.get $id) (i32.const 10)) (local.get $c)))
+          (local.set $digits (i32.add (local.get $digits) (i32.const 1)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $idDigits)))
+        (if (i32.or (i32.eqz (local.get $digits)) (i32.gt_u (local.get $digits) (i32.const 9))) (then (return (i32.const -1))))
+        (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+        (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x20)) (then (return (i32.const -1))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (if (i32.ge_u (local.get $id) (local.get $tableLen)) (then (return (i32.const -1))))
+        (local.set $id (i32.load (i32.add (local.get $table) (i32.shl (local.get $id) (i32.const 2)))))
+        (if (i32.lt_s (local.get $id) (i32.const 0)) (then (return (i32.const -1))))
+        (if (i32.eqz (local.get $field))
+          (then (local.set $a (local.get $id)))
+          (else (local.set $b (local.get $id))))
+        (local.set $field (i32.add (local.get $field) (i32.const 1)))
+        (br_if $ids (i32.lt_u (local.get $field) (i32.const 2))))
+      ;; the label, then CRLF, LF or the end
+      (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const -1))))
+      (local.set $label (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)))
+      (if (i32.gt_u (local.get $label) (i32.const 1)) (then (return (i32.const -1))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then
+        (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x0d)) (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))))
+      (if (i32.lt_u (local.get $p) (local.get $end)) (then
+        (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x0a)) (then (return (i32.const -1))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (if (i32.eq (local.get $indexBytes) (i32.const 2))
+        (then
+          (i32.store16 (i32.add (local.get $first) (i32.shl (local.get $n) (i32.const 1))) (local.get $a))
+          (i32.store16 (i32.add (local.get $second) (i32.shl (local.get $n) (i32.const 1))) (local.get $b)))
+        (else
+          (i32.store (i32.add (local.get $first) (i32.shl (local.get $n) (i32.const 2))) (local.get $a))
+          (i32.store (i32.add (local.get $second) (i32.shl (local.get $n) (i32.const 2))) (local.get $b))))
+      (i32.store8 (i32.add (local.get $labels) (local.get $n)) (local.get $label))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $lines)))
+    (i32.sub (local.get $n) (local.get $at)))
 )

@@ -2,7 +2,7 @@
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeNpy, readNpyMatrix } from '../../src/io/npy.js';
+import { encodeNpy, readNpyMatrix, readNpyScores } from '../../src/io/npy.js';
 import { REPO, runCli, tempDir } from '../helpers/cli.js';
 
 const FIXTURE = join(REPO, 'fixtures/ijb-demo');
@@ -66,6 +66,27 @@ describe('ijb on the demo fixture', () => {
     const ta = scores.filter((s, i) => s >= t && labels[i] === 1).length;
     expect([fa, ta]).toEqual([doc.results[0].false_accepts['1e-2'], doc.results[0].true_accepts['1e-2']]);
     expect(fa / 4680).toBeLessThanOrEqual(1e-2);
+  });
+
+  it('--scoring simd (half the pairs on the kernel helper thread) agrees with exact scoring', () => {
+    const out = tempDir();
+    const aggs = ['--aggregate', 'plain,magnitude,insightface,magface+'];
+    const simd = runCli(ijbArgs(FIXTURE, [...aggs, '--scoring', 'simd', '--json', join(out, 's.json'), '--scores', join(out, 's')]));
+    const exact = runCli(ijbArgs(FIXTURE, [...aggs, '--scoring', 'exact', '--json', join(out, 'e.json'), '--scores', join(out, 'e')]));
+    expect([simd.code, exact.code], simd.stderr + exact.stderr).toEqual([0, 0]);
+    const s = JSON.parse(readFileSync(join(out, 's.json'), 'utf8'));
+    const e = JSON.parse(readFileSync(join(out, 'e.json'), 'utf8'));
+    expect([s.scoring, e.scoring]).toEqual(['simd', 'exact']);
+    for (const [k, r] of s.results.entries()) {
+      for (const far of Object.keys(r.tar_at_far)) expect(Math.abs(r.tar_at_far[far] - e.results[k].tar_at_far[far])).toBeLessThanOrEqual(1 / 120 + 1e-12);
+      const name = r.aggregation.replace(/[^A-Za-z0-9+_-]/g, '_');
+      const a = readNpyScores(join(out, 's', `${name}.npy`));
+      const b = readNpyScores(join(out, 'e', `${name}.npy`));
+      expect(a.length).toBe(4800);
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst).toBeLessThan(1e-6);
+    }
   });
 
   it('MagFace text feature lists give the same result as the .npy', () => {
