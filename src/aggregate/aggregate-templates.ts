@@ -10,7 +10,7 @@
  */
 import type { AggregationSpec, MagfaceAggregation } from './spec.js';
 import type { TemplateGrouping } from './template-grouping.js';
-import { Kernels, align16 } from '../wasm/kernels.js';
+import { Kernels, align16, type KernelExports } from '../wasm/kernels.js';
 
 /** Where a source delivers its blocks: arrays of `rowsPerBlock × cols` floats each. */
 export interface BlockBuffers {
@@ -71,6 +71,24 @@ export class NonFiniteSumError extends Error {
   }
 }
 
+/** Where aggregateTemplates works in the kernel memory, and what it returns. */
+export interface AggregationMemory {
+  kernels: Kernels;
+  /** float64 templates for exact scoring; float32 for the float32 scorers. */
+  precision: 'float64' | 'float32';
+  /** Start of the pass's scratch arrays (blocks, media sums). */
+  base: number;
+  /**
+   * float32 only: write the templates into the kernel memory from here (spec after spec, T × D
+   * each; see `templateBytes`) instead of fresh arrays, so that a helper thread can commit their
+   * pages beforehand. Must not overlap the scratch from `base`.
+   */
+  outputsAt?: number;
+}
+
+/** Bytes of the float32 templates of `specs` specs (AggregationMemory.outputsAt). */
+export const templateBytes = (specs: number, templates: number, dim: number): number => align16(specs * templates * dim * 4);
+
 /**
  * Aggregates every spec from ONE pass over the features. Specs with the same face transform share
  * their media sums (e.g. magface and magface+, plain and insightface:N0D0F1). A template's media
@@ -84,11 +102,10 @@ export function aggregateTemplates(
   src: FaceFeatureSource,
   detectorScores: Float32Array | undefined,
   specs: AggregationSpec[],
-  kernels: Kernels = new Kernels(),
-  precision: 'float64' | 'float32' = 'float64',
-  /** Where this pass's arrays start in the kernel memory. */
-  base = 0,
+  memory: AggregationMemory = { kernels: new Kernels(), precision: 'float64', base: 0 },
 ): TemplateFeatures[] {
+  const { kernels, precision, base, outputsAt } = memory;
+  if (outputsAt !== undefined && precision !== 'float32') throw new Error('aggregateTemplates: outputsAt needs float32');
   const D = src.cols;
   const T = g.templateIds.length;
   const transforms = new Map<string, FaceTransform>();
@@ -101,7 +118,6 @@ export function aggregateTemplates(
   const accumulators = [...transforms.values()];
   const A = accumulators.length;
   const sumsIndexOfSpec = specs.map((spec) => [...transforms.keys()].indexOf(transformKey(faceTransformOf(spec))));
-  const outputs = specs.map(() => (precision === 'float64' ? new Float64Array(T * D) : new Float32Array(T * D)));
 
   const templateOfMedia = new Int32Array(g.mediaOffsets.length - 1);
   for (let t = 0; t < T; t++) templateOfMedia.fill(t, g.templateMediaOffsets[t], g.templateMediaOffsets[t + 1]);
@@ -109,24 +125,31 @@ export function aggregateTemplates(
   for (let i = 0; i < g.mediaOfFace.length; i++) if (g.mediaOfFace[i] >= 0) lastFace[templateOfMedia[g.mediaOfFace[i]]] = i;
   const mediaCount = (t: number): number => g.templateMediaOffsets[t + 1] - g.templateMediaOffsets[t];
 
-  // Kernel memory: the two blocks, one face-sized scratch row, then the open templates' sums.
+  // Kernel memory: the two blocks, scratch rows (a face, a template, a normalised template), then
+  // the open templates' sums.
   const anyFlip = accumulators.some((a) => a.addFlip);
   const blockBytes = align16(src.rowsPerBlock * D * 4);
   const origAt = base;
   const flipAt = base + blockBytes;
   const flipSumAt = base + 2 * blockBytes;
-  const heapAt = flipSumAt + align16(D * 4);
+  const templateAt = flipSumAt + align16(D * 4);
+  const rowOutAt = templateAt + align16(D * 4);
+  const heapAt = rowOutAt + align16(D * 8);
   const heapFloats = peakOpenFloats(g, templateOfMedia, lastFace, D * A);
   kernels.ensureBytes(heapAt + heapFloats * 4);
   const k = kernels.k;
   const heap = kernels.f32(heapAt, heapFloats);
+  const outputs = specs.map((_, s) =>
+    outputsAt !== undefined ? kernels.f32(outputsAt + s * T * D * 4, T * D) : precision === 'float64' ? new Float64Array(T * D) : new Float32Array(T * D),
+  );
+  const template = kernels.f32(templateAt, D);
+  const rowOut = precision === 'float64' ? kernels.f64(rowOutAt, D) : kernels.f32(rowOutAt, D);
   const into = { orig: kernels.f32(origAt, src.rowsPerBlock * D), flip: src.hasFlip ? kernels.f32(flipAt, src.rowsPerBlock * D) : undefined };
 
   // Bump allocation of the open templates' sums, reset whenever none is open (see peakOpenFloats).
   const sumsAt = new Int32Array(T).fill(-1); // float index into `heap` of template t's first accumulator
   let used = 0;
   let openCount = 0;
-  const template = new Float32Array(D);
   const media = new Float32Array(D);
   src.forEachBlock((start, count, orig, flip) => {
     for (let r = 0; r < count; r++) {
@@ -164,12 +187,13 @@ export function aggregateTemplates(
       if (i === lastFace[t]) {
         for (let s = 0; s < specs.length; s++) {
           const spec = specs[s];
-          const sums = heap.subarray(sumsAt[t] + sumsIndexOfSpec[s] * stride, sumsAt[t] + (sumsIndexOfSpec[s] + 1) * stride);
-          if (spec.kind === 'magface') finishMagface(g, t, sums, spec, media, template);
-          else finishInsightface(g, t, sums, template);
+          const sumsFrom = sumsAt[t] + sumsIndexOfSpec[s] * stride;
+          if (spec.kind === 'magface') finishMagface(g, t, heap.subarray(sumsFrom, sumsFrom + stride), spec, media, template);
+          else finishInsightface(k, g, t, heapAt + sumsFrom * 4, templateAt, template);
+          const dst = outputsAt !== undefined ? outputsAt + (s * T + t) * D * 4 : rowOutAt;
           // NaN and Inf propagate into the template: one check here instead of one per input value.
-          for (let j = 0; j < D; j++) if (template[j] - template[j] !== 0) throw new NonFiniteSumError();
-          writeNormalisedRow(outputs[s], t, template);
+          if (k.normaliseRow(templateAt, dst, D, precision === 'float64' ? 1 : 0)) throw new NonFiniteSumError();
+          if (outputsAt === undefined) outputs[s].set(rowOut, t * D);
         }
         if (--openCount === 0) used = 0;
       }
@@ -203,17 +227,21 @@ function peakOpenFloats(g: TemplateGrouping, templateOfMedia: Int32Array, lastFa
   return peak;
 }
 
-/** ijb_11.py `image2template_feature` for template t from its media sums: media mean, sum of media. */
-function finishInsightface(g: TemplateGrouping, t: number, sums: Float32Array, template: Float32Array): void {
+/**
+ * ijb_11.py `image2template_feature` for template t from its media sums (at byte `sumsAt` in the
+ * kernel memory) into the float32 row at `templateAt` (`template` is its view): media mean, sum of
+ * media.
+ */
+function finishInsightface(k: KernelExports, g: TemplateGrouping, t: number, sumsAt: number, templateAt: number, template: Float32Array): void {
   const D = template.length;
   const m0 = g.templateMediaOffsets[t];
   template.fill(0);
   for (let m = m0; m < g.templateMediaOffsets[t + 1]; m++) {
     const count = g.mediaOffsets[m + 1] - g.mediaOffsets[m];
-    const o = (m - m0) * D;
+    const at = sumsAt + (m - m0) * D * 4;
     // A single face is used as is; several are averaged (np.mean: float32 sum / count).
-    if (count === 1) for (let j = 0; j < D; j++) template[j] += sums[o + j];
-    else for (let j = 0; j < D; j++) template[j] += Math.fround(sums[o + j] / count);
+    if (count === 1) k.addInto(templateAt, at, D);
+    else k.addScaled(templateAt, at, count, 1, D);
   }
 }
 
@@ -243,12 +271,3 @@ function finishMagface(g: TemplateGrouping, t: number, sums: Float32Array, spec:
   for (let j = 0; j < D; j++) template[j] = template[j] / (m1 - m0);
 }
 
-/** sklearn.preprocessing.normalize of one row, in float64 (a zero row stays zero). */
-function writeNormalisedRow(out: Float64Array | Float32Array, row: number, v: Float32Array): void {
-  const D = v.length;
-  let ss = 0;
-  for (let j = 0; j < D; j++) ss += v[j] * v[j];
-  const norm = Math.sqrt(ss) || 1;
-  const o = row * D;
-  for (let j = 0; j < D; j++) out[o + j] = v[j] / norm;
-}

@@ -139,6 +139,8 @@ export function readTemplatePairsIntoKernels(
   templateIds: ArrayLike<number>,
   templateIndexOf: (id: number) => number,
   kernels: Kernels,
+  /** Called once the line count is known, before parsing, with `end` as returned. */
+  onCapacity?: (capacity: number, end: number) => void,
   blockBytes = PAIR_BLOCK_BYTES,
 ): { pairs: TemplatePairs; indexBytes: 2 | 4; firstAt: number; secondAt: number; end: number } {
   const capacity = countLines(file, blockBytes);
@@ -148,6 +150,7 @@ export function readTemplatePairsIntoKernels(
   const secondAt = align16(capacity * indexBytes);
   const labelsAt = secondAt + align16(capacity * indexBytes);
   const end = labelsAt + align16(capacity);
+  onCapacity?.(capacity, end);
   let maxId = -1;
   for (let t = 0; t < T; t++) maxId = Math.max(maxId, templateIds[t]);
   const tableLen = maxId < MAX_TABLE_ID && Number.isInteger(maxId) ? maxId + 1 : 0;

@@ -23,14 +23,15 @@ export function rocKernelBytes(n: number, positives: number, vertices: number): 
 
 export function rocCurveInKernels(scores: Float32Array, labels: Uint8Array, kernels: Kernels, dropIntermediate = true, base = 0): KernelRoc {
   const n = scores.length;
-  // Checked before the memory grows (which detaches the view but keeps its contents).
+  // Kernel-resident inputs are used where they lie.
   const inPlace = kernels.owns(scores) && scores.byteOffset === base;
+  const labelsInKernels = kernels.owns(labels); // the pair parser put them there
   let P = 0;
   for (let k = 0; k < n; k++) P += labels[k];
   const N = n - P;
   const scoresAt = base;
-  const labelsAt = scoresAt + align16(n * 4);
-  const keysAt = labelsAt + align16(n);
+  const labelsAt = labelsInKernels ? labels.byteOffset : scoresAt + align16(n * 4);
+  const keysAt = scoresAt + align16(n * 4) + (labelsInKernels ? 0 : align16(n));
   const tmpAt = keysAt + align16(N * 4);
   const genuineAt = tmpAt + align16(N * 4);
   const histAt = genuineAt + align16(P * 4);
@@ -38,7 +39,7 @@ export function rocCurveInKernels(scores: Float32Array, labels: Uint8Array, kern
   kernels.ensureBytes(curveAt);
   // The simd scorer leaves its scores where they are needed.
   if (!inPlace) kernels.f32(scoresAt, n).set(scores);
-  kernels.u8(labelsAt, n).set(labels);
+  if (!labelsInKernels) kernels.u8(labelsAt, n).set(labels);
   kernels.i32(histAt, 3 * 2048).fill(0);
   const k = kernels.k;
   k.splitScores(scoresAt, labelsAt, n, genuineAt, keysAt, histAt);

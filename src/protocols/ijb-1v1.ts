@@ -22,6 +22,8 @@ import {
   ZeroNormFaceError,
   type FaceFeatureSource,
   type TemplateFeatures,
+  type AggregationMemory,
+  templateBytes,
 } from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggregate/spec.js';
 import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
@@ -31,6 +33,7 @@ import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js'
 import {
   chooseScoringMethod,
   copyPairsToKernels,
+  FLOAT32_SCORING_MIN_WORK,
   type KernelPairs,
   planDenseBlock,
   scorePairsExact,
@@ -181,70 +184,79 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
   const specs = parseAggregationList(opts.aggregate, hasFlip);
   const warnings: string[] = [];
 
-  // One kernel memory for the run: the pair indices at its start (parsed there, read there by the
-  // simd scorer), above them aggregation, then scoring and the ROC reusing the pages it touched.
-  const kernels = new Kernels();
-  let kernelPairs: KernelPairs | undefined;
-  const { faces, grouping, pairs, detectorScores, mask, excluded } = timed('load meta', opts.onStage, () => {
-    const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
-    const allGrouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
-    const read = readTemplatePairsIntoKernels(paths.pairs, allGrouping.templateIds, templateIndexLookup(allGrouping.templateIds), kernels);
-    const allPairs = read.pairs;
-    kernelPairs = { first: read.firstAt, second: read.secondAt, indexBytes: read.indexBytes, count: allPairs.labels.length, end: read.end };
-    let detectorScores: Float32Array | undefined;
-    if (specs.some((s) => s.kind === 'insightface' && s.detectorScore)) {
-      const lm = readFaceLandmarks(paths.landmarks);
-      checkSameFaces(faces, paths.faceTemplateMedia, lm, paths.landmarks);
-      detectorScores = lm.detectorScores;
-    }
-    const mask = excludedMask(opts.excludedFaces, faces.names.length, paths.faceTemplateMedia);
-    if (!mask) return { faces, grouping: allGrouping, pairs: allPairs, detectorScores, mask, excluded: undefined };
-    const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds, mask);
-    const { pairs, dropped, kept } = pairsOfRemainingTemplates(allPairs, allGrouping, grouping);
-    kernelPairs = copyPairsToKernels(pairs, kernels);
-    const excluded = {
-      faces: mask.reduce((n, v) => n + v, 0),
-      templates: allGrouping.templateIds.length - grouping.templateIds.length,
-      pairs: dropped,
-      pairFileLines: allPairs.labels.length,
-      keptPairs: kept,
-    };
-    return { faces, grouping, pairs, detectorScores, mask, excluded };
-  });
-  if (excluded) {
-    warnings.push(`${excluded.faces} faces excluded (listed as unreadable by the feature store); ${excluded.templates} templates left without faces and ${excluded.pairs} pairs dropped`);
-  }
-  const counts = countPairs(pairs, paths.pairs, faces.names.length - (excluded?.faces ?? 0), grouping.templateIds.length);
-  if (hasFlip && specs.some((s) => s.kind === 'magface')) {
-    warnings.push('magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)');
-  }
-
   // Flip features are read only when an aggregation adds them (magface ignores them).
   const usesFlip = specs.some((s) => s.kind === 'insightface' && s.addFlip);
   const features = openFeatures(opts.features, usesFlip ? opts.flipFeatures : undefined);
   const results: IjbAggregationResult[] = [];
   let method: 'exact' | 'simd' | 'gemm' = 'exact';
   let bootInfo: IjbResult['bootstrap'];
+  // One kernel memory for the run: the pair indices at its start (parsed there, read there by the
+  // simd scorer), then the float32 templates, then the scratch of aggregation, scoring and the ROC
+  // (each reusing the pages the one before touched). For simd scoring, a helper thread commits those
+  // pages while this thread parses and aggregates, then scores half of the pairs.
+  const kernels = new Kernels();
+  let helper: KernelHelper | undefined;
   try {
     const source = features.source;
+    const D = source.cols;
+    let kernelPairs: KernelPairs | undefined;
+    const startHelper = (pairCapacity: number, pairsEnd: number, templateCount: number): void => {
+      if (!(opts.scoring === 'simd' || (opts.scoring === 'auto' && pairCapacity * D >= FLOAT32_SCORING_MIN_WORK))) return;
+      helper = KernelHelper.start(kernels);
+      const base = align16(pairsEnd) + templateBytes(specs.length, templateCount, D);
+      // Scoring's rows at most 2 per template; the ROC curve guessed at one vertex per 4 pairs.
+      const end = base + Math.max(simdScoringBytes(pairCapacity, 2 * templateCount, templateCount, D), rocKernelBytes(pairCapacity, 0, pairCapacity / 4));
+      kernels.ensureBytes(end);
+      helper?.touch(align16(pairsEnd), end);
+    };
+    const { faces, grouping, pairs, detectorScores, mask, excluded } = timed('load meta', opts.onStage, () => {
+      const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
+      const allGrouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
+      const T = allGrouping.templateIds.length;
+      const read = readTemplatePairsIntoKernels(paths.pairs, allGrouping.templateIds, templateIndexLookup(allGrouping.templateIds), kernels, (capacity, end) =>
+        startHelper(capacity, end, T),
+      );
+      const allPairs = read.pairs;
+      kernelPairs = { first: read.firstAt, second: read.secondAt, indexBytes: read.indexBytes, count: allPairs.labels.length, end: read.end };
+      let detectorScores: Float32Array | undefined;
+      if (specs.some((s) => s.kind === 'insightface' && s.detectorScore)) {
+        const lm = readFaceLandmarks(paths.landmarks);
+        checkSameFaces(faces, paths.faceTemplateMedia, lm, paths.landmarks);
+        detectorScores = lm.detectorScores;
+      }
+      const mask = excludedMask(opts.excludedFaces, faces.names.length, paths.faceTemplateMedia);
+      if (!mask) return { faces, grouping: allGrouping, pairs: allPairs, detectorScores, mask, excluded: undefined };
+      const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds, mask);
+      const { pairs, dropped, kept } = pairsOfRemainingTemplates(allPairs, allGrouping, grouping);
+      kernelPairs = copyPairsToKernels(pairs, kernels);
+      const excluded = {
+        faces: mask.reduce((n, v) => n + v, 0),
+        templates: allGrouping.templateIds.length - grouping.templateIds.length,
+        pairs: dropped,
+        pairFileLines: allPairs.labels.length,
+        keptPairs: kept,
+      };
+      return { faces, grouping, pairs, detectorScores, mask, excluded };
+    });
+    if (excluded) {
+      warnings.push(`${excluded.faces} faces excluded (listed as unreadable by the feature store); ${excluded.templates} templates left without faces and ${excluded.pairs} pairs dropped`);
+    }
+    const counts = countPairs(pairs, paths.pairs, faces.names.length - (excluded?.faces ?? 0), grouping.templateIds.length);
+    if (hasFlip && specs.some((s) => s.kind === 'magface')) {
+      warnings.push('magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)');
+    }
     if (source.rows !== faces.names.length) {
       throw new DataError(`${opts.features}: has ${source.rows} feature rows but ${paths.faceTemplateMedia} lists ${faces.names.length} faces (row i must be face line i)`);
     }
     const plan = planDenseBlock(pairs, grouping.templateIds.length);
-    method = chooseScoringMethod(opts.scoring, counts.pairs, source.cols, plan);
+    method = chooseScoringMethod(opts.scoring, counts.pairs, D, plan);
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
-    // For simd scoring, a helper thread scores half of the pairs and commits the pages of scoring
-    // and the ROC while this thread aggregates.
-    const base = align16(kernelPairs!.end);
-    const helper = method === 'simd' ? KernelHelper.start(kernels) : undefined;
-    if (helper) {
-      const n = counts.pairs;
-      const end = base + Math.max(simdScoringBytes(n, plan, source.cols), rocKernelBytes(n, counts.genuine, n / 4));
-      kernels.ensureBytes(end);
-      helper.touch(base, end);
-    }
     const precision = method === 'exact' ? 'float64' : 'float32';
-    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask, kernels, precision, base));
+    const outputsAt = precision === 'float32' ? align16(kernelPairs!.end) : undefined;
+    const base = align16(kernelPairs!.end) + (outputsAt === undefined ? 0 : templateBytes(specs.length, grouping.templateIds.length, D));
+    const dotHelper = method === 'simd' ? helper : undefined;
+    const memory = { kernels, precision, base, outputsAt } as const;
+    const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask, memory));
     try {
       for (const [k, spec] of specs.entries()) {
         const templates = allTemplates[k];
@@ -253,7 +265,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
         // simd scores are a view into the kernel memory, where the ROC reads them in place.
         const scores =
           method === 'simd'
-          ? await scorePairsSimd(templates, kernelPairs!, kind, plan, kernels, base, helper)
+          ? await scorePairsSimd(templates, kernelPairs!, kind, plan, kernels, base, dotHelper)
           : gemm
             ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
             : scorePairsExact(templates as TemplateFeatures<Float64Array>, pairs, kind);
@@ -281,25 +293,25 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
         results.push(result);
       }
     } finally {
-      helper?.close();
       await gemm?.release();
     }
+    return {
+      protocol: 'ijb-1v1',
+      target: opts.target,
+      rule: opts.rule,
+      counts,
+      featureDim: features.source.cols,
+      flip: hasFlip,
+      scoring: method,
+      ...(bootInfo ? { bootstrap: bootInfo } : {}),
+      results,
+      warnings,
+      ...(excluded ? { excluded } : {}),
+    };
   } finally {
+    helper?.close();
     features.close();
   }
-  return {
-    protocol: 'ijb-1v1',
-    target: opts.target,
-    rule: opts.rule,
-    counts,
-    featureDim: features.source.cols,
-    flip: hasFlip,
-    scoring: method,
-    ...(bootInfo ? { bootstrap: bootInfo } : {}),
-    results,
-    warnings,
-    ...(excluded ? { excluded } : {}),
-  };
 }
 
 function excludedMask(list: ArrayLike<number> | undefined, faceCount: number, facesFile: string): Uint8Array | undefined {
@@ -336,12 +348,10 @@ function aggregate(
   opts: IjbOptions,
   names: string[],
   excluded: Uint8Array | undefined,
-  kernels: Kernels,
-  precision: 'float64' | 'float32',
-  base: number,
+  memory: AggregationMemory,
 ): TemplateFeatures[] {
   try {
-    return aggregateTemplates(grouping, source, detectorScores, specs, kernels, precision, base);
+    return aggregateTemplates(grouping, source, detectorScores, specs, memory);
   } catch (e) {
     if (e instanceof ZeroNormFaceError) {
       const spec = specs.find((s) => s.kind === 'insightface' && !s.keepNorm)!;

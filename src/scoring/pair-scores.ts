@@ -93,10 +93,13 @@ export function planDenseBlock(pairs: TemplatePairs, templateCount: number): Den
   };
 }
 
+/** Below this many pairs × dimensions `auto` scores exactly (float64): it is cheap there. */
+export const FLOAT32_SCORING_MIN_WORK = 1 << 26;
+
 /** `auto`: exact float64 while it is cheap; float32 beyond, by matrix product only for a nearly full block. */
 export function chooseScoringMethod(method: ScoringMethod, pairCount: number, dim: number, plan: DenseBlockPlan): 'exact' | 'simd' | 'gemm' {
   if (method !== 'auto') return method;
-  if (pairCount * dim < 1 << 26) return 'exact';
+  if (pairCount * dim < FLOAT32_SCORING_MIN_WORK) return 'exact';
   return plan.density >= 0.5 ? 'gemm' : 'simd';
 }
 
@@ -124,9 +127,9 @@ export function copyPairsToKernels(pairs: TemplatePairs, kernels: Kernels): Kern
   return { first, second, indexBytes, count, end };
 }
 
-/** Kernel memory that scorePairsSimd uses from `base`. */
-export function simdScoringBytes(pairCount: number, plan: DenseBlockPlan, dim: number): number {
-  return align16(pairCount * 4) + align16((plan.rows.length + plan.cols.length) * dim * 4) + 2 * align16(plan.rowOf.length * 4);
+/** Kernel memory that scorePairsSimd uses from `base` for `rowCount` block rows + columns. */
+export function simdScoringBytes(pairCount: number, rowCount: number, templateCount: number, dim: number): number {
+  return align16(pairCount * 4) + align16(rowCount * dim * 4) + 2 * align16(templateCount * 4);
 }
 
 /**
@@ -154,7 +157,7 @@ export async function scorePairsSimd(
   const rowsAt = base + align16(n * 4);
   const rowOfAt = rowsAt + align16((R + C) * D * 4);
   const colOfAt = rowOfAt + align16(T * 4);
-  kernels.ensureBytes(base + simdScoringBytes(n, plan, D));
+  kernels.ensureBytes(base + simdScoringBytes(n, R + C, T, D));
   const rows = kernels.f32(rowsAt, (R + C) * D);
   plan.rows.forEach((template, r) => rows.set(t.data.subarray(template * D, (template + 1) * D), r * D));
   plan.cols.forEach((template, c) => rows.set(t.data.subarray(template * D, (template + 1) * D), (R + c) * D));

@@ -1,7 +1,7 @@
 /**
  * The SIMD kernels of kernels.wat behind a small typed wrapper. One `Kernels` owns one shared
  * WebAssembly memory: callers lay out their arrays in it (byte offsets), call the kernels, and read
- * results through views. Growing the memory detaches earlier views, so callers size it once per
+ * results through views. Views taken before a growth keep their old length, so callers size it once per
  * phase (`ensureBytes`) and take views afterwards. A `KernelHelper` (kernel-helper.ts) runs the same
  * kernels on the same memory from a second thread.
  */
@@ -12,6 +12,7 @@ export interface KernelExports {
   addInto(dst: number, src: number, n: number): void;
   addScaled(dst: number, src: number, divisor: number, scale: number, n: number): void;
   sumOfSquares(p: number, n: number): number;
+  normaliseRow(src: number, dst: number, n: number, dstF64: number): number;
   dotPairs(rows: number, rowOf: number, colOf: number, first: number, second: number, indexBytes: number, out: number, n: number, dim: number): void;
   splitScores(scores: number, labels: number, n: number, genuine: number, keys: number, hist: number): number;
   sortKeysDescending(keys: number, tmp: number, n: number, hist: number): void;
@@ -35,16 +36,24 @@ const MAX_PAGES = 65536; // 4 GiB: wasm32's limit; only the pages in use are com
 export class Kernels {
   readonly memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   readonly k: KernelExports = instantiateKernels(this.memory);
+  /** Every buffer object the memory has had: each growth gives a new one over the same bytes. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>([this.memory.buffer]);
 
-  /** Grows the memory to at least `bytes` (never shrinks). Views taken before may be detached. */
+  /**
+   * Grows the memory to at least `bytes` (never shrinks). Views taken before keep their contents
+   * (the memory is shared) but not the new length: take new views afterwards.
+   */
   ensureBytes(bytes: number): void {
     const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (bytes > have) {
+      this.memory.grow(Math.ceil((bytes - have) / PAGE));
+      this.buffers.add(this.memory.buffer);
+    }
   }
 
-  /** Whether `view` lies in this memory. */
+  /** Whether `view` lies in this memory (taken before or after a growth). */
   owns(view: ArrayBufferView): boolean {
-    return view.buffer === this.memory.buffer;
+    return this.buffers.has(view.buffer);
   }
 
   f32(byteOffset: number, length: number): Float32Array {

@@ -368,4 +368,36 @@
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $lines)))
     (i32.sub (local.get $n) (local.get $at)))
+
+  ;; sklearn's normalize of one float32 row into float64 ($dstF64 = 1) or float32 (0) at $dst:
+  ;; v / sqrt(sum of v² accumulated in float64 in order), a zero row left zero. Returns 1 when the
+  ;; row holds a NaN or an infinity (nothing useful is written then), else 0.
+  (func (export "normaliseRow") (param $src i32) (param $dst i32) (param $n i32) (param $dstF64 i32) (result i32)
+    (local $p i32) (local $end i32) (local $v f64) (local $ss f64) (local $norm f64) (local $q i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $p (local.get $src))
+    (block $done (loop $sum
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (f64.promote_f32 (f32.load (local.get $p))))
+      (if (f64.ne (f64.sub (local.get $v) (local.get $v)) (f64.const 0)) (then (return (i32.const 1))))
+      (local.set $ss (f64.add (local.get $ss) (f64.mul (local.get $v) (local.get $v))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sum)))
+    (local.set $norm (f64.sqrt (local.get $ss)))
+    (if (f64.eq (local.get $norm) (f64.const 0)) (then (local.set $norm (f64.const 1))))
+    (local.set $p (local.get $src))
+    (local.set $q (local.get $dst))
+    (block $done (loop $divide
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (f64.div (f64.promote_f32 (f32.load (local.get $p))) (local.get $norm)))
+      (if (local.get $dstF64)
+        (then
+          (f64.store (local.get $q) (local.get $v))
+          (local.set $q (i32.add (local.get $q) (i32.const 8))))
+        (else
+          (f32.store (local.get $q) (f32.demote_f64 (local.get $v)))
+          (local.set $q (i32.add (local.get $q) (i32.const 4)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $divide)))
+    (i32.const 0))
 )

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregateTemplates } from '../../src/aggregate/aggregate-templates.js';
+import { aggregateTemplates, templateBytes } from '../../src/aggregate/aggregate-templates.js';
+import { Kernels } from '../../src/wasm/kernels.js';
 import { parseAggregationList } from '../../src/aggregate/spec.js';
 import { groupFacesByTemplate } from '../../src/aggregate/template-grouping.js';
 import { memoryFeatureSource } from '../../src/io/feature-source.js';
@@ -51,6 +52,23 @@ describe('aggregateTemplates', () => {
       let ss = 0;
       for (let j = 0; j < plain.cols; j++) ss += plain.data[t * plain.cols + j] ** 2;
       expect(Math.abs(Math.sqrt(ss) - 1)).toBeLessThan(1e-12);
+    }
+  });
+
+  it('float32 templates, in fresh arrays or in the kernel memory, are the float64 ones rounded', () => {
+    const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
+    const source = () => memoryFeatureSource(orig, 'f', flip, 'g');
+    const f64 = aggregateTemplates(grouping, source(), det, specs);
+    const kernels = new Kernels();
+    const f32 = aggregateTemplates(grouping, source(), det, specs, { kernels, precision: 'float32', base: 0 });
+    const outputsAt = 4096;
+    const base = outputsAt + templateBytes(specs.length, f64[0].count, f64[0].cols);
+    const inKernels = aggregateTemplates(grouping, source(), det, specs, { kernels, precision: 'float32', base, outputsAt });
+    for (let k = 0; k < specs.length; k++) {
+      const rounded = Float32Array.from(f64[k].data);
+      expect(f32[k].data).toEqual(rounded);
+      expect(kernels.owns(inKernels[k].data)).toBe(true);
+      expect(inKernels[k].data).toEqual(rounded);
     }
   });
 });

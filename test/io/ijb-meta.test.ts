@@ -55,7 +55,7 @@ describe('readTemplatePairsIntoKernels (kernel parser, arrays in the kernel memo
     writeFileSync(file, text);
     const indexOf = templateIndexLookup(idList);
     const js = readTemplatePairs(file, indexOf, idList.length, block);
-    const k = readTemplatePairsIntoKernels(file, idList, indexOf, new Kernels(), block);
+    const k = readTemplatePairsIntoKernels(file, idList, indexOf, new Kernels(), undefined, block);
     return [[Array.from(js.first), Array.from(js.second), Array.from(js.labels)], [Array.from(k.pairs.first), Array.from(k.pairs.second), Array.from(k.pairs.labels)]];
   };
   const cases = [

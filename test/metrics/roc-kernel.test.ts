@@ -65,6 +65,17 @@ describe('rocCurveInKernels equals splitByLabel + rocCurve', () => {
     fresh.f32(0, base / 4).fill(NaN); // below base: must not be read
     expectSameCurve(rocCurveInKernels(view, labels, fresh, true, base).roc, expected);
     expectSameCurve(rocCurveInKernels(scores, labels, fresh, true, base + 32).roc, expected);
+    // Labels in the kernel memory (as the pair parser leaves them), below base, used in place.
+    const other = new Kernels();
+    const labelsAt = 16;
+    const scoresAt = 64 * 1024;
+    other.ensureBytes(scoresAt + scores.length * 4);
+    const inKernelLabels = other.u8(labelsAt, labels.length);
+    inKernelLabels.set(labels);
+    const inKernelScores = other.f32(scoresAt, scores.length);
+    inKernelScores.set(scores);
+    expectSameCurve(rocCurveInKernels(inKernelScores, inKernelLabels, other, true, scoresAt).roc, expected);
+    expect(Array.from(inKernelLabels)).toEqual(Array.from(labels));
   });
   it('a NaN score is an error, not an endless loop', () => {
     const { scores, labels } = tieHeavy(1000, 6);
