@@ -5,7 +5,8 @@
  * Same definition and same numbers as `splitByLabel` + `rocCurve` (tested against them).
  *
  * The returned arrays are VIEWS into the kernel memory: valid until the kernels are used again.
- * `scores` may itself be the view at `base` (where `scorePairsSimd` writes).
+ * `scores` may itself be the view at `base` (where `scorePairsSimd` writes): it is CONSUMED then —
+ * once split, its memory holds the sort's second buffer and, at the end, the sorted impostor scores.
  */
 import { Kernels, align16 } from '../wasm/kernels.js';
 import type { RocCurve, SortedScores } from './roc.js';
@@ -18,7 +19,7 @@ export interface KernelRoc {
 /** Kernel memory rocCurveInKernels uses from `base`, for a curve of `vertices` vertices. */
 export function rocKernelBytes(n: number, positives: number, vertices: number): number {
   const N = n - positives;
-  return align16(n * 4) + align16(n) + 2 * align16(N * 4) + align16(positives * 4) + 3 * 2048 * 4 + 5 * align16(vertices * 8);
+  return align16(n * 4) + align16(n) + align16(N * 4) + align16(positives * 4) + 3 * 2048 * 4 + 5 * align16(vertices * 8);
 }
 
 export function rocCurveInKernels(scores: Float32Array, labels: Uint8Array, kernels: Kernels, dropIntermediate = true, base = 0): KernelRoc {
@@ -32,8 +33,8 @@ export function rocCurveInKernels(scores: Float32Array, labels: Uint8Array, kern
   const scoresAt = base;
   const labelsAt = labelsInKernels ? labels.byteOffset : scoresAt + align16(n * 4);
   const keysAt = scoresAt + align16(n * 4) + (labelsInKernels ? 0 : align16(n));
-  const tmpAt = keysAt + align16(N * 4);
-  const genuineAt = tmpAt + align16(N * 4);
+  const tmpAt = scoresAt; // free once split: the radix sort's second buffer, and its output
+  const genuineAt = keysAt + align16(N * 4);
   const histAt = genuineAt + align16(P * 4);
   const curveAt = histAt + 3 * 2048 * 4;
   kernels.ensureBytes(curveAt);

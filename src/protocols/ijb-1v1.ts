@@ -204,8 +204,9 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
       if (!(opts.scoring === 'simd' || (opts.scoring === 'auto' && pairCapacity * D >= FLOAT32_SCORING_MIN_WORK))) return;
       helper = KernelHelper.start(kernels);
       const base = align16(pairsEnd) + templateBytes(specs.length, templateCount, D);
-      // Scoring's rows at most 2 per template; the ROC curve guessed at one vertex per 4 pairs.
-      const end = base + Math.max(simdScoringBytes(pairCapacity, 2 * templateCount, templateCount, D), rocKernelBytes(pairCapacity, 0, pairCapacity / 4));
+      // Bounds: scoring's rows at most two per template; the ROC curve guessed at one vertex per five
+      // pairs (the synthetic IJB-C set has one per 5.4); a longer one commits the rest itself.
+      const end = base + Math.max(simdScoringBytes(pairCapacity, 2 * templateCount, templateCount, D), rocKernelBytes(pairCapacity, 0, pairCapacity / 5));
       kernels.ensureBytes(end);
       helper?.touch(align16(pairsEnd), end);
     };
@@ -270,14 +271,13 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
             ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
             : scorePairsExact(templates as TemplateFeatures<Float64Array>, pairs, kind);
         opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
+        // Kept scores are copied out first: the kernel ROC consumes the simd scorer's in place.
+        const kept = opts.keepScores !== false || opts.bootstrap ? (method === 'simd' ? scores.slice() : scores) : undefined;
         let sortedImpostorScores: ScoreVector | undefined;
         const result = timed(`roc ${spec.name}`, opts.onStage, () =>
           evaluateScores(spec.name, scores, pairs.labels, opts, opts.bootstrap ? (sorted) => (sortedImpostorScores = sorted.impostor) : undefined, { kernels, base }),
         );
-        if (opts.keepScores !== false || opts.bootstrap) {
-          // A fresh view: the ROC may have grown the memory past the scorer's view.
-          result.scores = method === 'simd' ? kernels.f32(base, counts.pairs).slice() : scores;
-        }
+        if (kept) result.scores = kept;
         if (opts.bootstrap) {
           const b = opts.bootstrap;
           const t1 = performance.now();
