@@ -131,9 +131,9 @@ export interface MeanStd {
  */
 export function meanStd(values: Float64Array): MeanStd {
   const k = values.length;
-  const mean = pairwiseSum(values, 0, k, false) / k;
+  const mean = pairwiseSum(values, 0, k) / k;
   const squares = values.map((v) => (v - mean) * (v - mean));
-  const std = Math.sqrt(pairwiseSum(squares, 0, k, false) / k);
+  const std = Math.sqrt(pairwiseSum(squares, 0, k) / k);
   return { mean, std, stderr: std / Math.sqrt(k) };
 }
 

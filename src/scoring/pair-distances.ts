@@ -33,7 +33,7 @@ export function unitEmbeddings(f: Pick<PairFeatures, 'data' | 'flip' | 'rows' | 
       out[o + c] = v;
       squares[c] = v * v;
     }
-    let norm = Math.sqrt(pairwiseSum(squares, 0, cols, false));
+    let norm = Math.sqrt(pairwiseSum(squares, 0, cols));
     if (norm === 0) norm = 1;
     for (let c = 0; c < cols; c++) out[o + c] /= norm;
   }
@@ -53,7 +53,7 @@ export function pairDistances(f: PairFeatures): Float64Array {
       const d = e[a + c] - e[b + c];
       squares[c] = d * d;
     }
-    out[i] = pairwiseSum(squares, 0, cols, false);
+    out[i] = pairwiseSum(squares, 0, cols);
   }
   return out;
 }

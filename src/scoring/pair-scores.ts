@@ -52,7 +52,7 @@ export function scorePairsExact(t: TemplateFeatures<Float64Array>, pairs: Templa
     const a = pairs.first[p] * D;
     const b = pairs.second[p] * D;
     for (let j = 0; j < D; j++) products[j] = t.data[a + j] * t.data[b + j];
-    out[p] = finish(pairwiseSum(products, 0, D, false));
+    out[p] = finish(pairwiseSum(products, 0, D));
   }
   return out;
 }

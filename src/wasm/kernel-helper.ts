@@ -30,7 +30,8 @@ export class KernelHelper {
     this.worker.on('error', (e) => {
       for (const p of this.pending.splice(0)) p.reject(e);
     });
-    void this.post({ op: 'init', module: kernelModule(), memory: kernels.memory });
+    // A failed start surfaces through the next task's promise (the 'error' handler rejects them all).
+    this.post({ op: 'init', module: kernelModule(), memory: kernels.memory }).catch(() => {});
   }
 
   private post(task: HelperTask): Promise<void> {
