@@ -203,12 +203,12 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const startHelper = (pairCapacity: number, pairsEnd: number, templateCount: number): void => {
       if (!(opts.scoring === 'simd' || (opts.scoring === 'auto' && pairCapacity * D >= FLOAT32_SCORING_MIN_WORK))) return;
       helper = KernelHelper.start(kernels);
-      const base = align16(pairsEnd) + templateBytes(specs.length, templateCount, D);
+      const { outputsAt, base } = kernelLayout(pairsEnd, specs.length, templateCount, D, true);
       // Bounds: scoring's rows at most two per template; the ROC curve guessed at one vertex per five
       // pairs (the synthetic IJB-C set has one per 5.4); a longer one commits the rest itself.
       const end = base + Math.max(simdScoringBytes(pairCapacity, 2 * templateCount, templateCount, D), rocKernelBytes(pairCapacity, 0, pairCapacity / 5));
       kernels.ensureBytes(end);
-      helper?.touch(align16(pairsEnd), end);
+      helper?.touch(outputsAt!, end);
     };
     const { faces, grouping, pairs, detectorScores, mask, excluded } = timed('load meta', opts.onStage, () => {
       const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
@@ -253,8 +253,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     method = chooseScoringMethod(opts.scoring, counts.pairs, D, plan);
     const gemm = method === 'gemm' ? await createGemmABt() : undefined;
     const precision = method === 'exact' ? 'float64' : 'float32';
-    const outputsAt = precision === 'float32' ? align16(kernelPairs!.end) : undefined;
-    const base = align16(kernelPairs!.end) + (outputsAt === undefined ? 0 : templateBytes(specs.length, grouping.templateIds.length, D));
+    const { outputsAt, base } = kernelLayout(kernelPairs!.end, specs.length, grouping.templateIds.length, D, precision === 'float32');
     const dotHelper = method === 'simd' ? helper : undefined;
     const memory = { kernels, precision, base, outputsAt } as const;
     const allTemplates = timed('aggregate', opts.onStage, () => aggregate(specs, grouping, source, detectorScores, opts, faces.names, mask, memory));
@@ -266,10 +265,10 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
         // simd scores are a view into the kernel memory, where the ROC reads them in place.
         const scores =
           method === 'simd'
-          ? await scorePairsSimd(templates, kernelPairs!, kind, plan, kernels, base, dotHelper)
-          : gemm
-            ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
-            : scorePairsExact(templates as TemplateFeatures<Float64Array>, pairs, kind);
+            ? await scorePairsSimd(templates, kernelPairs!, kind, plan, kernels, base, dotHelper)
+            : gemm
+              ? await scorePairsGemm(templates, pairs, kind, plan, gemm)
+              : scorePairsExact(templates as TemplateFeatures<Float64Array>, pairs, kind);
         opts.onStage?.(`score ${spec.name}`, performance.now() - t0);
         // Kept scores are copied out first: the kernel ROC consumes the simd scorer's in place.
         const kept = opts.keepScores !== false || opts.bootstrap ? (method === 'simd' ? scores.slice() : scores) : undefined;
@@ -312,6 +311,17 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     helper?.close();
     features.close();
   }
+}
+
+/**
+ * The run's kernel memory above the pair indices (which end at `pairsEnd`): the float32 templates of
+ * every spec when the scorer is a float32 one (`outputsAt`), then the scratch of aggregation,
+ * scoring and the ROC (`base`).
+ */
+function kernelLayout(pairsEnd: number, specCount: number, templateCount: number, dim: number, float32Templates: boolean): { outputsAt?: number; base: number } {
+  const outputsAt = align16(pairsEnd);
+  if (!float32Templates) return { base: outputsAt };
+  return { outputsAt, base: outputsAt + templateBytes(specCount, templateCount, dim) };
 }
 
 function excludedMask(list: ArrayLike<number> | undefined, faceCount: number, facesFile: string): Uint8Array | undefined {

@@ -1,7 +1,7 @@
 /**
  * Template features → one score per pair, in pair-file order.
  *
- * Two ways, same definition:
+ * Three ways, same definition:
  * - `exact`: one float64 dot product per pair, summed pairwise as numpy does — bit-faithful to
  *   ijb_11.py's `np.sum(feat1 * feat2, -1)` up to its own summation order.
  * - `simd`: one float32 dot product per pair in the WebAssembly SIMD kernel (16 partial sums).
