@@ -45,6 +45,9 @@ export class Kernels {
    */
   ensureBytes(bytes: number): void {
     const have = this.memory.buffer.byteLength;
+    if (bytes > MAX_PAGES * PAGE) {
+      throw new Error(`the kernels would need ${(bytes / 2 ** 30).toFixed(1)} GiB of memory, beyond WebAssembly's 4 GiB`);
+    }
     if (bytes > have) {
       this.memory.grow(Math.ceil((bytes - have) / PAGE));
       this.buffers.add(this.memory.buffer);
