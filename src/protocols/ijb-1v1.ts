@@ -203,12 +203,13 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
     const startHelper = (pairCapacity: number, pairsEnd: number, templateCount: number): void => {
       if (!(opts.scoring === 'simd' || (opts.scoring === 'auto' && pairCapacity * D >= FLOAT32_SCORING_MIN_WORK))) return;
       helper = KernelHelper.start(kernels);
+      if (!helper) return;
       const { outputsAt, base } = kernelLayout(pairsEnd, specs.length, templateCount, D, true);
       // Bounds: scoring's rows at most two per template; the ROC curve guessed at one vertex per five
       // pairs (the synthetic IJB-C set has one per 5.4); a longer one commits the rest itself.
       const end = base + Math.max(simdScoringBytes(pairCapacity, 2 * templateCount, templateCount, D), rocKernelBytes(pairCapacity, 0, pairCapacity / 5));
       kernels.ensureBytes(end);
-      helper?.touch(outputsAt!, end);
+      helper.touch(outputsAt!, end);
     };
     const { faces, grouping, pairs, detectorScores, mask, excluded } = timed('load meta', opts.onStage, () => {
       const faces = readFaceTemplateMedia(paths.faceTemplateMedia);

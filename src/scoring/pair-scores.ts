@@ -165,9 +165,11 @@ export async function scorePairsSimd(
   kernels.i32(colOfAt, T).set(plan.colOf.map((c) => R + c));
   const all: DotPairsArgs = { rows: rowsAt, rowOf: rowOfAt, colOf: colOfAt, ...pairs, out: base, dim: D };
   const mine = helper ? Math.ceil(n / 2) : n;
-  const theirs = helper?.dotPairs({ ...all, first: all.first + mine * pairs.indexBytes, second: all.second + mine * pairs.indexBytes, out: base + mine * 4, count: n - mine });
+  const rest: DotPairsArgs = { ...all, first: all.first + mine * pairs.indexBytes, second: all.second + mine * pairs.indexBytes, out: base + mine * 4, count: n - mine };
+  const helped = helper?.dotPairs(rest);
   dotPairsChunked(kernels.k, { ...all, count: mine });
-  await theirs;
+  // A helper that died (it never should) leaves its half to this thread.
+  if (helped && !(await helped)) dotPairsChunked(kernels.k, rest);
   const out = kernels.f32(base, n);
   if (kind === 'magface-angular') for (let p = 0; p < n; p++) out[p] = magfaceAngularScore(out[p]);
   return out;

@@ -18,6 +18,8 @@ const WORKER_URL = new URL('./kernel-worker.js', import.meta.url);
 export class KernelHelper {
   private readonly worker: Worker;
   private readonly pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** Set once the thread has failed or exited: later tasks fail at once instead of waiting forever. */
+  private dead: Error | undefined;
 
   static start(kernels: Kernels): KernelHelper | undefined {
     if (availableParallelism() < 2 || !existsSync(fileURLToPath(WORKER_URL))) return undefined;
@@ -27,14 +29,18 @@ export class KernelHelper {
   private constructor(kernels: Kernels) {
     this.worker = new Worker(WORKER_URL);
     this.worker.on('message', () => this.pending.shift()?.resolve());
-    this.worker.on('error', (e) => {
-      for (const p of this.pending.splice(0)) p.reject(e);
-    });
-    // A failed start surfaces through the next task's promise (the 'error' handler rejects them all).
+    const fail = (e: Error): void => {
+      this.dead ??= e;
+      for (const p of this.pending.splice(0)) p.reject(this.dead);
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`kernel helper thread exited (${code})`)));
+    // A failed start fails the tasks after it (see `dead`); callers then do the work themselves.
     this.post({ op: 'init', module: kernelModule(), memory: kernels.memory }).catch(() => {});
   }
 
   private post(task: HelperTask): Promise<void> {
+    if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
       this.worker.postMessage(task);
@@ -46,8 +52,12 @@ export class KernelHelper {
     this.post({ op: 'touch', from, to }).catch(() => {});
   }
 
-  dotPairs(args: DotPairsArgs): Promise<void> {
-    return this.post({ op: 'dot', args });
+  /** Resolves true when the helper computed them, false when it could not (the caller then does). */
+  dotPairs(args: DotPairsArgs): Promise<boolean> {
+    return this.post({ op: 'dot', args }).then(
+      () => true,
+      () => false,
+    );
   }
 
   close(): void {

@@ -33,5 +33,5 @@ export function dotPairsChunked(k: KernelExports, a: DotPairsArgs): void {
 export function touchPages(memory: WebAssembly.Memory, from: number, to: number): void {
   const view = new Int32Array(memory.buffer);
   const end = Math.min(to, view.byteLength);
-  for (let at = from - (from % 4096); at < end; at += 4096) Atomics.or(view, at >> 2, 0);
+  for (let at = from - (from % 4096); at < end; at += 4096) Atomics.or(view, at / 4, 0); // not `>> 2`: offsets pass 2^31
 }

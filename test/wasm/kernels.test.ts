@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Kernels } from '../../src/wasm/kernels.js';
-import { dotPairsChunked } from '../../src/wasm/kernel-tasks.js';
+import { dotPairsChunked, touchPages } from '../../src/wasm/kernel-tasks.js';
 
 const f = Math.fround;
 
@@ -115,5 +115,16 @@ describe('WebAssembly kernels = their scalar definitions', () => {
         expect(Math.abs(out[p] - exact)).toBeLessThanOrEqual(scale * dim * 2 ** -23);
       }
     }
+  });
+
+  it('touchPages keeps the contents, also past 2 GiB (offsets beyond a signed 32-bit shift)', () => {
+    const big = new Kernels();
+    const at = 2 ** 31 + 4096;
+    big.ensureBytes(at + 8192);
+    big.f32(at, 2).set([1.5, -2]);
+    big.f32(16, 1)[0] = 7;
+    expect(() => touchPages(big.memory, 0, 4096)).not.toThrow();
+    expect(() => touchPages(big.memory, 2 ** 31 - 4096, at + 8192)).not.toThrow();
+    expect([big.f32(16, 1)[0], ...big.f32(at, 2)]).toEqual([7, 1.5, -2]);
   });
 });
