@@ -36,13 +36,36 @@ export function checkFinite(values: Float32Array, start: number, cols: number, f
   }
 }
 
+/** Rows of a feature matrix, copied into a caller's array: an open .npy or a matrix in memory. */
+type RowSource = Pick<NpyRowReader, 'rows' | 'cols' | 'read'>;
+
 /** Streams .npy features (and flip features of the same shape) in row blocks. */
 export function npyFeatureSource(features: NpyRowReader, flip?: NpyRowReader): FaceFeatureSource {
+  checkSameShape(features, features.file, flip, flip?.file);
+  return blockSource(features, flip);
+}
+
+/** Serves in-memory matrices (checked once) in row blocks. */
+export function memoryFeatureSource(features: FeatureMatrix, featuresFile: string, flip?: FeatureMatrix, flipFile?: string): FaceFeatureSource {
+  checkSameShape(features, featuresFile, flip, flipFile);
+  const rowsOf = (m: FeatureMatrix): RowSource => ({
+    rows: m.rows,
+    cols: m.cols,
+    read: (start, count, into) => into.set(m.data.subarray(start * m.cols, (start + count) * m.cols)),
+  });
+  return blockSource(rowsOf(features), flip && rowsOf(flip));
+}
+
+function checkSameShape(features: { rows: number; cols: number }, featuresFile: string, flip: { rows: number; cols: number } | undefined, flipFile: string | undefined): void {
   if (flip && (flip.rows !== features.rows || flip.cols !== features.cols)) {
-    throw new DataError(`${flip.file}: shape (${flip.rows}, ${flip.cols}) differs from ${features.file} (${features.rows}, ${features.cols})`);
+    throw new DataError(`${flipFile}: shape (${flip.rows}, ${flip.cols}) differs from ${featuresFile} (${features.rows}, ${features.cols})`);
   }
+}
+
+/** Blocks of rows read into the caller's arrays (`into`) or into buffers of its own, reused. */
+function blockSource(features: RowSource, flip: RowSource | undefined): FaceFeatureSource {
   const cols = features.cols;
-  const rowsPerBlock = Math.max(1, Math.floor(BLOCK_BYTES / 4 / Math.max(1, cols)));
+  const rowsPerBlock = Math.max(1, Math.min(features.rows, Math.floor(BLOCK_BYTES / 4 / Math.max(1, cols))));
   let own: BlockBuffers | undefined;
   return {
     rows: features.rows,
@@ -59,38 +82,6 @@ export function npyFeatureSource(features: NpyRowReader, flip?: NpyRowReader): F
         if (flip) {
           f = buffers.flip!.subarray(0, count * cols);
           flip.read(start, count, f);
-        }
-        visit(start, count, o, f);
-      }
-    },
-  };
-}
-
-/** Serves in-memory matrices (checked once) in row blocks. */
-export function memoryFeatureSource(features: FeatureMatrix, featuresFile: string, flip?: FeatureMatrix, flipFile?: string): FaceFeatureSource {
-  if (flip && (flip.rows !== features.rows || flip.cols !== features.cols)) {
-    throw new DataError(`${flipFile}: shape (${flip.rows}, ${flip.cols}) differs from ${featuresFile} (${features.rows}, ${features.cols})`);
-  }
-  const cols = features.cols;
-  const rowsPerBlock = Math.max(1, Math.min(features.rows, Math.floor(BLOCK_BYTES / 4 / Math.max(1, cols))));
-  return {
-    rows: features.rows,
-    cols,
-    hasFlip: flip !== undefined,
-    rowsPerBlock,
-    forEachBlock(visit, into) {
-      for (let start = 0; start < features.rows; start += rowsPerBlock) {
-        const count = Math.min(rowsPerBlock, features.rows - start);
-        const [from, to] = [start * cols, (start + count) * cols];
-        let o = features.data.subarray(from, to);
-        let f = flip?.data.subarray(from, to);
-        if (into) {
-          into.orig.set(o);
-          o = into.orig.subarray(0, o.length);
-          if (f) {
-            into.flip!.set(f);
-            f = into.flip!.subarray(0, f.length);
-          }
         }
         visit(start, count, o, f);
       }
