@@ -129,36 +129,67 @@ const PAIR_BLOCK_BYTES = 16 * 1024 * 1024;
 /** Template ids above this have no lookup table in the kernel memory (the JS parser takes them). */
 const MAX_TABLE_ID = 1 << 24;
 
+/** A pair list at the start of the kernel memory (byte offsets), where the simd scorer reads it. */
+export interface KernelPairs {
+  first: number;
+  second: number;
+  labels: number;
+  /** 2: u16 template indices, 4: i32. */
+  indexBytes: 2 | 4;
+  count: number;
+  /** First byte after the arrays (sized for `capacity` pairs); the memory above is free. */
+  end: number;
+}
+
+function kernelPairsLayout(capacity: number, count: number, indexBytes: 2 | 4): KernelPairs {
+  const second = align16(capacity * indexBytes);
+  const labels = second + align16(capacity * indexBytes);
+  return { first: 0, second, labels, indexBytes, count, end: labels + align16(capacity) };
+}
+
+/** TemplatePairs views of the first `count` pairs of a kernel pair list. */
+function kernelPairViews(kernels: Kernels, at: KernelPairs, count: number): TemplatePairs {
+  const index = (offset: number): Uint16Array | Int32Array => (at.indexBytes === 2 ? kernels.u16(offset, count) : kernels.i32(offset, count));
+  return { first: index(at.first), second: index(at.second), labels: kernels.u8(at.labels, count) };
+}
+
+/** Copies a pair list to the start of the kernel memory; returns it there as views and offsets. */
+export function copyPairsToKernels(pairs: TemplatePairs, kernels: Kernels): { pairs: TemplatePairs; inKernels: KernelPairs } {
+  const count = pairs.labels.length;
+  const at = kernelPairsLayout(count, count, pairs.first instanceof Uint16Array ? 2 : 4);
+  kernels.ensureBytes(at.end);
+  const views = kernelPairViews(kernels, at, count);
+  views.first.set(pairs.first);
+  views.second.set(pairs.second);
+  views.labels.set(pairs.labels);
+  return { pairs: views, inKernels: at };
+}
+
 /**
  * readTemplatePairs with the arrays at the start of the kernel memory, where the simd scorer reads
  * them (no copy), and the common lines parsed by the kernel (`parsePairLines`) from blocks read
- * into the kernel memory. `end`: the first byte after the arrays; the memory above is free again.
+ * into the kernel memory.
  */
 export function readTemplatePairsIntoKernels(
   file: string,
   templateIds: ArrayLike<number>,
   templateIndexOf: (id: number) => number,
   kernels: Kernels,
-  /** Called once the line count is known, before parsing, with `end` as returned. */
+  /** Called once the line count is known, before parsing, with the arrays' end (KernelPairs.end). */
   onCapacity?: (capacity: number, end: number) => void,
   blockBytes = PAIR_BLOCK_BYTES,
-): { pairs: TemplatePairs; indexBytes: 2 | 4; firstAt: number; secondAt: number; end: number } {
+): { pairs: TemplatePairs; inKernels: KernelPairs } {
   const capacity = countLines(file, blockBytes);
   const T = templateIds.length;
-  const indexBytes = T < 65536 ? 2 : 4;
-  const firstAt = 0;
-  const secondAt = align16(capacity * indexBytes);
-  const labelsAt = secondAt + align16(capacity * indexBytes);
-  const end = labelsAt + align16(capacity);
-  onCapacity?.(capacity, end);
+  const at = kernelPairsLayout(capacity, 0, T < 65536 ? 2 : 4);
+  onCapacity?.(capacity, at.end);
   let maxId = -1;
   for (let t = 0; t < T; t++) maxId = Math.max(maxId, templateIds[t]);
   const tableLen = maxId < MAX_TABLE_ID && Number.isInteger(maxId) ? maxId + 1 : 0;
-  const tableAt = end;
+  const tableAt = at.end;
   const blockAt = tableAt + align16(tableLen * 4);
   kernels.ensureBytes(blockAt + blockBytes);
-  const index = (at: number): Uint16Array | Int32Array => (indexBytes === 2 ? kernels.u16(at, capacity) : kernels.i32(at, capacity));
-  const pairs: TemplatePairs = { first: index(firstAt), second: index(secondAt), labels: kernels.u8(labelsAt, capacity) };
+  const pairs = kernelPairViews(kernels, at, capacity);
   const table = kernels.i32(tableAt, tableLen).fill(-1);
   for (let t = 0; t < T; t++) if (templateIds[t] >= 0 && templateIds[t] < tableLen) table[templateIds[t]] = t;
   const blockBuf = Buffer.from(kernels.memory.buffer, blockAt, blockBytes);
@@ -170,14 +201,15 @@ export function readTemplatePairsIntoKernels(
       // A block in the kernel memory (not a longer-line buffer) goes to the kernel, if ids fit its table.
       const added =
         tableLen > 0 && block.buffer === blockBuf.buffer && block.byteOffset === blockAt
-          ? kernels.k.parsePairLines(blockAt, block.length, tableAt, tableLen, firstAt, secondAt, labelsAt, indexBytes, n)
+          ? kernels.k.parsePairLines(blockAt, block.length, tableAt, tableLen, at.first, at.second, at.labels, at.indexBytes, n)
           : parseCanonicalPairs(block, templateIndexOf, pairs, n);
       n = added < 0 ? -1 : n + added;
       return n >= 0;
     },
     blockBuf,
   );
-  return { pairs: finishPairs(file, templateIndexOf, pairs, n), indexBytes, firstAt, secondAt, end };
+  const parsed = finishPairs(file, templateIndexOf, pairs, n);
+  return { pairs: parsed, inKernels: { ...at, count: parsed.labels.length } };
 }
 
 /** Line count + 1: an upper bound of the pairs. */

@@ -10,6 +10,8 @@ import {
   readFaceLandmarks,
   readFaceTemplateMedia,
   readTemplatePairsIntoKernels,
+  copyPairsToKernels,
+  type KernelPairs,
   type IjbTarget,
   type TemplatePairs,
 } from '../io/ijb-meta.js';
@@ -32,9 +34,7 @@ import { thinRocCurve, type ThinCurve } from '../metrics/thin-curve.js';
 import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import {
   chooseScoringMethod,
-  copyPairsToKernels,
   FLOAT32_SCORING_MIN_WORK,
-  type KernelPairs,
   planDenseBlock,
   scorePairsExact,
   scorePairsGemm,
@@ -219,7 +219,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
         startHelper(capacity, end, T),
       );
       const allPairs = read.pairs;
-      kernelPairs = { first: read.firstAt, second: read.secondAt, indexBytes: read.indexBytes, count: allPairs.labels.length, end: read.end };
+      kernelPairs = read.inKernels;
       let detectorScores: Float32Array | undefined;
       if (specs.some((s) => s.kind === 'insightface' && s.detectorScore)) {
         const lm = readFaceLandmarks(paths.landmarks);
@@ -229,8 +229,9 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
       const mask = excludedMask(opts.excludedFaces, faces.names.length, paths.faceTemplateMedia);
       if (!mask) return { faces, grouping: allGrouping, pairs: allPairs, detectorScores, mask, excluded: undefined };
       const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds, mask);
-      const { pairs, dropped, kept } = pairsOfRemainingTemplates(allPairs, allGrouping, grouping);
-      kernelPairs = copyPairsToKernels(pairs, kernels);
+      const { pairs: remainingPairs, dropped, kept } = pairsOfRemainingTemplates(allPairs, allGrouping, grouping);
+      const { pairs, inKernels } = copyPairsToKernels(remainingPairs, kernels);
+      kernelPairs = inKernels;
       const excluded = {
         faces: mask.reduce((n, v) => n + v, 0),
         templates: allGrouping.templateIds.length - grouping.templateIds.length,

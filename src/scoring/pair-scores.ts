@@ -11,7 +11,7 @@
  *   nearly full (IJB-C's is 22.6 % full, and `simd` is faster there).
  * `auto` picks `exact` for small pair sets, else `simd`, or `gemm` for a block over half full.
  */
-import type { TemplatePairs } from '../io/ijb-meta.js';
+import type { KernelPairs, TemplatePairs } from '../io/ijb-meta.js';
 import type { ScoreKind } from '../aggregate/spec.js';
 import type { TemplateFeatures } from '../aggregate/aggregate-templates.js';
 import { pairwiseSum } from '../aggregate/numpy-sum.js';
@@ -101,30 +101,6 @@ export function chooseScoringMethod(method: ScoringMethod, pairCount: number, di
   if (method !== 'auto') return method;
   if (pairCount * dim < FLOAT32_SCORING_MIN_WORK) return 'exact';
   return plan.density >= 0.5 ? 'gemm' : 'simd';
-}
-
-/** A pair list's template indices in the kernel memory (see `copyPairsToKernels`). */
-export interface KernelPairs {
-  first: number;
-  second: number;
-  indexBytes: 2 | 4;
-  count: number;
-  /** First byte after them. */
-  end: number;
-}
-
-/** Copies the pair indices to the start of the kernel memory, where both threads read them. */
-export function copyPairsToKernels(pairs: TemplatePairs, kernels: Kernels): KernelPairs {
-  const count = pairs.labels.length;
-  const indexBytes = pairs.first instanceof Uint16Array ? 2 : 4;
-  const first = 0;
-  const second = align16(count * indexBytes);
-  const end = second + align16(count * indexBytes);
-  kernels.ensureBytes(end);
-  const view = indexBytes === 2 ? kernels.u16.bind(kernels) : kernels.i32.bind(kernels);
-  view(first, count).set(pairs.first);
-  view(second, count).set(pairs.second);
-  return { first, second, indexBytes, count, end };
 }
 
 /** Kernel memory that scorePairsSimd uses from `base` for `rowCount` block rows + columns. */

@@ -35,6 +35,11 @@ describe('ijb excludedFaces', () => {
     expect(a.excluded).toMatchObject({ faces: 4, templates: 0, pairs: 0 });
     expect(a.counts).toEqual(b.counts);
     expect(a.results.map((x) => [x.tarAtFar, x.auc, Array.from(x.scores!)])).toEqual(b.results.map((x) => [x.tarAtFar, x.auc, Array.from(x.scores!)]));
+    // simd scoring reads the re-indexed pairs from the kernel memory (copyPairsToKernels).
+    const simd = { ...common, scoring: 'simd' as const };
+    const c = await runIjb1v1({ ...simd, root: DEMO, features: join(TMP, 'poisoned.npy'), excludedFaces: excluded });
+    const d = await runIjb1v1({ ...simd, root: cut, features: join(TMP, 'kept.npy') });
+    expect(c.results.map((x) => [x.tarAtFar, x.auc, Array.from(x.scores!)])).toEqual(d.results.map((x) => [x.tarAtFar, x.auc, Array.from(x.scores!)]));
     await expect(runIjb1v1({ ...common, root: DEMO, features: join(TMP, 'poisoned.npy') })).rejects.toThrow(/non-finite/);
   });
 });
