@@ -10,6 +10,7 @@
  */
 import { Kernels, align16 } from '../wasm/kernels.js';
 import type { RocCurve, SortedScores } from './roc.js';
+import { sortDescending } from './sort-descending.js';
 
 export interface KernelRoc {
   sorted: SortedScores & { genuine: Float32Array; impostor: Float32Array };
@@ -46,7 +47,7 @@ export function rocCurveInKernels(scores: Float32Array, labels: Uint8Array, kern
   k.splitScores(scoresAt, labelsAt, n, genuineAt, keysAt, histAt);
   k.sortKeysDescending(keysAt, tmpAt, N, histAt);
   const genuine = kernels.f32(genuineAt, P);
-  genuine.set(genuine.slice().sort().reverse());
+  genuine.set(sortDescending(genuine.slice()));
 
   const drop = dropIntermediate ? 1 : 0;
   const count = k.rocVertices(genuineAt, P, tmpAt, N, drop, 0, 0, 0, 0, 0, 0);
