@@ -23,14 +23,14 @@ describe.skipIf(!haveChromium)('compare --html in headless Chromium', () => {
   let browser: Browser;
   let html: string;
   beforeAll(async () => {
-    const jsons = checkpoints.map((m) => {
+    const jsons = await Promise.all(checkpoints.map(async (m) => {
       const file = join(dir, `${m}.json`);
-      const r = runCli(['ijb', '--root', 'fixtures/ijb-demo', '--features', `fixtures/ijb-demo/${m}/features.npy`, '--curve', '--quiet', '--json', file]);
+      const r = await runCli(['ijb', '--root', 'fixtures/ijb-demo', '--features', `fixtures/ijb-demo/${m}/features.npy`, '--curve', '--quiet', '--json', file]);
       expect(r.code, r.stderr).toBe(0);
       return file;
-    });
+    }));
     html = join(dir, 'report.html');
-    const r = runCli(['compare', ...jsons, '--published', '--html', html]);
+    const r = await runCli(['compare', ...jsons, '--published', '--html', html]);
     expect(r.code, r.stderr).toBe(0);
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
@@ -42,7 +42,7 @@ describe.skipIf(!haveChromium)('compare --html in headless Chromium', () => {
     await browser?.close();
   });
 
-  it('is self-contained: no scripts, no external resources', () => {
+  it('is self-contained: no scripts, no external resources', async () => {
     const text = readFileSync(html, 'utf8');
     expect(text).not.toMatch(/<script|<link |src="http|href="http|@import|url\(http/);
   });
