@@ -106,7 +106,7 @@ export function parseArgs(spec: CommandSpec, argv: string[], otherFlags: Map<str
     }
     if (values.has(name)) {
       const before = values.get(name);
-      const what = f.kind === 'switch' ? '' : ` ('${shorten(String(before))}', then '${shorten(String(value))}')`;
+      const what = f.kind === 'switch' ? '' : ` ('${shorten(String(before), 160)}', then '${shorten(String(value), 160)}')`;
       throw new UsageError(`--${name} was given twice${what}: give it once${f.value === 'LIST' ? ' (it takes a comma list)' : ''}`);
     }
     values.set(name, value);

@@ -9,7 +9,7 @@
  *    half-written file or a partial set of results. A regular file is replaced by rename; a device,
  *    FIFO or terminal is written in place (renaming over `/dev/null` or a pipe would destroy it).
  */
-import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeTempFile } from '../io/atomic-write.js';
 import { DataError, UsageError } from '../errors.js';
@@ -58,10 +58,25 @@ function statOrUndefined(path: string): Stats | undefined {
   }
 }
 
+/**
+ * True when this process was started with fd 1 closed (`>&-`): Node then reopens it on /dev/null
+ * read-write, where a shell's `> /dev/null` opens it write-only — so writes "succeed" into nothing.
+ */
+export function stdoutWasClosed(): boolean {
+  try {
+    if (readlinkSync('/proc/self/fd/1') !== '/dev/null') return false;
+    const flags = /^flags:\s*(\d+)$/m.exec(readFileSync('/proc/self/fdinfo/1', 'utf8'));
+    return flags !== null && (parseInt(flags[1], 8) & 3) === 2; // O_RDWR
+  } catch {
+    return false; // not Linux, or no /proc: nothing to tell
+  }
+}
+
 /** Refuses outputs that would clash with each other or with an input, or need folders created. */
 export function checkOutputs(outputs: OutputRequest[], inputs: InputRequest[]): void {
   const stdout = outputs.filter((o) => isStdout(o.path));
   if (stdout.length > 1) throw new UsageError(`${stdout.map((o) => o.flag).join(' and ')} all write to stdout: at most one output may go there`);
+  if (stdout.length === 1 && stdoutWasClosed()) throw new DataError(`cannot write to stdout (EBADF: stdout is closed), which ${stdout[0].flag} - asks for`);
   const inputAt = new Map<string, string>();
   for (const i of inputs) inputAt.set(canonical(i.path), i.flag);
   const taken = new Map<string, string>();
@@ -221,15 +236,5 @@ export class PendingOutputs {
       }
     }
     for (const p of this.stdoutText) writeStdout(p);
-  }
-}
-
-/** True when fd 1 is open (a closed stdout is reported before any work when a command needs it). */
-export function stdoutIsOpen(): boolean {
-  try {
-    fstatSync(1);
-    return true;
-  } catch {
-    return false;
   }
 }
