@@ -31,9 +31,18 @@ export interface InputRequest {
 
 const STDOUT_ALIASES = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
 
-/** `-` and the paths that mean this process's stdout. */
+/** `-`, the paths that mean this process's stdout, and symlinks to them. */
 export function isStdout(path: string): boolean {
-  return STDOUT_ALIASES.has(path);
+  let p = path;
+  for (let hop = 0; hop < 16; hop++) {
+    if (STDOUT_ALIASES.has(p)) return true;
+    try {
+      p = resolve(dirname(p), readlinkSync(p));
+    } catch {
+      return false; // not a symlink (or not there): not stdout
+    }
+  }
+  return false;
 }
 
 /** Where a path leads once symlinks are followed (the path itself when it does not exist yet). */
