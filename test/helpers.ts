@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export { BIN, REPO, REPO as ROOT, runCli, tempDir, type CliRun } from './helpers/cli.js';
+export { BIN, REPO, REPO as ROOT, runCli, runInProcess, tempDir, type CliRun } from './helpers/cli.js';
 
 export interface TinyRow {
   aggregation: string;

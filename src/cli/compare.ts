@@ -11,12 +11,11 @@ import { buildCompareTable, compareCsv, compareJson, compareLatex, compareMarkdo
 import { compareHtml } from '../report/html.js';
 import { METRIC_NAMES_HELP } from '../report/metric-keys.js';
 import { curveSeries, detSpec, renderSvg, rocSpec } from '../report/plots.js';
-import type { Command } from './command.js';
+import type { Command, Ui } from './command.js';
 import { BOOTSTRAP_GROUP, parseBootstrap, QUIET_FLAG, type BootstrapSettings } from './flag-groups.js';
 import { parseChoice, parseCommaList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type OutputRequest } from './outputs.js';
-import { createProgress } from './progress.js';
 
 const FORMATS = ['table', 'markdown', 'latex', 'csv', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -197,9 +196,9 @@ async function runTable(o: CompareCommandOptions, m: TableOptions): Promise<Comp
   return { kind: 'table', text: TABLE_SERIALISERS[o.format](table), svg, html, warnings: comparabilityWarnings(files) };
 }
 
-async function runPaired(o: CompareCommandOptions, m: PairedOptions): Promise<CompareResult> {
+async function runPaired(o: CompareCommandOptions, m: PairedOptions, ui: Ui): Promise<CompareResult> {
   const [a, b] = loadResults(o.results, m.labels);
-  const progress = createProgress(2 * a.rows.length, o.quiet);
+  const progress = ui.progress(2 * a.rows.length);
   const b0 = m.bootstrap;
   const result: PairedResult = await runPairedDelta({ root: m.root, a, b, scoresA: m.scoresA, scoresB: m.scoresB, replicates: b0.replicates, seed: b0.seed, ci: b0.ci, threads: b0.threads, onStage: (s, ms) => progress.step(s, ms) });
   progress.done();
@@ -213,7 +212,7 @@ export const compareCommand: Command<CompareCommandOptions, CompareResult> = {
   files: compareFiles,
   quiet: (o) => o.quiet,
   timed: (o) => o.mode.kind === 'paired',
-  run: (o) => (o.mode.kind === 'table' ? runTable(o, o.mode) : runPaired(o, o.mode)),
+  run: (o, ui) => (o.mode.kind === 'table' ? runTable(o, o.mode) : runPaired(o, o.mode, ui)),
   report(o, r) {
     const out = new PendingOutputs();
     out.add(o.out ?? '-', () => r.text);

@@ -15,7 +15,7 @@ import { sha256File } from '../extract/session.js';
 import { readStoreMeta, requestDifferences, STORE_FILE, type StoreMeta, type StoreRequest } from '../extract/store.js';
 import type { Ui } from './command.js';
 import type { ExtractionSettings } from './flag-groups.js';
-import { createRateProgress } from './progress.js';
+import type { RateProgress } from './progress.js';
 
 /** What the IJB protocol reads: feature files, the faces to leave out, and where they came from. */
 export interface EvaluatedFeatures {
@@ -98,7 +98,7 @@ export async function runExtraction(
   rest: Pick<ExtractOptions, 'modelPath' | 'root' | 'target' | 'out' | 'resume' | 'shard'> & { stopAfterBatches?: number },
   ui: Ui,
 ): Promise<ExtractResult> {
-  let progress: ReturnType<typeof createRateProgress> | undefined;
+  let progress: RateProgress | undefined;
   const result = await extractFeatures({
     ...rest,
     ep: x.ep,
@@ -111,7 +111,7 @@ export async function runExtraction(
     onStart: ({ session, total, done }) => {
       ui.info(providerLine(rest.modelPath, session));
       if (done > 0) ui.info(`resuming at ${done}/${total} faces`);
-      progress = createRateProgress(total, ui.quiet, 'faces', done);
+      progress = ui.rateProgress(total, 'faces', done);
     },
     onBatch: (done) => progress?.update(done),
   });

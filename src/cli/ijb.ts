@@ -9,12 +9,11 @@ import { UsageError } from '../errors.js';
 import { parseAggregationList } from '../aggregate/spec.js';
 import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
 import { farKey } from '../report/format.js';
-import type { Command } from './command.js';
+import type { Command, Ui } from './command.js';
 import { BOOTSTRAP_GROUP, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseExtraction, parseFileOutputs, refuseExtractionFlags, type BootstrapSettings, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
 import { parseChoice, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
-import { createProgress } from './progress.js';
 import { runIjb1v1, scoresInPairFileOrder, type IjbResult } from '../protocols/ijb-1v1.js';
 import { ijbCsv, ijbJson, ijbMarkdown, ijbText } from '../report/ijb-report.js';
 import { encodeNpy } from '../io/npy.js';
@@ -150,14 +149,14 @@ export interface IjbCommandResult {
   features: EvaluatedFeatures;
 }
 
-export async function runIjbCommand(o: IjbCommandOptions, ui: { quiet: boolean; info(line: string): void }): Promise<IjbCommandResult> {
+export async function runIjbCommand(o: IjbCommandOptions, ui: Ui): Promise<IjbCommandResult> {
   const features: EvaluatedFeatures =
     o.input.kind === 'files'
       ? { features: o.input.features, flipFeatures: o.input.flipFeatures, excludedFaces: [] }
       : o.input.kind === 'store'
         ? await featuresOfStore(o.input.dir, o.root, o.target)
         : await featuresOfModel({ ...o.input, root: o.root, target: o.target }, ui);
-  const progress = createProgress(2 + (o.bootstrap ? 3 : 2) * o.aggregationNames.length, o.quiet);
+  const progress = ui.progress(2 + (o.bootstrap ? 3 : 2) * o.aggregationNames.length);
   const result = await runIjb1v1({
     root: o.root,
     target: o.target,

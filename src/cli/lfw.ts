@@ -21,7 +21,6 @@ import { parseChoice, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { providerLine } from './feature-stores.js';
 import { PendingOutputs, type InputRequest } from './outputs.js';
-import { createProgress, createRateProgress } from './progress.js';
 
 const spec: CommandSpec = {
   name: 'lfw',
@@ -191,7 +190,7 @@ async function modelDatasets(i: Extract<LfwInput, { kind: 'model' }>, ui: Ui): P
     ui.info(providerLine(i.model, session));
     for (const set of sets) {
       const t0 = performance.now();
-      const progress = createRateProgress(set.names.length, ui.quiet, 'images');
+      const progress = ui.rateProgress(set.names.length, 'images');
       const f = await extractImageFeatures({
         session,
         imageDir: i.imagesDir ?? '',
@@ -239,7 +238,7 @@ async function modelDatasets(i: Extract<LfwInput, { kind: 'model' }>, ui: Ui): P
 
 export async function runLfwCommand(o: LfwCommandOptions, ui: Ui): Promise<PairsKfoldResult> {
   const datasets = o.input.kind === 'model' ? await modelDatasets(o.input, ui) : o.input.datasets;
-  const progress = createProgress(2 * datasets.length, o.quiet);
+  const progress = ui.progress(2 * datasets.length);
   const result = runPairsKfold({ datasets, folds: o.folds, fars: o.fars, rule: o.rule, onStage: (stage, ms) => progress.step(stage, ms) });
   progress.done();
   return result;

@@ -199,7 +199,8 @@ export class PendingOutputs {
     return this.stdoutText.length > 0;
   }
 
-  commit(): void {
+  /** Writes everything; `stdout` receives what goes to stdout (the process's fd 1 by default). */
+  commit(stdout: (data: string | Uint8Array) => void = writeStdout): void {
     const created: string[] = [];
     const temps: { tmp: string; path: string }[] = [];
     const undo = (): void => {
@@ -244,6 +245,6 @@ export class PendingOutputs {
         throw new DataError(`${t.path}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
     }
-    for (const p of this.stdoutText) writeStdout(p);
+    for (const p of this.stdoutText) stdout(p);
   }
 }

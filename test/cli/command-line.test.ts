@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, REPO, runCli, tempDir } from '../helpers/cli.js';
+import { BIN, REPO, runCli, runInProcess, tempDir } from '../helpers/cli.js';
 
 const DEMO = 'fixtures/ijb-demo';
 const F = `${DEMO}/arcface-r18/features.npy`;
@@ -17,7 +17,7 @@ const MODEL = 'fixtures/models/tiny-a32.onnx';
 
 /** Exit 2, exactly one stderr line equal to (or matching) `message`, nothing on stdout. */
 async function refused(args: string[], message: string | RegExp): Promise<void> {
-  const r = await runCli(args);
+  const r = await runInProcess(args);
   expect(r.code, r.stderr).toBe(2);
   expect(r.stdout).toBe('');
   const lines = r.stderr.split('\n').filter(Boolean);
@@ -57,13 +57,18 @@ describe.concurrent('a flag without its value is one line, exit 2, and writes no
     [ijb('--far', '1e-4,,1e-3'), "--far: '1e-4,,1e-3' has an empty item"],
     [ijb('--curve=yes'), "--curve is a switch and takes no value; got '--curve=yes'"],
   ];
+  it('--scores as the last argument (the real bin, in an empty folder): refused, nothing written there', async () => {
+    const cwd = tempDir();
+    const r = await runCli(ijb('--scores').map((a) => (a.startsWith('fixtures/') ? join(REPO, a) : a)), { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('facebench: --scores needs a value (DIR)\n');
+    expect(readdirSync(cwd)).toEqual([]);
+  });
   for (const [args, message] of cases) {
     it(args.slice(-2).join(' '), async () => {
-      const cwd = tempDir();
-      const r = await runCli(args.map((a) => (a.startsWith('fixtures/') ? join(REPO, a) : a)), { cwd });
+      const r = await runInProcess(args);
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`facebench: ${message}\n`);
-      expect(readdirSync(cwd)).toEqual([]);
     });
   }
 });
@@ -147,22 +152,22 @@ describe.concurrent('flags that mean nothing for the chosen mode are refused', (
 
 describe.concurrent('help and conventions', () => {
   it('bare facebench prints the usage and the command list, exit 0', async () => {
-    const r = await runCli([]);
+    const r = await runInProcess([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^facebench \d+\.\d+\.\d+ — /);
     for (const c of ['ijb', 'lfw', 'extract', 'merge', 'compare', 'gate']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
-    expect((await runCli(['--help'])).stdout).toBe(r.stdout);
-    expect((await runCli(['help'])).stdout).toBe(r.stdout);
+    expect((await runInProcess(['--help'])).stdout).toBe(r.stdout);
+    expect((await runInProcess(['help'])).stdout).toBe(r.stdout);
   });
   it('facebench --version / -V at the top level', async () => {
     const v = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version;
-    expect((await runCli(['--version'])).stdout).toBe(`${v}\n`);
-    expect((await runCli(['-V'])).stdout).toBe(`${v}\n`);
+    expect((await runInProcess(['--version'])).stdout).toBe(`${v}\n`);
+    expect((await runInProcess(['-V'])).stdout).toBe(`${v}\n`);
   });
   it('every command: help CMD = CMD --help, with examples and no yargs glitches', async () => {
     for (const c of ['ijb', 'lfw', 'extract', 'merge', 'compare', 'gate']) {
-      const a = await runCli(['help', c]);
-      const b = await runCli([c, '--help']);
+      const a = await runInProcess(['help', c]);
+      const b = await runInProcess([c, '--help']);
       expect(a.code).toBe(0);
       expect(b.stdout).toBe(a.stdout);
       const examples = a.stdout.split('\nExamples:\n')[1];
@@ -178,13 +183,13 @@ describe.concurrent('help and conventions', () => {
   });
   it('a final stderr line with the time and peak memory (not with --quiet; never in the JSON)', async () => {
     const d = tempDir();
-    const r = await runCli(['ijb', '--root', DEMO, '--features', F, '--far', '1e-2', '--json', join(d, 'r.json')]);
+    const r = await runInProcess(['ijb', '--root', DEMO, '--features', F, '--far', '1e-2', '--json', join(d, 'r.json')]);
     expect(r.code).toBe(0);
     expect(r.stderr.split('\n').filter(Boolean).at(-1)).toMatch(/^facebench: ijb done in \d+\.\d\d s, peak memory \d+ MiB$/);
     expect(readFileSync(join(d, 'r.json'), 'utf8')).not.toMatch(/seconds|peak|memory|"ms"/);
   });
   it('warnings go to stderr as facebench: warning: …, never into the table on stdout', async () => {
-    const r = await runCli(ijb('--flip-features', G, '--aggregate', 'plain,magface', '--far', '1e-2'));
+    const r = await runInProcess(ijb('--flip-features', G, '--aggregate', 'plain,magface', '--far', '1e-2'));
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/warning/);
     expect(r.stderr).toBe('facebench: warning: magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)\n');
@@ -211,7 +216,7 @@ describe('quiet native layers', () => {
 describe('one vocabulary across commands', () => {
   it('ijb CSV and markdown carry the bootstrap intervals the table shows', async () => {
     const d = tempDir();
-    const r = await runCli(ijb('--far', '1e-2', '--bootstrap', '50', '--csv', join(d, 'r.csv'), '--markdown', join(d, 'r.md'), '--json', join(d, 'r.json')));
+    const r = await runInProcess(ijb('--far', '1e-2', '--bootstrap', '50', '--csv', join(d, 'r.csv'), '--markdown', join(d, 'r.md'), '--json', join(d, 'r.json')));
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(join(d, 'r.json'), 'utf8'));
     const [lo, hi] = doc.results[0].tar_ci['1e-2'];
@@ -221,8 +226,8 @@ describe('one vocabulary across commands', () => {
   it('lfw and ijb JSON use the same field names for the same things', async () => {
     const d = tempDir();
     const L = 'fixtures/lfw-demo';
-    expect((await runCli(['lfw', '--pairs', `${L}/pairs.txt`, '--names', `${L}/names.txt`, '--features', `${L}/features.npy`, '--far', '1e-2', '--json', join(d, 'l.json'), '--quiet'])).code).toBe(0);
-    expect((await runCli(ijb('--far', '1e-2', '--json', join(d, 'i.json')))).code).toBe(0);
+    expect((await runInProcess(['lfw', '--pairs', `${L}/pairs.txt`, '--names', `${L}/names.txt`, '--features', `${L}/features.npy`, '--far', '1e-2', '--json', join(d, 'l.json'), '--quiet'])).code).toBe(0);
+    expect((await runInProcess(ijb('--far', '1e-2', '--json', join(d, 'i.json')))).code).toBe(0);
     const l = JSON.parse(readFileSync(join(d, 'l.json'), 'utf8'));
     const i = JSON.parse(readFileSync(join(d, 'i.json'), 'utf8'));
     for (const doc of [l, i]) expect(Object.keys(doc).slice(0, 3)).toEqual(['schemaVersion', 'tool', 'protocol']);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ijbDoc, runCli, tempDir, writeJson } from '../helpers.js';
+import { ijbDoc, runInProcess, tempDir, writeJson } from '../helpers.js';
 
 const dir = tempDir();
 const demo = (model: string, extra: string[] = []): string[] => [
@@ -14,14 +14,14 @@ const arc = join(dir, 'arcface-r18.json');
 
 beforeAll(async () => {
   for (const [m, f] of [['magface-r18', mag], ['arcface-r18', arc]]) {
-    const r = await runCli(demo(m, ['--json', f, '--curve']));
+    const r = await runInProcess(demo(m, ['--json', f, '--curve']));
     expect(r.code, r.stderr).toBe(0);
   }
 });
 
 describe('compare on the demo results', () => {
   it('prints one row per checkpoint × aggregation and honours --label', async () => {
-    const r = await runCli(['compare', mag, arc, '--label', `MagFace-r18=${mag}`]);
+    const r = await runInProcess(['compare', mag, arc, '--label', `MagFace-r18=${mag}`]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines.filter((l) => /^(MagFace-r18|arcface-r18) /.test(l))).toHaveLength(4);
@@ -30,7 +30,7 @@ describe('compare on the demo results', () => {
     expect(r.stdout).toMatch(/^MagFace-r18\s+plain\s+53\.33\s+75\.00\s+91\.67\*?$/m);
   });
   it('--format json and --metric pick the columns; EER is best when lowest', async () => {
-    const r = await runCli(['compare', mag, arc, '--format', 'json', '--metric', 'auc,eer,1e-2']);
+    const r = await runInProcess(['compare', mag, arc, '--format', 'json', '--metric', 'auc,eer,1e-2']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ schemaVersion: 2, protocol: 'compare', columns: ['tar@1e-2', 'auc', 'eer'] });
@@ -46,7 +46,7 @@ describe('compare on the demo results', () => {
   });
   it('--format latex --published --out writes the file and nothing on stdout', async () => {
     const out = join(dir, 'table.tex');
-    const r = await runCli(['compare', mag, arc, '--format', 'latex', '--published', '--out', out]);
+    const r = await runInProcess(['compare', mag, arc, '--format', 'latex', '--published', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     const tex = readFileSync(out, 'utf8');
@@ -79,7 +79,7 @@ describe('compare: bad input → exit 2, one stderr line, no output file', () =>
   for (const [name, args] of cases) {
     it(name, async () => {
       const out = join(dir, `bad-${name.replace(/\W+/g, '_')}.md`);
-      const r = await runCli(['compare', ...args(), '--out', out]);
+      const r = await runInProcess(['compare', ...args(), '--out', out]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('hint:'));
@@ -89,15 +89,15 @@ describe('compare: bad input → exit 2, one stderr line, no output file', () =>
     });
   }
   it('two outputs on stdout, or on one file, are refused before anything is written', async () => {
-    const a = await runCli(['compare', good, '--html', '-']);
+    const a = await runInProcess(['compare', good, '--html', '-']);
     expect(a.code).toBe(2);
     expect(a.stderr).toBe('facebench: the table (no --out) and --html all write to stdout: at most one output may go there\n');
     const f = join(dir, 'same.out');
-    const b = await runCli(['compare', good, '--out', f, '--html', f]);
+    const b = await runInProcess(['compare', good, '--out', f, '--html', f]);
     expect(b.code).toBe(2);
     expect(b.stderr).toBe(`facebench: --out and --html both write ${f}: give each output its own path\n`);
     expect(existsSync(f)).toBe(false);
-    const c = await runCli(['compare', good, '--out', good]);
+    const c = await runInProcess(['compare', good, '--out', good]);
     expect(c.stderr).toBe(`facebench: --out ${good} is the input of RESULT: refusing to overwrite an input\n`);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers.js';
+import { runCli, runInProcess, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 const base = ['ijb', '--root', 'fixtures/ijb-demo', '--features', 'fixtures/ijb-demo/arcface-r18/features.npy', '--quiet'];
@@ -32,13 +32,13 @@ describe('ijb --bootstrap', () => {
     expect(readFileSync(b, 'utf8')).toBe(readFileSync(a, 'utf8'));
     expect(JSON.parse(readFileSync(c, 'utf8')).results[0].tar_ci).not.toEqual(doc.results[0].tar_ci);
     // The result can be gated with --ci-aware against itself.
-    expect((await runCli(['gate', '--baseline', a, '--current', a, '--ci-aware'])).code).toBe(0);
+    expect((await runInProcess(['gate', '--baseline', a, '--current', a, '--ci-aware'])).code).toBe(0);
   });
   it('gives the same JSON on 1 and 2 threads (replicate r always uses the stream (seed, r))', async () => {
     const one = join(dir, 'one.json');
     const two = join(dir, 'two.json');
-    expect((await runCli([...base, '--bootstrap', '101', '--seed', '3', '--bootstrap-threads', '1', '--json', one])).code).toBe(0);
-    expect((await runCli([...base, '--bootstrap', '101', '--seed', '3', '--bootstrap-threads', '2', '--json', two])).code).toBe(0);
+    expect((await runInProcess([...base, '--bootstrap', '101', '--seed', '3', '--bootstrap-threads', '1', '--json', one])).code).toBe(0);
+    expect((await runInProcess([...base, '--bootstrap', '101', '--seed', '3', '--bootstrap-threads', '2', '--json', two])).code).toBe(0);
     expect(readFileSync(two, 'utf8')).toBe(readFileSync(one, 'utf8'));
   });
   for (const [name, args, message] of [
@@ -56,7 +56,7 @@ describe('ijb --bootstrap', () => {
   ] as [string, string[], string?][]) {
     it(`bad flag: ${name} → exit 2, no JSON`, async () => {
       const out = join(dir, `bad-${name.replace(/\W+/g, '_')}.json`);
-      const r = await runCli([...base, ...args, '--json', out]);
+      const r = await runInProcess([...base, ...args, '--json', out]);
       expect(r.code).toBe(2);
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);

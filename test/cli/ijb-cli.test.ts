@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy, readNpyMatrix, readNpyScores } from '../../src/io/npy.js';
-import { REPO, runCli, tempDir } from '../helpers/cli.js';
+import { REPO, runCli, runInProcess, tempDir } from '../helpers/cli.js';
 
 const FIXTURE = join(REPO, 'fixtures/ijb-demo');
 
@@ -117,7 +117,7 @@ describe('flags are checked before an extraction starts', () => {
   for (const bad of [['--rule', 'bogus'], ['--far', '2'], ['--aggregate', 'median'], ['--scoring', 'fast'], ['--bootstrap', '0']]) {
     it(`ijb --model with ${bad.join(' ')}`, async () => {
       const store = join(tempDir(), 'store');
-      const r = await runCli(['ijb', '--root', join(REPO, 'fixtures/ijb-images'), '--model', join(REPO, 'fixtures/models/tiny-a32.onnx'), '--ep', 'cpu', '--store', store, '--quiet', ...bad]);
+      const r = await runInProcess(['ijb', '--root', join(REPO, 'fixtures/ijb-images'), '--model', join(REPO, 'fixtures/models/tiny-a32.onnx'), '--ep', 'cpu', '--store', store, '--quiet', ...bad]);
       expect(r.code).toBe(2);
       expect(existsSync(store)).toBe(false);
     });
@@ -135,7 +135,7 @@ describe('unwritable outputs', () => {
       const dir = tempDir();
       writeFileSync(join(dir, 'plain-file'), 'x');
       const json = join(dir, 'r.json');
-      const r = await runCli(ijbArgs(FIXTURE, ['--json', json, '--markdown', join(dir, 'r.md'), '--csv', csvPath(dir)]));
+      const r = await runInProcess(ijbArgs(FIXTURE, ['--json', json, '--markdown', join(dir, 'r.md'), '--csv', csvPath(dir)]));
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
@@ -242,7 +242,7 @@ describe('bad input: one line on stderr, exit 2, no output file', () => {
       const extra = c.breakIt(dir) ?? [];
       mkdirSync(join(dir, 'out'));
       const out = join(dir, 'out', 'result.json');
-      const r = await runCli(ijbArgs(dir, ['--json', out, '--csv', join(dir, 'out', 'r.csv'), ...extra]));
+      const r = await runInProcess(ijbArgs(dir, ['--json', out, '--csv', join(dir, 'out', 'r.csv'), ...extra]));
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(c.expect);
       expect(r.stderr.split('\n').filter((l) => l.startsWith('facebench:'))).toHaveLength(1);

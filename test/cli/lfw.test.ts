@@ -1,14 +1,15 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO as ROOT, runCli, tempDir, type CliRun } from '../helpers/cli.js';
+import { REPO as ROOT, runCli, runInProcess, tempDir, type CliRun } from '../helpers/cli.js';
 
 const DEMO = join(ROOT, 'fixtures', 'lfw-demo');
 const PARITY = join(ROOT, 'test', 'data', 'lfw-parity');
 const PICKLES = join(ROOT, 'test', 'data', 'pickles');
 
+/** `lfw` in-process (the contract test below runs the real bin). */
 function run(args: string[], quiet = true): Promise<CliRun> {
-  return runCli(['lfw', ...(quiet ? ['--quiet'] : []), ...args]);
+  return runInProcess(['lfw', ...(quiet ? ['--quiet'] : []), ...args]);
 }
 
 const demoPairs = ['--pairs', join(DEMO, 'pairs.txt'), '--names', join(DEMO, 'names.txt'), '--features', join(DEMO, 'features.npy'), '--flip-features', join(DEMO, 'features_flip.npy')];
@@ -20,7 +21,7 @@ const parityArgs = (pairs = join(PARITY, 'pairs.txt'), names = join(PARITY, 'nam
 describe('facebench lfw', () => {
   it('pairs.txt + names + features: accuracy line, table, JSON contract, byte-identical reruns', async () => {
     const dir = tempDir('lfw-');
-    const a = await run([...demoPairs, '--json', join(dir, 'a.json'), '--csv', join(dir, 'a.csv'), '--markdown', join(dir, 'a.md')]);
+    const a = await runCli(['lfw', '--quiet', ...demoPairs, '--json', join(dir, 'a.json'), '--csv', join(dir, 'a.csv'), '--markdown', join(dir, 'a.md')]);
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/^\[lfw\] XNorm: \d+\.\d{6}\n\[lfw\] Accuracy-Flip: 0\.\d{5}\+-0\.\d{5}\n/);
     const b = await run([...demoPairs, '--json', join(dir, 'b.json')]);
