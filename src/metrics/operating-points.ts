@@ -97,12 +97,28 @@ export interface Moments {
 export function moments(values: Float64Array): Moments {
   const n = values.length;
   const mean = pairwiseSum(values, 0, n) / n;
-  const squares = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const d = values[i] - mean;
-    squares[i] = d * d;
+  const scratch = new Float64Array(Math.min(n, SQUARES_CHUNK));
+  return { mean, std: Math.sqrt(sumOfSquaredDeviations(values, mean, 0, n, scratch) / n) };
+}
+
+/** Squared deviations are materialised this many at a time (never the whole n-length array). */
+const SQUARES_CHUNK = 1 << 16;
+
+/**
+ * numpy's pairwise sum of (values[i] − mean)² over [s, s + n): split exactly as `pairwiseSum` splits,
+ * down to ranges that fit `scratch`, where the squares are written and summed.
+ */
+function sumOfSquaredDeviations(values: Float64Array, mean: number, s: number, n: number, scratch: Float64Array): number {
+  if (n <= scratch.length) {
+    for (let i = 0; i < n; i++) {
+      const d = values[s + i] - mean;
+      scratch[i] = d * d;
+    }
+    return pairwiseSum(scratch, 0, n);
   }
-  return { mean, std: Math.sqrt(pairwiseSum(squares, 0, n) / n) };
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return sumOfSquaredDeviations(values, mean, s, n2, scratch) + sumOfSquaredDeviations(values, mean, s + n2, n - n2, scratch);
 }
 
 /**

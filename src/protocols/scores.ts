@@ -28,7 +28,7 @@ import {
 import { pyeerAuc, pyeerEer, pyeerFmrOperatingPoint, type PyeerEer, type PyeerPoint, type TopVertex } from '../metrics/pyeer-stats.js';
 import { areaUnderCurve, equalErrorRate, rocCurve, type SortedScores } from '../metrics/roc.js';
 import { scoreHistogram, type ScoreHistogram } from '../metrics/score-histogram.js';
-import { sortDescending } from '../metrics/sort-descending.js';
+import { sortScoresDescending } from '../metrics/decimal-sort.js';
 import { tarAtFar, tarAtFarBob, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { thinRocCurve, type ThinCurve } from '../metrics/thin-curve.js';
 
@@ -70,8 +70,10 @@ export interface ScoresOptions {
   epcPoints: number;
   /** Bins of the genuine / impostor score histograms (kept with `curves`). */
   histogramBins: number;
-  /** Keep the thinned ROC, the histograms and the EPC in the result (JSON `--curve`, plots). */
+  /** Keep the thinned ROC and the histograms in the result (JSON `--curve`, plots). */
   curves: boolean;
+  /** Called when a stage ends (`read <label>`, `evaluate <label>`), with its wall time; for progress lines and the bench. */
+  onStage?: (stage: string, ms: number) => void;
 }
 
 export const DEFAULT_SCORE_FARS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
@@ -152,13 +154,20 @@ export function evaluateScoreFiles(opts: ScoresOptions): ScoresResult {
   checkOptions(opts);
   const warnings: string[] = [];
   const results: ScoreSetResult[] = [];
+  const timed = <T>(stage: string, work: () => T): T => {
+    const t0 = performance.now();
+    const out = work();
+    opts.onStage?.(stage, performance.now() - t0);
+    return out;
+  };
   for (const spec of opts.sets) {
-    const loaded = loadInput(spec.input, spec.label);
-    const evaluation = spec.evaluation ? loadInput(spec.evaluation, undefined) : undefined;
+    const name = spec.label ?? describeInput(spec.input);
+    const loaded = timed(`read ${name}`, () => loadInput(spec.input, spec.label));
+    const evaluation = spec.evaluation ? timed(`read ${name} (eval)`, () => loadInput(spec.evaluation!, undefined)) : undefined;
     if (evaluation && (loaded.length !== 1 || evaluation.length !== 1)) {
       throw new UsageError(`an evaluation set needs one development set and one evaluation set (${loaded[0].source} gives ${loaded.length})`);
     }
-    for (const set of loaded) results.push(evaluateSet(set, evaluation?.[0], opts, warnings));
+    for (const set of loaded) results.push(timed(`evaluate ${set.label}`, () => evaluateSet(set, evaluation?.[0], opts, warnings)));
   }
   const labels = results.map((r) => r.label);
   const repeated = labels.find((l, i) => labels.indexOf(l) !== i);
@@ -174,6 +183,10 @@ function checkOptions(opts: ScoresOptions): void {
   }
   if (opts.epcPoints !== 0 && !(Number.isInteger(opts.epcPoints) && opts.epcPoints >= 2)) throw new UsageError(`EPC points must be 0 or a whole number >= 2, got ${opts.epcPoints}`);
   if (!(Number.isInteger(opts.histogramBins) && opts.histogramBins >= 1)) throw new UsageError(`histogram bins must be a whole number >= 1, got ${opts.histogramBins}`);
+}
+
+function describeInput(input: ScoreInput): string {
+  return input.format === 'pyeer' || input.format === 'pyeer-histogram' ? input.genuine : input.format === 'ijb' ? input.dir : input.file;
 }
 
 function stem(file: string): string {
@@ -211,9 +224,15 @@ function loadInput(input: ScoreInput, label: string | undefined): LoadedSet[] {
   }
 }
 
-/** Negated when the scores are distances; then sorted in descending order (a copy: `values` keeps its order). */
-function sortedScores(set: Pick<LabelledScores, 'genuine' | 'impostor'>, distance: boolean): SortedScores {
-  const prepare = (v: Float64Array): Float64Array => sortDescending(distance ? v.map((x) => -x) : v.slice());
+/**
+ * The set's scores, negated when they are distances, sorted in descending order IN PLACE (the set's
+ * file order is gone afterwards).
+ */
+function sortInPlace(set: Pick<LabelledScores, 'genuine' | 'impostor'>, distance: boolean): SortedScores {
+  const prepare = (v: Float64Array): Float64Array => {
+    if (distance) for (let i = 0; i < v.length; i++) v[i] = -v[i];
+    return sortScoresDescending(v);
+  };
   return { genuine: prepare(set.genuine), impostor: prepare(set.impostor) };
 }
 
@@ -231,7 +250,7 @@ function evaluateSet(set: LoadedSet, evaluation: LoadedSet | undefined, opts: Sc
   const impostorMoments = moments(set.impostor);
   const dPrime = decidability(genuineMoments, impostorMoments);
   if (Number.isNaN(dPrime)) warn("d' is undefined: both score distributions have zero spread (pyeer prints 1)");
-  const sorted = sortedScores(set, opts.distance);
+  const sorted = sortInPlace(set, opts.distance);
   const N = sorted.impostor.length;
   const roc = rocCurve(sorted);
   const eer = equalErrorRate(roc);
@@ -249,7 +268,7 @@ function evaluateSet(set: LoadedSet, evaluation: LoadedSet | undefined, opts: Sc
   if (evaluation) {
     requireBothSides(evaluation);
     if (evaluation.droppedNan > 0) warn(`evaluation set: ${evaluation.droppedNan} comparisons with a NaN score left out`);
-    evaluationSorted = sortedScores(evaluation, opts.distance);
+    evaluationSorted = sortInPlace(evaluation, opts.distance);
     const counts = { genuine: evaluation.genuine.length, impostor: evaluation.impostor.length, droppedNan: evaluation.droppedNan };
     evaluationDecision = { ...decisionAt(evaluationSorted, threshold), counts };
   }
@@ -310,7 +329,7 @@ function evaluateFold(fold: { fold: number; genuine: Float64Array; impostor: Flo
   if (fold.genuine.length === 0 || fold.impostor.length === 0) {
     return { fold: fold.fold, genuine: fold.genuine.length, impostor: fold.impostor.length, tarAtFar: [], eer: NaN };
   }
-  const sorted = sortedScores(fold, opts.distance);
+  const sorted = sortInPlace(fold, opts.distance);
   const roc = rocCurve(sorted);
   return {
     fold: fold.fold,
