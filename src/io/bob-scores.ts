@@ -19,6 +19,12 @@ export interface BobScores extends LabelledScores {
   columns: BobColumns;
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+const TAB = 0x09;
+const SPACE = 0x20;
+const HASH = 0x23;
+
 const LAYOUT: Record<BobColumns, string> = {
   2: 'label score',
   4: 'claimed_id real_id test_label score',
@@ -37,6 +43,8 @@ class BobReader {
   readonly genuine: GrowingArray;
   readonly impostor: GrowingArray;
   columns: BobColumns | 0 = 0;
+  /** The column (0-based) compared with claimed_id: real_id. */
+  private realColumn = 1;
   droppedNan = 0;
   private firstLine = 0;
 
@@ -48,27 +56,60 @@ class BobReader {
 
   /** The lines of one block; returns how many there were. */
   block(buf: Buffer, end: number, firstLine: number): number {
-    const { tokens } = this;
-    const { starts, ends } = tokens;
     let line = firstLine;
-    for (let p = 0; p < end; line++) {
-      p = tokens.splitLine(buf, p, end);
-      // The common line (4 or 5 columns, a plain number) is handled here, anything else by `line`.
-      const n = tokens.count;
-      if (n === this.columns && n !== 2 && buf[starts[0]] !== 0x23) {
-        const score = parseDecimal(buf, starts[n - 1], ends[n - 1]);
-        if (score - score === 0) {
-          const real = n === 4 ? 1 : 2;
-          const len = ends[0] - starts[0];
-          let same = len === ends[real] - starts[real];
-          for (let i = 0, a = starts[0], b = starts[real]; same && i < len; i++) same = buf[a + i] === buf[b + i];
-          (same ? this.genuine : this.impostor).push(score);
-          continue;
-        }
-      }
+    let p = 0;
+    // Up to the block's last LF, which ends every token scan, the common line goes through `fastLine`.
+    const lastLf = buf.lastIndexOf(LF, end - 1);
+    while (p <= lastLf) {
+      const next = this.columns === 4 || this.columns === 5 ? this.fastLine(buf, p) : -1;
+      if (next < 0) {
+        p = this.tokens.splitLine(buf, p, end);
+        this.line(buf, line);
+      } else p = next;
+      line++;
+    }
+    for (; p < end; line++) {
+      p = this.tokens.splitLine(buf, p, end);
       this.line(buf, line);
     }
     return line - firstLine;
+  }
+
+  /**
+   * A line of exactly `columns` space- or tab-separated tokens ending in a plain decimal score (then an
+   * optional CR and the LF): stored, and the start of the next line returned. Anything else: -1.
+   */
+  private fastLine(buf: Buffer, p: number): number {
+    const first = p;
+    let c = buf[p];
+    if (c === HASH) return -1;
+    while (c > SPACE) c = buf[++p];
+    const firstEnd = p;
+    if (firstEnd === first) return -1;
+    let realStart = 0;
+    let realEnd = 0;
+    for (let k = 1; k < this.columns; k++) {
+      if (c !== SPACE && c !== TAB) return -1;
+      do c = buf[++p];
+      while (c === SPACE || c === TAB);
+      const start = p;
+      while (c > SPACE) c = buf[++p];
+      if (k === this.realColumn) {
+        realStart = start;
+        realEnd = p;
+      } else if (k === this.columns - 1) {
+        const score = parseDecimal(buf, start, p);
+        if (score - score !== 0) return -1; // NaN or infinite: the careful path says which
+        while (c === SPACE || c === TAB || c === CR) c = buf[++p];
+        if (c !== LF || start === p) return -1;
+        const len = firstEnd - first;
+        let same = len === realEnd - realStart;
+        for (let i = 0; same && i < len; i++) same = buf[first + i] === buf[realStart + i];
+        (same ? this.genuine : this.impostor).push(score);
+        return p + 1;
+      }
+    }
+    return -1;
   }
 
   /** Any line, with every check; the tokens are those of `line`. */
@@ -81,6 +122,7 @@ class BobReader {
         throw lineError(file, line, `expected a bob score line of 4 columns (${LAYOUT[4]}), 5 (${LAYOUT[5]}) or 2 (${LAYOUT[2]}), found ${n > 5 ? 'more than 5' : n}`);
       }
       this.columns = n;
+      this.realColumn = n === 5 ? 2 : 1;
       this.firstLine = line;
     } else if (n !== this.columns) {
       throw lineError(file, line, `expected ${this.columns} columns (${LAYOUT[this.columns]}) as on line ${this.firstLine}, found ${n > 5 ? 'more than 5' : n}`);
