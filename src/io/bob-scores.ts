@@ -11,7 +11,8 @@
  * line's column count. A score of `nan` is bob's "failure to acquire": left out and counted.
  */
 import { DataError } from '../errors.js';
-import { GrowingArray, Tokens, forEachLineBlock, isNanToken, lineError, maxLines, parseDecimal, type LabelledScores } from './score-text.js';
+import { forEachLineBlock } from './line-blocks.js';
+import { BLOCK_BYTES, GrowingArray, Tokens, isNanToken, lineError, maxLines, parseDecimal, type LabelledScores } from './score-text.js';
 
 export type BobColumns = 2 | 4 | 5;
 
@@ -33,7 +34,7 @@ const LAYOUT: Record<BobColumns, string> = {
 
 export function readBobScores(file: string): BobScores {
   const reader = new BobReader(file);
-  forEachLineBlock(file, (buf, end, firstLine) => reader.block(buf, end, firstLine));
+  forEachLineBlock(file, BLOCK_BYTES, (block) => reader.block(block));
   if (reader.columns === 0) throw new DataError(`${file}: no score lines`);
   return { genuine: reader.genuine.values(), impostor: reader.impostor.values(), droppedNan: reader.droppedNan, columns: reader.columns };
 }
@@ -54,9 +55,13 @@ class BobReader {
     this.impostor = new GrowingArray(lines);
   }
 
-  /** The lines of one block; returns how many there were. */
-  block(buf: Buffer, end: number, firstLine: number): number {
-    let line = firstLine;
+  /** The 1-based number of the next line. */
+  private nextLine = 1;
+
+  /** The lines of one block (whole lines; the last may lack its LF at the end of the file). */
+  block(buf: Buffer): boolean {
+    const end = buf.length;
+    let line = this.nextLine;
     let p = 0;
     // Up to the block's last LF, which ends every token scan, the common line goes through `fastLine`.
     const lastLf = buf.lastIndexOf(LF, end - 1);
@@ -72,7 +77,8 @@ class BobReader {
       p = this.tokens.splitLine(buf, p, end);
       this.line(buf, line);
     }
-    return line - firstLine;
+    this.nextLine = line;
+    return true;
   }
 
   /**

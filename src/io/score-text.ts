@@ -1,78 +1,37 @@
 /**
- * What the text score formats (bob, pyeer, CSV) share: a line reader over 16 MB blocks of the file
+ * What the text score formats (bob, pyeer, CSV) share: lines read from 16 MB blocks of the file
  * (a 15.7M-line bob file is ~700 MB: never in memory at once, never split into strings), a token
  * splitter and a decimal parser that reads the bytes in place. csv-parse and readline need several
  * seconds per million lines; this reads a 15.7M-line file in about a second.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { DataError, at } from '../errors.js';
+import { forEachLineBlock } from './line-blocks.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
 const COMMA = 0x2c;
-const BLOCK_BYTES = 16 * 1024 * 1024;
-
-/**
- * Calls `visit(buf, end, firstLine)` with consecutive blocks of the file, each buf[0, end) of whole
- * lines (the last may lack its LF at the end of the file); `firstLine` is the 1-based number of the
- * block's first line and `visit` returns how many lines the block held.
- */
-export function forEachLineBlock(file: string, visit: (buf: Buffer, end: number, firstLine: number) => number): void {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
-  }
-  try {
-    let buf = Buffer.allocUnsafe(BLOCK_BYTES);
-    let kept = 0;
-    let line = 1;
-    for (;;) {
-      if (kept === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2); // a line longer than the block
-        buf.copy(bigger, 0, 0, kept);
-        buf = bigger;
-      }
-      const got = readSync(fd, buf, kept, buf.length - kept, null);
-      const end = kept + got;
-      if (got === 0) {
-        if (end > 0) visit(buf, end, line);
-        return;
-      }
-      const whole = buf.lastIndexOf(LF, end - 1) + 1;
-      if (whole === 0) {
-        kept = end;
-        continue;
-      }
-      line += visit(buf, whole, line);
-      kept = end - whole;
-      buf.copy(buf, 0, whole, end);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
+/** Read this much of a file at a time. */
+export const BLOCK_BYTES = 16 * 1024 * 1024;
 
 /**
  * Calls `visit(buf, start, end, line)` for every line of the file (1-based `line`; `end` excludes the
  * LF; a CR before it stays, the tokenizers treat it as a blank).
  */
 export function forEachLine(file: string, visit: (buf: Buffer, start: number, end: number, line: number) => void): void {
-  forEachLineBlock(file, (buf, end, firstLine) => {
-    let line = firstLine;
+  let line = 1;
+  forEachLineBlock(file, BLOCK_BYTES, (buf) => {
     let start = 0;
-    for (let p = 0; p < end; p++) {
+    for (let p = 0; p < buf.length; p++) {
       if (buf[p] === LF) {
         visit(buf, start, p, line++);
         start = p + 1;
       }
     }
-    if (start < end) visit(buf, start, end, line++);
-    return line - firstLine;
+    if (start < buf.length) visit(buf, start, buf.length, line++);
+    return true;
   });
 }
 

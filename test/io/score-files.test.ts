@@ -8,7 +8,8 @@ import { readIjbScores } from '../../src/io/ijb-scores.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { pyeerHistogramTopThreshold, readPyeerHistogram, readPyeerScores } from '../../src/io/pyeer-scores.js';
 import { readScoreCsv } from '../../src/io/score-csv.js';
-import { forEachLineBlock, parseDecimal } from '../../src/io/score-text.js';
+import { forEachLine, parseDecimal } from '../../src/io/score-text.js';
+import { forEachLineBlock } from '../../src/io/line-blocks.js';
 import { mulberry32 } from '../../fixtures/fixture-utils.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'facebench-score-files-'));
@@ -46,18 +47,21 @@ describe('parseDecimal', () => {
   });
 });
 
-describe('forEachLineBlock', () => {
-  it('splits on whole lines across blocks, with line numbers, and a last line without LF', () => {
-    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);
+describe('line blocks', () => {
+  it('blocks of whole lines (a line longer than the block grows it); forEachLine numbers every line', () => {
+    const lines = Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);
     const path = file(lines.join('\n'));
-    const seen: string[] = [];
-    forEachLineBlock(path, (buf, end, first) => {
-      const text = buf.toString('utf8', 0, end).replace(/\n$/, '').split('\n');
-      expect(text[0]).toBe(lines[first - 1]);
-      seen.push(...text);
-      return text.length;
+    const blocks: string[] = [];
+    forEachLineBlock(path, 64, (block) => {
+      blocks.push(block.toString());
+      return true;
     });
-    expect(seen).toEqual(lines);
+    expect(blocks.length).toBeGreaterThan(100);
+    expect(blocks.every((b, i) => i === blocks.length - 1 || b.endsWith('\n'))).toBe(true);
+    expect(blocks.join('')).toBe(lines.join('\n'));
+    const seen: [number, string][] = [];
+    forEachLine(path, (buf, start, end, line) => void seen.push([line, buf.toString('utf8', start, end)]));
+    expect(seen).toEqual(lines.map((l, i) => [i + 1, l]));
   });
 });
 

@@ -42,6 +42,9 @@ import scipy.stats
 import sklearn
 from sklearn.metrics import roc_curve, auc
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_roc_cases import jnum  # noqa: E402  (infinities as the strings "inf" / "-inf")
+
 SEED = 14
 FAR_TARGETS = [1e-3, 1e-2, 0.05, 0.1, 0.2]
 COSTS = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
@@ -133,13 +136,6 @@ def sklearn_eer(gen, imp):
     fpr, tpr, _ = roc_curve(labels, np.r_[gen, imp])
     f = scipy.interpolate.interp1d(fpr, tpr)
     return float(scipy.optimize.brentq(lambda x: 1.0 - x - f(x), 0.0, 1.0, xtol=1e-15)), float(auc(fpr, tpr))
-
-
-def jnum(v):
-    v = float(v)
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
 
 
 def bob_numbers(bob, gen, imp):
