@@ -11,7 +11,7 @@
 /** At most this many decimals are tried. */
 const MAX_DECIMALS = 9;
 
-/** Sorts `values` in descending order, in place, and returns it. Values must not be NaN. */
+/** Sorts `values` in descending order, in place, and returns it (a −0 may come back as +0). Values must not be NaN. */
 export function sortScoresDescending(values: Float64Array): Float64Array {
   return countingSortDescending(values) ?? values.sort().reverse();
 }

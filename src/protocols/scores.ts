@@ -26,7 +26,7 @@ import {
   type Moments,
 } from '../metrics/operating-points.js';
 import { pyeerAuc, pyeerEer, pyeerFmrOperatingPoint, type PyeerEer, type PyeerPoint, type TopVertex } from '../metrics/pyeer-stats.js';
-import { areaUnderCurve, equalErrorRate, rocCurve, type SortedScores } from '../metrics/roc.js';
+import { areaUnderCurve, equalErrorRate, rocCurve, type RocCurve, type SortedScores } from '../metrics/roc.js';
 import { scoreHistogram, type ScoreHistogram } from '../metrics/score-histogram.js';
 import { sortScoresDescending } from '../metrics/decimal-sort.js';
 import { tarAtFar, tarAtFarBob, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
@@ -308,7 +308,7 @@ function decisionThreshold(sorted: SortedScores, opts: ScoresOptions): number {
   return tarAtFarBob(sorted, opts.criterionFar!).threshold;
 }
 
-function pyeerReport(sorted: SortedScores, auc: number, roc: ReturnType<typeof rocCurve>, pyeerTop: number | undefined, distance: boolean): PyeerReport {
+function pyeerReport(sorted: SortedScores, auc: number, roc: RocCurve, pyeerTop: number | undefined, distance: boolean): PyeerReport {
   // pyeer's histogram form with distances (-ht -ds) counts an impostor at the threshold as rejected but a
   // genuine as accepted; facebench does not follow that, so its top vertex is kept for similarities only.
   const top: TopVertex = distance ? undefined : pyeerTop;

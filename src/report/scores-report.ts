@@ -3,7 +3,7 @@
  * Each serializer returns a string; the CLI's sink writes it. Thresholds are written in the user's
  * units: negated back when the scores were distances (accept when distance <= threshold then).
  */
-import type { ErrorRates, Decision } from '../metrics/operating-points.js';
+import type { Decision, ErrorRates, FnmrAtFmr } from '../metrics/operating-points.js';
 import type { PyeerPoint } from '../metrics/pyeer-stats.js';
 import type { ScoreSetResult, ScoresResult } from '../protocols/scores.js';
 import { FACEBENCH_VERSION } from '../version.js';
@@ -31,6 +31,11 @@ export function scoresJson(result: ScoresResult, options: ScoresJsonOptions = {}
     false_rejects: r.falseRejects,
     threshold: thr(r.threshold),
   });
+  /** An FMR operating point; FNMR and HTER withheld (null) where the impostors cannot resolve the target. */
+  const target = (r: FnmrAtFmr) => {
+    const out = { ...rates(r), resolvable: r.resolvable };
+    return r.resolvable ? out : { ...out, fnmr: null, hter: null };
+  };
   const decision = (d: Decision) => ({ ...rates(d), precision: jsonNumber(d.precision), recall: jsonNumber(d.recall), f1: jsonNumber(d.f1) });
   const pyeerPoint = (p: PyeerPoint) => ({ fnmr: jsonNumber(p.fnmr), fmr: jsonNumber(p.fmr), threshold: thr(p.threshold) });
   const withheld = (r: ScoreSetResult['fmr100']): number | null => (r.resolvable ? jsonNumber(r.fnmr) : null);
@@ -60,7 +65,7 @@ export function scoresJson(result: ScoresResult, options: ScoresJsonOptions = {}
         fmr1000: withheld(r.fmr1000),
         zero_fmr: jsonNumber(r.zeroFmr.fnmr),
         zero_fnmr: jsonNumber(r.zeroFnmr.fmr),
-        operating_points: { fmr100: rates(r.fmr100), fmr1000: rates(r.fmr1000), zero_fmr: rates(r.zeroFmr), zero_fnmr: rates(r.zeroFnmr) },
+        operating_points: { fmr100: target(r.fmr100), fmr1000: target(r.fmr1000), zero_fmr: rates(r.zeroFmr), zero_fnmr: rates(r.zeroFnmr) },
         d_prime: jsonNumber(r.dPrime),
         genuine: { mean: jsonNumber(r.genuineMoments.mean), std: jsonNumber(r.genuineMoments.std) },
         impostor: { mean: jsonNumber(r.impostorMoments.mean), std: jsonNumber(r.impostorMoments.std) },

@@ -155,7 +155,10 @@ describe('evaluateScoreFiles', () => {
     expect(json.results[0].tar_at_far['1e-3']).not.toBeNull();
     expect(res.warnings[0]).toMatch(/TAR at FAR 0.0001 withheld: 4800 impostor scores cannot resolve it \(needs >= 10000\)/);
     const small = evaluateScoreFiles(options([{ input: { format: 'csv', file: csvFile('small.csv', [0.9, 0.8], [0.1, 0.2, 0.3]) } }]));
-    expect(JSON.parse(scoresJson(small)).results[0].fmr100).toBeNull();
+    const smallJson = JSON.parse(scoresJson(small)).results[0];
+    expect(smallJson.fmr100).toBeNull();
+    expect(smallJson.operating_points.fmr100).toMatchObject({ fnmr: null, hter: null, resolvable: false, false_accepts: 0 });
+    expect(smallJson.operating_points.zero_fmr.fnmr).toBe(0);
   });
 
   it('bad input: no genuine or no impostor scores, repeated labels, bad options', () => {
