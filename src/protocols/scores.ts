@@ -262,7 +262,8 @@ function evaluateSet(set: LoadedSet, evaluation: LoadedSet | undefined, opts: Sc
   const fmr100 = fnmrAtFmr(sorted, 1e-2);
   const fmr1000 = fnmrAtFmr(sorted, 1e-3);
   for (const point of [fmr100, fmr1000]) if (!point.resolvable) warn(`FNMR at FMR ${point.target} withheld: ${N} impostor scores cannot resolve it`);
-  const threshold = decisionThreshold(sorted, opts);
+  const minHterThreshold = minWeightedErrorThreshold(sorted, 0.5);
+  const threshold = opts.criterion === 'eer' ? eerThreshold(sorted) : opts.criterion === 'min-hter' ? minHterThreshold : tarAtFarBob(sorted, opts.criterionFar!).threshold;
   let evaluationDecision: ScoreSetResult['decision']['evaluation'];
   let evaluationSorted: SortedScores | undefined;
   if (evaluation) {
@@ -288,24 +289,21 @@ function evaluateSet(set: LoadedSet, evaluation: LoadedSet | undefined, opts: Sc
     genuineMoments,
     impostorMoments,
     dPrime,
-    minHter: decisionAt(sorted, minWeightedErrorThreshold(sorted, 0.5)),
+    minHter: decisionAt(sorted, minHterThreshold),
     decision: { criterion: opts.criterion, ...(opts.criterion === 'far' ? { far: opts.criterionFar } : {}), threshold, dev: decisionAt(sorted, threshold), ...(evaluationDecision ? { evaluation: evaluationDecision } : {}) },
     pyeer: pyeerReport(sorted, auc, roc, set.pyeerTop, opts.distance),
   };
   if (!result.pyeer.eer.crossed) warn('pyeer EER: FMR never falls to FNMR (pyeer reports 1 and asks whether the scores are distances)');
-  if (set.folds) result.folds = set.folds.map((f) => evaluateFold(f, opts));
+  if (set.folds) {
+    result.folds = set.folds.map((f) => evaluateFold(f, opts));
+    for (const f of result.folds) if (f.genuine === 0 || f.impostor === 0) warn(`fold ${f.fold} has no ${f.genuine === 0 ? 'genuine' : 'impostor'} scores: its TAR@FAR and EER are undefined`);
+  }
   if (opts.curves) {
     result.curve = thinRocCurve(roc);
     result.histogram = scoreHistogram(sorted, opts.histogramBins);
   }
   if (opts.epcPoints > 0) result.epc = expectedPerformanceCurve(sorted, evaluationSorted ?? sorted, opts.epcPoints);
   return result;
-}
-
-function decisionThreshold(sorted: SortedScores, opts: ScoresOptions): number {
-  if (opts.criterion === 'eer') return eerThreshold(sorted);
-  if (opts.criterion === 'min-hter') return minWeightedErrorThreshold(sorted, 0.5);
-  return tarAtFarBob(sorted, opts.criterionFar!).threshold;
 }
 
 function pyeerReport(sorted: SortedScores, auc: number, roc: RocCurve, pyeerTop: number | undefined, distance: boolean): PyeerReport {
