@@ -76,6 +76,7 @@ const runs = Number(arg('--runs', '3'));
 const totals: number[] = [];
 const cpus: number[] = [];
 let table = '';
+let last: ReturnType<typeof evaluateScoreFiles> | undefined;
 let stages: [string, number][] = [];
 for (let run = 0; run < runs; run++) {
   stages = [];
@@ -93,6 +94,7 @@ for (let run = 0; run < runs; run++) {
     onStage: (stage, ms) => stages.push([stage, ms]),
   });
   table = scoresText(result);
+  last = result;
   totals.push((performance.now() - t0) / 1000);
   const cpu = process.cpuUsage(cpu0);
   cpus.push((cpu.user + cpu.system) / 1e6);
@@ -106,6 +108,11 @@ console.log(`files → report: ${totals.map((t) => t.toFixed(2)).join(', ')} s; 
 console.log(`CPU time (user + system): ${cpus.map((t) => t.toFixed(2)).join(', ')} s; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
 console.log(`peak RSS ${((process.resourceUsage().maxRSS * 1024) / 2 ** 30).toFixed(2)} GiB`);
 
+const p = last!.results[0].pyeer;
+const pc = (x: number): string => `${(x * 100).toFixed(4)}%`;
+console.log(
+  `facebench's pyeer block: FMR100 ${pc(p.fmr100.fnmr)}  FMR1000 ${pc(p.fmr1000.fnmr)}  ZeroFMR ${pc(p.zeroFmr.fnmr)}  ZeroFNMR ${pc(p.zeroFnmr.fmr)}  EER ${pc(p.eer.eer)}  AUC ${p.auc.toFixed(6)}  d' ${last!.results[0].dPrime.toFixed(4)}`,
+);
 const pyeerRepo = arg('--pyeer');
 if (pyeerRepo) {
   // pyeer's own reading (eer_info.py's loop over `__get_score`) and `get_eer_stats`, loaded from the repository.
