@@ -12,7 +12,7 @@
  */
 import { DataError } from '../errors.js';
 import { forEachLineBlock } from './line-blocks.js';
-import { BLOCK_BYTES, GrowingArray, Tokens, isNanToken, lineError, maxLines, parseDecimal, type LabelledScores } from './score-text.js';
+import { BLOCK_BYTES, GrowingArray, Tokens, isNanToken, lineError, estimateLines, parseDecimal, type LabelledScores } from './score-text.js';
 
 export type BobColumns = 2 | 4 | 5;
 
@@ -50,7 +50,7 @@ class BobReader {
   private firstLine = 0;
 
   constructor(readonly file: string) {
-    const lines = maxLines(file, 4); // `1 0\n`
+    const lines = estimateLines(file);
     this.genuine = new GrowingArray(lines);
     this.impostor = new GrowingArray(lines);
   }
