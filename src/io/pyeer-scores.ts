@@ -9,7 +9,7 @@
  *   one impostor score per count.
  */
 import { DataError } from '../errors.js';
-import { GrowingArray, Tokens, forEachLine, lineError, parseDecimal } from './score-text.js';
+import { GrowingArray, Tokens, estimateLines, forEachLine, lineError, parseDecimal } from './score-text.js';
 
 /** More impostor scores than this in a histogram are refused (they would need > 4 GB as float64). */
 const MAX_HISTOGRAM_SCORES = 500_000_000;
@@ -17,7 +17,7 @@ const MAX_HISTOGRAM_SCORES = 500_000_000;
 /** The scores of a pyeer genuine or impostor file, in file order. */
 export function readPyeerScores(file: string): Float64Array {
   const tokens = new Tokens(64);
-  const scores = new GrowingArray();
+  const scores = new GrowingArray(estimateLines(file));
   forEachLine(file, (buf, start, end, line) => {
     const n = tokens.split(buf, start, end);
     if (n === 0) return;

@@ -5,7 +5,7 @@
  * row's column count.
  */
 import { DataError } from '../errors.js';
-import { GrowingArray, Tokens, forEachLine, isNanToken, lineError, parseDecimal, type LabelledScores } from './score-text.js';
+import { GrowingArray, Tokens, estimateLines, forEachLine, isNanToken, lineError, parseDecimal, type LabelledScores } from './score-text.js';
 
 export interface ScoreCsv extends LabelledScores {
   /** Per fold (ascending fold number): its genuine and impostor scores; absent without a fold column. */
@@ -14,8 +14,9 @@ export interface ScoreCsv extends LabelledScores {
 
 export function readScoreCsv(file: string): ScoreCsv {
   const tokens = new Tokens(3);
-  const genuine = new GrowingArray();
-  const impostor = new GrowingArray();
+  const lines = estimateLines(file);
+  const genuine = new GrowingArray(lines);
+  const impostor = new GrowingArray(lines);
   const foldOfGenuine = new GrowingArray();
   const foldOfImpostor = new GrowingArray();
   let columns = 0;

@@ -193,8 +193,8 @@ export function lineError(file: string, line: number, what: string): DataError {
 }
 
 /**
- * A Float64Array filled from the front. Its first buffer may be sized for the most values the file
- * can hold (`capacity`): untouched pages of a fresh buffer cost no memory, and neither growing nor a
+ * A Float64Array filled from the front. Its first buffer may be sized generously (`capacity`, e.g.
+ * `estimateLines`): untouched pages of a fresh buffer cost no memory, and then neither growing nor a
  * final copy is needed. Beyond it, it grows by doubling. `values()` views the filled part.
  */
 export class GrowingArray {
@@ -219,12 +219,12 @@ export class GrowingArray {
   }
 }
 
-/** Pre-sized buffers stop at 1 GB of address space; larger files grow by doubling. */
+/** Pre-sized buffers stop at 1 GB of address space; more values grow it by doubling. */
 const MAX_PRESIZED = 2 ** 27;
 
 /**
  * About how many lines `file` has, from the mean length of the lines in its first 64 KB (+25 %): the
- * size to pre-allocate. A file with longer lines ahead only makes the arrays grow.
+ * size to pre-allocate. A file whose later lines are shorter only makes the arrays grow.
  */
 export function estimateLines(file: string): number {
   try {
