@@ -49,14 +49,14 @@ class BobReader {
   droppedNan = 0;
   private firstLine = 0;
 
+  /** The 1-based number of the next line. */
+  private nextLine = 1;
+
   constructor(readonly file: string) {
     const lines = estimateLines(file);
     this.genuine = new GrowingArray(lines);
     this.impostor = new GrowingArray(lines);
   }
-
-  /** The 1-based number of the next line. */
-  private nextLine = 1;
 
   /** The lines of one block (whole lines; the last may lack its LF at the end of the file). */
   block(buf: Buffer): boolean {
@@ -107,7 +107,7 @@ class BobReader {
         const score = parseDecimal(buf, start, p);
         if (score - score !== 0) return -1; // NaN or infinite: the careful path says which
         while (c === SPACE || c === TAB || c === CR) c = buf[++p];
-        if (c !== LF || start === p) return -1;
+        if (c !== LF) return -1;
         const len = firstEnd - first;
         let same = len === realEnd - realStart;
         for (let i = 0; same && i < len; i++) same = buf[first + i] === buf[realStart + i];
