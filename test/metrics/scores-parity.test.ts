@@ -60,8 +60,13 @@ function close(what: string, got: number, expected: number, tolerance = 1e-12): 
 const exact = (what: string, got: number, expected: number): void => close(what, got, expected, 0);
 
 afterAll(() => {
-  const rows = [...deltas].map(([k, v]) => `${k}: max |Δ| ${v.max.toExponential(1)}, identical ${v.identical}/${v.count}`);
-  console.log(`scores parity\n  ${rows.join('\n  ')}`);
+  // One line by default; SCORES_PARITY=1 lists every quantity.
+  const all = [...deltas.values()];
+  const count = all.reduce((a, v) => a + v.count, 0);
+  const identical = all.reduce((a, v) => a + v.identical, 0);
+  const inexact = [...deltas].filter(([, v]) => v.max > 0).map(([k, v]) => `${k} ${v.max.toExponential(1)}`);
+  console.log(`scores parity: ${identical}/${count} bit-identical; largest |Δ|: ${inexact.join(', ')}`);
+  if (process.env.SCORES_PARITY) for (const [k, v] of deltas) console.log(`  ${k}: max |Δ| ${v.max.toExponential(1)}, identical ${v.identical}/${v.count}`);
 });
 
 describe.each(doc.cases)('$name', (c) => {
