@@ -32,6 +32,14 @@ describe('DET on probit axes', () => {
     expect(rateLabel(0.4)).toBe('40 %');
     expect(rules.data.values).toEqual([{ x: normalDeviate(1e-3) }]);
   });
+  it('leaves out ticks whose labels would touch (the probit scale squeezes the smallest rates)', () => {
+    const wide = detProbitSpec([{ name: 'a', fmr: [1e-6, 0.3], fnmr: [0.3, 1e-5] }], { title: 't', width: 300 }) as unknown as { layer: Layer[] };
+    const x = wide.layer[1].encoding.x;
+    const [z0, z1] = x.scale!.domain;
+    const px = x.axis!.values.map((z) => ((z - z0) / (z1 - z0)) * 300);
+    for (let k = 1; k < px.length; k++) expect(px[k] - px[k - 1]).toBeGreaterThanOrEqual(56);
+    expect(x.axis!.values.length).toBeLessThan(9);
+  });
   it('renders to an SVG with the percentage tick labels', async () => {
     const svg = await renderSvg(spec as never);
     for (const label of ['0.01 %', '0.1 %', '1 %', '10 %', '40 %']) expect(svg).toContain(`>${label}<`);
