@@ -9,7 +9,7 @@
  */
 import { pairwiseSum } from '../aggregate/numpy-sum.js';
 import type { SortedScores } from './roc.js';
-import { countAtLeast, tarAtFarLe } from './tar-at-far.js';
+import { countAtLeast, isResolvableFar, tarAtFarLe } from './tar-at-far.js';
 
 export interface ErrorRates {
   /** Accept when `score >= threshold`; +Infinity accepts nothing. */
@@ -75,7 +75,7 @@ export interface FnmrAtFmr extends ErrorRates {
 export function fnmrAtFmr(sorted: SortedScores, target: number): FnmrAtFmr {
   const point = tarAtFarLe(sorted, target);
   const N = sorted.impostor.length;
-  return { ...errorRatesAt(sorted, point.threshold), target, resolvable: target === 0 || target * N >= 1 };
+  return { ...errorRatesAt(sorted, point.threshold), target, resolvable: target === 0 || isResolvableFar(target, N) };
 }
 
 /** ZeroFNMR: the lowest FMR with no false non-match — the threshold is the lowest genuine score. */

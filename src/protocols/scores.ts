@@ -29,7 +29,7 @@ import { pyeerAuc, pyeerEer, pyeerFmrOperatingPoint, type PyeerEer, type PyeerPo
 import { areaUnderCurve, equalErrorRate, rocCurve, type RocCurve, type SortedScores } from '../metrics/roc.js';
 import { scoreHistogram, type ScoreHistogram } from '../metrics/score-histogram.js';
 import { sortScoresDescending } from '../metrics/decimal-sort.js';
-import { tarAtFar, tarAtFarBob, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
+import { tarAtFar, tarAtFarBob, unresolvableFarWarnings, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { thinRocCurve, type ThinCurve } from '../metrics/thin-curve.js';
 
 /** Where one score set comes from. */
@@ -106,9 +106,8 @@ export interface ScoreSetResult {
   label: string;
   format: ScoreFormat;
   counts: ScoreCounts;
-  /** Per target: under `rule`; `resolvable[i]` false when target < 1 / impostors (the TAR is then withheld). */
+  /** Per target, under `rule` (`resolvable` false when target < 1 / impostors: the TAR is then withheld). */
   tarAtFar: TarAtFar[];
-  resolvable: boolean[];
   auc: number;
   eer: number;
   eerThreshold: number;
@@ -255,10 +254,7 @@ function evaluateSet(set: LoadedSet, evaluation: LoadedSet | undefined, opts: Sc
   const roc = rocCurve(sorted);
   const eer = equalErrorRate(roc);
   const auc = areaUnderCurve(roc);
-  const resolvable = opts.fars.map((far) => far * N >= 1);
-  opts.fars.forEach((far, i) => {
-    if (!resolvable[i]) warn(`TAR at FAR ${far} withheld: ${N} impostor scores cannot resolve it (needs >= ${Math.ceil(1 / far)})`);
-  });
+  for (const w of unresolvableFarWarnings(opts.fars, N, 'impostor scores')) warn(w);
   const fmr100 = fnmrAtFmr(sorted, 1e-2);
   const fmr1000 = fnmrAtFmr(sorted, 1e-3);
   for (const point of [fmr100, fmr1000]) if (!point.resolvable) warn(`FNMR at FMR ${point.target} withheld: ${N} impostor scores cannot resolve it`);
@@ -278,7 +274,6 @@ function evaluateSet(set: LoadedSet, evaluation: LoadedSet | undefined, opts: Sc
     format: set.format,
     counts: { genuine: set.genuine.length, impostor: N, droppedNan: set.droppedNan },
     tarAtFar: opts.fars.map((far) => tarAtFar(opts.rule, roc, sorted, far)),
-    resolvable,
     auc,
     eer: eer.eer,
     eerThreshold: eer.threshold,

@@ -5,15 +5,20 @@
  */
 import type { Decision, ErrorRates, FnmrAtFmr } from '../metrics/operating-points.js';
 import type { PyeerPoint } from '../metrics/pyeer-stats.js';
-import type { ScoreSetResult, ScoresResult } from '../protocols/scores.js';
+import type { ScoreCounts, ScoreSetResult, ScoresResult } from '../protocols/scores.js';
 import { FACEBENCH_VERSION } from '../version.js';
+import { SCHEMA_VERSION } from '../io/results-json.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 
-export const SCORES_SCHEMA_VERSION = 2;
 
 export interface ScoresJsonOptions {
   /** Add per result `curve` (thinned ROC), `histogram` and `epc` when the result has them. */
   curve?: boolean;
+}
+
+/** Counts as `ijb` and `lfw` write them (pairs = genuine + impostor), plus the NaN scores left out. */
+function countsJson(c: ScoreCounts): { pairs: number; genuine: number; impostor: number; dropped_nan: number } {
+  return { pairs: c.genuine + c.impostor, genuine: c.genuine, impostor: c.impostor, dropped_nan: c.droppedNan };
 }
 
 /** A threshold in the user's units: distances were negated on reading. */
@@ -40,20 +45,21 @@ export function scoresJson(result: ScoresResult, options: ScoresJsonOptions = {}
   const pyeerPoint = (p: PyeerPoint) => ({ fnmr: jsonNumber(p.fnmr), fmr: jsonNumber(p.fmr), threshold: thr(p.threshold) });
   const withheld = (r: ScoreSetResult['fmr100']): number | null => (r.resolvable ? jsonNumber(r.fnmr) : null);
   const doc = {
-    schemaVersion: SCORES_SCHEMA_VERSION,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: 'facebench', version: FACEBENCH_VERSION },
     protocol: result.protocol,
     rule: result.rule,
     scores: result.distance ? 'distance' : 'similarity',
     results: result.results.map((r) => {
-      const byTarget = <T>(pick: (t: ScoreSetResult['tarAtFar'][number], i: number) => T): Record<string, T> =>
-        Object.fromEntries(r.tarAtFar.map((t, i) => [farKey(t.target), pick(t, i)]));
+      // An unresolvable target (fewer impostors than 1/target) is null throughout, as in `ijb`.
+      const byTarget = <T>(pick: (t: ScoreSetResult['tarAtFar'][number]) => T): Record<string, T | null> =>
+        Object.fromEntries(r.tarAtFar.map((t) => [farKey(t.target), t.resolvable ? pick(t) : null]));
       const d = r.decision;
       return {
         label: r.label,
         format: r.format,
-        counts: { genuine: r.counts.genuine, impostor: r.counts.impostor, dropped_nan: r.counts.droppedNan },
-        tar_at_far: byTarget((t, i) => (r.resolvable[i] ? jsonNumber(t.tar) : null)),
+        counts: countsJson(r.counts),
+        tar_at_far: byTarget((t) => jsonNumber(t.tar)),
         far_actual: byTarget((t) => jsonNumber(t.far)),
         false_accepts: byTarget((t) => t.falseAccepts),
         true_accepts: byTarget((t) => t.trueAccepts),
@@ -77,7 +83,7 @@ export function scoresJson(result: ScoresResult, options: ScoresJsonOptions = {}
           threshold: thr(d.threshold),
           dev: decision(d.dev),
           ...(d.evaluation
-            ? { eval: { counts: { genuine: d.evaluation.counts.genuine, impostor: d.evaluation.counts.impostor, dropped_nan: d.evaluation.counts.droppedNan }, ...decision(d.evaluation) } }
+            ? { eval: { counts: countsJson(d.evaluation.counts), ...decision(d.evaluation) } }
             : {}),
         },
         pyeer: {
@@ -99,7 +105,7 @@ export function scoresJson(result: ScoresResult, options: ScoresJsonOptions = {}
                 fold: f.fold,
                 genuine: f.genuine,
                 impostor: f.impostor,
-                tar_at_far: Object.fromEntries(f.tarAtFar.map((t) => [farKey(t.target), jsonNumber(t.tar)])),
+                tar_at_far: Object.fromEntries(f.tarAtFar.map((t) => [farKey(t.target), t.resolvable ? jsonNumber(t.tar) : null])),
                 eer: jsonNumber(f.eer),
               })),
             }
@@ -125,7 +131,7 @@ function tarRows(result: ScoresResult): string[][] {
   const targets = result.results[0].tarAtFar.map((t) => farKey(t.target));
   return [
     ['set', 'genuine', 'impostor', ...targets, 'AUC', 'EER'],
-    ...result.results.map((r) => [r.label, String(r.counts.genuine), String(r.counts.impostor), ...r.tarAtFar.map((t, i) => pct(t.tar, r.resolvable[i])), percent(r.auc), percent(r.eer)]),
+    ...result.results.map((r) => [r.label, String(r.counts.genuine), String(r.counts.impostor), ...r.tarAtFar.map((t) => pct(t.tar, t.resolvable)), percent(r.auc), percent(r.eer)]),
   ];
 }
 
@@ -212,7 +218,7 @@ export function scoresCsv(result: ScoresResult): string {
   for (const r of result.results) {
     const row = (metric: string, value: number | null, threshold?: number): void =>
       void lines.push(csvLine([r.label, r.format, metric, cell(value), threshold === undefined ? '' : cell(userThreshold(result, threshold))]));
-    r.tarAtFar.forEach((t, i) => row(`tar@${farKey(t.target)}`, r.resolvable[i] ? jsonNumber(t.tar) : null, t.threshold));
+    for (const t of r.tarAtFar) row(`tar@${farKey(t.target)}`, t.resolvable ? jsonNumber(t.tar) : null, t.threshold);
     row('auc', jsonNumber(r.auc));
     row('eer', jsonNumber(r.eer), r.eerThreshold);
     row('fmr100', r.fmr100.resolvable ? jsonNumber(r.fmr100.fnmr) : null, r.fmr100.threshold);

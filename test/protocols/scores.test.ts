@@ -153,7 +153,8 @@ describe('evaluateScoreFiles', () => {
     const json = JSON.parse(scoresJson(res));
     expect(json.results[0].tar_at_far['1e-4']).toBeNull();
     expect(json.results[0].tar_at_far['1e-3']).not.toBeNull();
-    expect(res.warnings[0]).toMatch(/TAR at FAR 0.0001 withheld: 4800 impostor scores cannot resolve it \(needs >= 10000\)/);
+    expect(res.warnings[0]).toBe('dev: FAR 1e-4 cannot be resolved with 4,800 impostor scores (it needs at least 10,000): its TAR is reported as null');
+    expect(json.results[0].threshold['1e-4']).toBeNull();
     const small = evaluateScoreFiles(options([{ input: { format: 'csv', file: csvFile('small.csv', [0.9, 0.8], [0.1, 0.2, 0.3]) } }]));
     const smallJson = JSON.parse(scoresJson(small)).results[0];
     expect(smallJson.fmr100).toBeNull();
