@@ -12,7 +12,7 @@
  */
 import { DataError } from '../errors.js';
 import { forEachLineBlock } from './line-blocks.js';
-import { BLOCK_BYTES, GrowingArray, Tokens, isNanToken, lineError, estimateLines, parseDecimal, type LabelledScores } from './score-text.js';
+import { BLOCK_BYTES, bomLength, GrowingArray, Tokens, isNanToken, lineError, estimateLines, parseDecimal, type LabelledScores } from './score-text.js';
 
 export type BobColumns = 2 | 4 | 5;
 
@@ -62,7 +62,7 @@ class BobReader {
   block(buf: Buffer): boolean {
     const end = buf.length;
     let line = this.nextLine;
-    let p = 0;
+    let p = line === 1 ? bomLength(buf) : 0;
     // Up to the block's last LF, which ends every token scan, the common line goes through `fastLine`.
     const lastLf = buf.lastIndexOf(LF, end - 1);
     while (p <= lastLf) {

@@ -18,12 +18,12 @@ export const BLOCK_BYTES = 16 * 1024 * 1024;
 
 /**
  * Calls `visit(buf, start, end, line)` for every line of the file (1-based `line`; `end` excludes the
- * LF; a CR before it stays, the tokenizers treat it as a blank).
+ * LF; a CR before it stays, the tokenizers treat it as a blank; a leading byte order mark is skipped).
  */
 export function forEachLine(file: string, visit: (buf: Buffer, start: number, end: number, line: number) => void): void {
   let line = 1;
   forEachLineBlock(file, BLOCK_BYTES, (buf) => {
-    let start = 0;
+    let start = line === 1 ? bomLength(buf) : 0;
     for (let p = 0; p < buf.length; p++) {
       if (buf[p] === LF) {
         visit(buf, start, p, line++);
@@ -33,6 +33,11 @@ export function forEachLine(file: string, visit: (buf: Buffer, start: number, en
     if (start < buf.length) visit(buf, start, buf.length, line++);
     return true;
   });
+}
+
+/** 3 when the buffer starts with a UTF-8 byte order mark (some editors write one), else 0. */
+export function bomLength(buf: Buffer): number {
+  return buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
 }
 
 /** Token bounds of one line: token k is buf[starts[k], ends[k]). */

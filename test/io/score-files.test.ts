@@ -72,6 +72,11 @@ describe('bob score files', () => {
     expect([...s.genuine]).toEqual([0.9, 0.8]);
     expect([...s.impostor]).toEqual([0.1, -0.2]);
   });
+  it('a byte order mark before the first line is skipped (bob and CSV)', () => {
+    const s = readBobScores(file('\ufeffa a p1 0.9\na b p2 0.1\n'));
+    expect([s.genuine.length, s.impostor.length]).toEqual([1, 1]);
+    expect([...readScoreCsv(file('\ufeffscore,label\n0.5,1\n')).genuine]).toEqual([0.5]);
+  });
   it('5 columns: claimed_id vs real_id (columns 1 and 3)', () => {
     const s = readBobScores(file('a m1 a p1 0.7\na m1 b p2 0.2\n'));
     expect(s.columns).toBe(5);
