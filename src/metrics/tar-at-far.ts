@@ -66,7 +66,7 @@ export function tarAtFarNearest(roc: RocCurve, target: number): TarAtFar {
 }
 
 /** Number of values in the descending array `v` that are strictly greater than `x`. */
-function countGreater(v: Float64Array | Float32Array, x: number): number {
+export function countGreater(v: Float64Array | Float32Array, x: number): number {
   let lo = 0;
   let hi = v.length;
   while (lo < hi) {
@@ -78,7 +78,7 @@ function countGreater(v: Float64Array | Float32Array, x: number): number {
 }
 
 /** Number of values in the descending array `v` that are >= `x`. */
-function countAtLeast(v: Float64Array | Float32Array, x: number): number {
+export function countAtLeast(v: Float64Array | Float32Array, x: number): number {
   let lo = 0;
   let hi = v.length;
   while (lo < hi) {
@@ -90,7 +90,7 @@ function countAtLeast(v: Float64Array | Float32Array, x: number): number {
 }
 
 /** Largest number of false accepts k with k / negatives <= target (compared as float64 rates). */
-function allowedFalseAccepts(target: number, negatives: number): number {
+export function allowedFalseAccepts(target: number, negatives: number): number {
   let k = Math.min(negatives, Math.max(0, Math.floor(target * negatives)));
   while (k < negatives && (k + 1) / negatives <= target) k++;
   while (k > 0 && k / negatives > target) k--;
