@@ -100,4 +100,14 @@ facebench('The .bin pack straight from a model: decode its images, run the tiny 
   '--quiet',
 ]);
 
+facebench('Score files in: a bob dev / eval pair (scores of any toolkit) → TAR@FAR, FMR100/1000, d′, the dev threshold on eval, the probit DET', [
+  'scores',
+  '--bob', 'fixtures/scores-demo/dev.txt',
+  '--eval', 'fixtures/scores-demo/eval.txt',
+  '--far', '1e-3,1e-2,1e-1',
+  '--json', join(out, 'scores.json'),
+  '--plots', join(out, 'scores-plots'),
+  '--quiet',
+]);
+
 console.log(`\ndemo: ${steps.length} steps passed; JSON results in ${out}`);

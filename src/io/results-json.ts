@@ -16,7 +16,7 @@ import { tarKey } from '../report/metric-keys.js';
 
 export const SCHEMA_VERSION = 2;
 export const READABLE_SCHEMA_VERSIONS = [1, 2];
-export type ResultProtocol = 'ijb-1v1' | 'pairs-kfold';
+export type ResultProtocol = 'ijb-1v1' | 'pairs-kfold' | 'scores';
 
 /** The ROC vertices stored by `ijb --curve` (thinned for plotting only). */
 export interface StoredCurve {
@@ -165,7 +165,8 @@ export function parseResultDocument(doc: Json, file: string, label: string): Res
   const protocol = root.protocol;
   if (protocol === 'ijb-1v1') return parseIjb(root, c, label, version as number);
   if (protocol === 'pairs-kfold') return parsePairsKfold(root, c, label, version as number);
-  throw c.fail('protocol', `expected 'ijb-1v1' or 'pairs-kfold', found ${describe(protocol)}`);
+  if (protocol === 'scores' && version === 2) return parseScores(root, c, label);
+  throw c.fail('protocol', `expected 'ijb-1v1', 'pairs-kfold' or 'scores', found ${describe(protocol)}`);
 }
 
 const FAR_KEY = /^[0-9.]+e-?[0-9]+$|^1$|^0?\.[0-9]+$/;
@@ -270,6 +271,26 @@ function parsePairsKfold(root: Record<string, Json>, c: Checker, label: string, 
   });
   const dataset = rows.map((r) => r.name).join('+');
   return { file: c.file, label, protocol: 'pairs-kfold', dataset, rule: typeof rule === 'string' ? rule : undefined, counts: rows.length === 1 ? rows[0].counts : undefined, rows };
+}
+
+/** `scores`: one row per score set (named by its label, which is also its dataset: sets are compared by name). */
+function parseScores(root: Record<string, Json>, c: Checker, label: string): ResultFile {
+  if (!Array.isArray(root.results) || root.results.length === 0) throw c.fail('results', `expected a non-empty array, found ${describe(root.results)}`);
+  const seen = new Set<string>();
+  const rows = root.results.map((r, i): ResultRow => {
+    const p = `results[${i}].`;
+    const o = c.object(r, `results[${i}]`);
+    const name = c.string(o.label, `${p}label`);
+    if (seen.has(name)) throw c.fail(`${p}label`, `'${name}' appears twice`);
+    seen.add(name);
+    const metrics = verificationMetrics(o, p, c);
+    for (const k of ['fmr100', 'fmr1000', 'zero_fmr', 'zero_fnmr', 'min_hter'] as const) if (o[k] !== undefined) metrics.push({ key: k, value: c.rate(o[k], `${p}${k}`) });
+    if (o.d_prime !== undefined) metrics.push({ key: 'd_prime', value: o.d_prime === null ? NaN : c.finite(o.d_prime, `${p}d_prime`) });
+    const evaluation = o.decision === undefined ? undefined : c.object(o.decision, `${p}decision`).eval;
+    if (evaluation !== undefined) metrics.push({ key: 'eval_hter', value: c.rate(c.object(evaluation, `${p}decision.eval`).hter, `${p}decision.eval.hter`) });
+    return { name, dataset: name, counts: parseCounts(o.counts, `${p}counts`, c), metrics };
+  });
+  return { file: c.file, label, protocol: 'scores', dataset: rows.map((r) => r.name).join('+'), rule: c.string(root.rule, 'rule'), rows };
 }
 
 /** Human name of a dataset: IJBC → IJB-C. */

@@ -15,9 +15,11 @@ import type { ResultFile } from '../io/results-json.js';
 import { datasetName, SCHEMA_VERSION } from '../io/results-json.js';
 import { FACEBENCH_VERSION } from '../version.js';
 import { csvLine, jsonNumber, percent } from './format.js';
-import { compareMetricKeys, defaultMetricNames, metricInfo, selectMetrics, tarKey, tarTarget } from './metric-keys.js';
+import { compareMetricKeys, defaultMetricNames, formatDelta, formatMetric, metricInfo, selectMetrics, tarKey, tarTarget } from './metric-keys.js';
 
 export interface CompareCell {
+  /** The metric (report/metric-keys.ts): decides percent or plain printing. */
+  key: string;
   value: number;
   ci?: [number, number];
   std?: number;
@@ -64,8 +66,9 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
     for (const r of f.rows) {
       const cells = new Map<string, CompareCell>();
       // A null value (an unresolvable FAR target, an undefined rate) is shown like a missing one: —.
-      for (const m of pick(r)) if (!Number.isNaN(m.value)) cells.set(m.key, { value: m.value, ci: m.ci, std: m.std, best: false });
-      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'pairs-kfold' ? '' : r.name, published: false, cells });
+      for (const m of pick(r)) if (!Number.isNaN(m.value)) cells.set(m.key, { key: m.key, value: m.value, ci: m.ci, std: m.std, best: false });
+      // ijb rows are aggregations of one dataset; lfw and score-set rows are datasets of their own.
+      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'ijb-1v1' ? r.name : '', published: false, cells });
     }
   }
   const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -75,7 +78,7 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
         const tar = p.tar[d as 'IJBB' | 'IJBC'];
         if (!tar) continue;
         const cells = new Map<string, CompareCell>();
-        for (const [far, v] of Object.entries(tar)) cells.set(tarKey(Number(far)), { value: Number((v / 100).toPrecision(12)), best: false });
+        for (const [far, v] of Object.entries(tar)) cells.set(tarKey(Number(far)), { key: tarKey(Number(far)), value: Number((v / 100).toPrecision(12)), best: false });
         rows.push({ label: p.label, dataset: d, aggregation: '', published: true, cells });
       }
     }
@@ -110,7 +113,9 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
 const columnTitle = (key: string): string => metricInfo(key)?.title ?? key;
 
 function title(t: CompareTable): string {
-  return `${t.datasets.map(datasetName).join(', ')}: ${t.columns.map(columnTitle).join(', ')} (%)`;
+  const rates = t.columns.filter((k) => metricInfo(k)?.rate !== false).map(columnTitle);
+  const plain = t.columns.filter((k) => metricInfo(k)?.rate === false).map(columnTitle);
+  return `${t.datasets.map(datasetName).join(', ')}: ${[...(rates.length ? [`${rates.join(', ')} (%)`] : []), ...plain].join(', ')}`;
 }
 
 const multiDataset = (t: CompareTable): boolean => t.datasets.length > 1;
@@ -124,19 +129,20 @@ function labelCells(t: CompareTable, r: CompareRow, dash: string): string[] {
   return [r.label, ...(hasAggregation(t) ? [r.aggregation || dash] : []), ...(multiDataset(t) ? [datasetName(r.dataset)] : [])];
 }
 
-function signed(delta: number): string {
-  const s = (delta * 100).toFixed(2);
-  if (s === '0.00' || s === '-0.00') return '±0.00';
-  return delta > 0 ? `+${s}` : s;
+/** A cell's Δ: percentage points for rates, plain for d′; `±0.00` when it rounds to zero. */
+function signed(c: CompareCell): string {
+  return formatDelta(c.key, c.delta!, '±');
 }
+
+const fmt = (c: CompareCell, x: number): string => formatMetric(c.key, x);
 
 /** Plain-text cell: `95.12* [94.80, 95.41] (+0.31)`. */
 function plainCell(c: CompareCell | undefined, bestMark: (s: string) => string): string {
   if (!c) return '—';
-  let s = bestMark(percent(c.value));
-  if (c.ci) s += ` [${percent(c.ci[0])}, ${percent(c.ci[1])}]`;
-  if (c.std !== undefined) s += ` ±${percent(c.std)}`;
-  if (c.delta !== undefined) s += ` (${signed(c.delta)})`;
+  let s = bestMark(fmt(c, c.value));
+  if (c.ci) s += ` [${fmt(c, c.ci[0])}, ${fmt(c, c.ci[1])}]`;
+  if (c.std !== undefined) s += ` ±${fmt(c, c.std)}`;
+  if (c.delta !== undefined) s += ` (${signed(c)})`;
   return s;
 }
 
@@ -182,11 +188,11 @@ export function texFar(key: string): string {
 
 function texCell(c: CompareCell | undefined): string {
   if (!c) return '--';
-  let s = percent(c.value);
+  let s = fmt(c, c.value);
   if (c.best) s = `\\textbf{${s}}`;
-  if (c.ci) s += `\\,{\\scriptsize[${percent(c.ci[0])}, ${percent(c.ci[1])}]}`;
-  if (c.std !== undefined) s += `\\,{\\scriptsize$\\pm$${percent(c.std)}}`;
-  if (c.delta !== undefined) s += `\\,{\\scriptsize(${signed(c.delta).replace('±', '$\\pm$').replace('-', '$-$')})}`;
+  if (c.ci) s += `\\,{\\scriptsize[${fmt(c, c.ci[0])}, ${fmt(c, c.ci[1])}]}`;
+  if (c.std !== undefined) s += `\\,{\\scriptsize$\\pm$${fmt(c, c.std)}}`;
+  if (c.delta !== undefined) s += `\\,{\\scriptsize(${signed(c).replace('±', '$\\pm$').replace('-', '$-$')})}`;
   return s;
 }
 

@@ -18,7 +18,7 @@
 import { DataError, UsageError } from '../errors.js';
 import type { ResultFile, ResultMetric } from '../io/results-json.js';
 import { alignColumns, percent } from './format.js';
-import { defaultMetricNames, metricInfo, normaliseMetricName, selectMetrics, METRIC_NAMES_HELP } from './metric-keys.js';
+import { defaultMetricNames, formatDelta, formatMetric, metricInfo, normaliseMetricName, selectMetrics, METRIC_NAMES_HELP } from './metric-keys.js';
 
 export type GatePolicy = { kind: 'max-drop'; drops: Map<string, number>; defaultDrop: number } | { kind: 'ci-aware' };
 
@@ -129,13 +129,15 @@ function decide(row: string, bm: ResultMetric, cm: ResultMetric, policy: GatePol
   const allowedDrop = policy.drops.get(bm.key) ?? policy.defaultDrop;
   const passed = !(worsening > allowedDrop + SLACK);
   const verb = higher ? 'dropped' : 'rose';
+  // Rates in percentage points; d′ as it is.
+  const amount = (x: number): string => (metricInfo(bm.key)?.rate === false ? `${x}` : `${pp(x)} pp`);
   return {
     ...base,
     allowedDrop,
     passed,
     reason: passed
-      ? `change ${signedPp(delta)} pp is within the allowed ${higher ? 'drop' : 'rise'} of ${pp(allowedDrop)} pp`
-      : `${verb} ${pp(worsening)} pp, more than the allowed ${pp(allowedDrop)} pp`,
+      ? `change ${formatDelta(bm.key, delta)}${metricInfo(bm.key)?.rate === false ? '' : ' pp'} is within the allowed ${higher ? 'drop' : 'rise'} of ${amount(allowedDrop)}`
+      : `${verb} ${amount(worsening)}, more than the allowed ${amount(allowedDrop)}`,
   };
 }
 
@@ -144,10 +146,6 @@ function fmt(rate: number): string {
 }
 function pp(rate: number): string {
   return (rate * 100).toFixed(3).replace(/\.?0+$/, '') || '0';
-}
-function signedPp(rate: number): string {
-  const s = (rate * 100).toFixed(2);
-  return s === '0.00' || s === '-0.00' ? '0.00' : rate > 0 ? `+${s}` : s;
 }
 
 /**
@@ -177,21 +175,21 @@ export function parseMaxDrop(text: string): { drops: Map<string, number>; defaul
 export function gateText(base: ResultFile, cur: ResultFile, checks: GateCheck[], policy: GatePolicy): string {
   const ciAware = policy.kind === 'ci-aware';
   const rows: string[][] = [
-    ['result', 'metric', 'baseline %', 'current %', 'Δ pp', ciAware ? 'current CI %' : 'allowed worsening pp', 'status'],
+    ['result', 'metric', 'baseline', 'current', 'Δ', ciAware ? 'current CI' : 'allowed worsening', 'status'],
     ...checks.map((c) => [
       c.row,
       metricInfo(c.metric)?.title ?? c.metric,
-      percent(c.baseline),
-      percent(c.current),
-      signedPp(c.delta),
-      ciAware ? `[${percent(c.currentCi![0])}, ${percent(c.currentCi![1])}]` : pp(c.allowedDrop!),
+      formatMetric(c.metric, c.baseline),
+      formatMetric(c.metric, c.current),
+      formatDelta(c.metric, c.delta),
+      ciAware ? `[${formatMetric(c.metric, c.currentCi![0])}, ${formatMetric(c.metric, c.currentCi![1])}]` : metricInfo(c.metric)?.rate === false ? String(c.allowedDrop) : pp(c.allowedDrop!),
       c.passed ? 'ok' : 'REGRESSION',
     ]),
   ];
   const failed = checks.filter((c) => !c.passed).length;
   const rule = ciAware ? 'fail when the current CI lies entirely on the worse side of the baseline' : 'fail when a metric worsens by more than allowed (a drop; a rise for EER)';
   return [
-    `gate: ${cur.label} (${cur.file}) vs baseline ${base.label} (${base.file}) — ${rule}`,
+    `gate: ${cur.label} (${cur.file}) vs baseline ${base.label} (${base.file}) — ${rule}; rates in %, Δ and allowances in percentage points`,
     '',
     alignColumns(rows),
     '',
