@@ -10,6 +10,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { tarTarget } from './metric-keys.js';
+import { detProbitSpec } from './plots-det-probit.js';
 import { DataError } from '../errors.js';
 import type { ResultFile } from '../io/results-json.js';
 import { datasetName } from '../io/results-json.js';
@@ -98,12 +99,10 @@ export function rocSpec(files: ResultFile[]): TopLevelSpec {
   return curveSpec(files, 'ROC', { field: 'tar', scale: { domain: [0, 1] }, axis: { title: 'TAR (true accept rate)', format: '.0%', grid: true } });
 }
 
+/** The DET on probit (normal-deviate) axes, as biometric papers print it (plots-det-probit.ts). */
 export function detSpec(files: ResultFile[]): TopLevelSpec {
-  return curveSpec(files, 'DET', {
-    field: 'fnmr',
-    scale: { type: 'log', nice: true },
-    axis: { title: 'FNMR = 1 − TAR (false non-match rate)', labelExpr: LOG_LABEL, grid: true },
-  });
+  const series = curveSeries(files).map((s) => ({ name: s.name, fmr: s.far, fnmr: s.tar.map((t) => 1 - t) }));
+  return detProbitSpec(series, { title: title(files, 'DET (probit axes)'), fmrMarks: farTargets(files) });
 }
 
 /** vega-lite → vega → SVG, headless (renderer 'none': no DOM, no canvas). */
