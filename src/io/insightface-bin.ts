@@ -3,8 +3,8 @@
  * `(bins, issame_list)` where `bins` holds 2N encoded images (pair i = bins[2i], bins[2i+1]) and
  * `issame_list` N booleans (REFERENCE.md §5). Images stay encoded (decoding is the extractor's job).
  */
-import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
+import { MAX_PICKLE_BYTES, readInputFile } from './input-file.js';
 import { PickleTuple, PickleUint8Array, readPickle, type PickleValue } from './pickle.js';
 
 export interface InsightfaceBin {
@@ -21,13 +21,7 @@ function itemsOf(v: PickleValue): PickleValue[] | undefined {
 }
 
 export function readInsightfaceBin(file: string): InsightfaceBin {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
-  }
+  const buf = readInputFile(file, { maxBytes: MAX_PICKLE_BYTES, what: 'an evaluation pack' });
   const root = itemsOf(readPickle(buf, file));
   if (!root || root.length !== 2) throw new DataError(`${file}: expected a pickled pair (bins, issame_list)`);
   const bins = itemsOf(root[0]);
