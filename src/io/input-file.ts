@@ -66,16 +66,22 @@ const ERRNO_TEXT: Record<string, string> = {
   ENAMETOOLONG: 'the name is too long',
   EISDIR: 'it is a directory',
   EIO: 'input/output error',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EEXIST: 'something is in the way',
 };
 
-/** `no such file`, `permission denied`, … or the error code for a failed system call. */
+/** `no such file`, `EACCES: permission denied`, `ENOSPC: no space left on device`, … for a failed system call. */
 export function describeErrno(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (code && ERRNO_TEXT[code]) return ERRNO_TEXT[code];
+  if (code === 'ENOENT') return ERRNO_TEXT.ENOENT;
+  if (code && ERRNO_TEXT[code]) return `${code}: ${ERRNO_TEXT[code]}`;
   return code ?? oneLine(String((e as Error)?.message ?? e), 120);
 }
 
-function kindOf(s: Stats): string | undefined {
+/** `a directory`, `a FIFO (named pipe)`, … for anything that is not a regular file; undefined for one. */
+export function kindOf(s: Stats): string | undefined {
   if (s.isFile()) return undefined;
   if (s.isDirectory()) return 'a directory';
   if (s.isFIFO()) return 'a FIFO (named pipe)';
