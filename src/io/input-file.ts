@@ -109,11 +109,20 @@ export interface InputOptions {
   maxBytes?: number;
   /** What the file is, for messages: `cannot read the model (…)`, `… over the 2 GiB limit of a model`. */
   what?: string;
+  /**
+   * Looks at the first HEAD_BYTES (or fewer) bytes before the rest is read: returns why the file
+   * cannot be of its format, or undefined. A 3 GB file of zeros is then refused after 64 bytes.
+   */
+  head?: (first: Buffer) => string | undefined;
 }
+
+/** Bytes shown to InputOptions.head. */
+export const HEAD_BYTES = 64;
 
 function tooBig(file: string, size: number, opts: InputOptions): InputFileError | undefined {
   if (opts.maxBytes === undefined || size <= opts.maxBytes) return undefined;
-  return new InputFileError(file, `is ${formatBytes(size)}, over the ${formatBytes(opts.maxBytes)} limit${opts.what ? ` of ${opts.what}` : ''}`);
+  const shown = formatBytes(size) === formatBytes(opts.maxBytes) ? `${formatBytes(size)} (${size} bytes)` : formatBytes(size);
+  return new InputFileError(file, `is ${shown}, over the ${formatBytes(opts.maxBytes)} limit${opts.what ? ` of ${opts.what}` : ''}`);
 }
 
 function cannotRead(file: string, e: unknown, opts: InputOptions): InputFileError {
@@ -184,7 +193,11 @@ export function readInputFile(file: string, opts: InputOptions = {}): Buffer {
   const f = openInputFile(file, opts);
   try {
     const buf = Buffer.allocUnsafe(f.size);
-    readExactly(f.fd, buf, 0, f.size, 0, shrank(file, f.size));
+    const first = Math.min(HEAD_BYTES, f.size);
+    readExactly(f.fd, buf, 0, first, 0, shrank(file, f.size));
+    const refused = opts.head?.(buf.subarray(0, first));
+    if (refused) throw new InputFileError(file, refused);
+    readExactly(f.fd, buf, first, f.size - first, first, shrank(file, f.size));
     return buf;
   } finally {
     closeSync(f.fd);
@@ -214,12 +227,18 @@ export async function readInputFileAsync(file: string, opts: InputOptions = {}):
     const big = tooBig(file, now.size, opts);
     if (big) throw big;
     const buf = Buffer.allocUnsafe(now.size);
-    let done = 0;
-    while (done < now.size) {
-      const { bytesRead } = await handle.read(buf, done, Math.min(READ_CHUNK_BYTES, now.size - done), done);
-      if (bytesRead === 0) throw shrank(file, now.size)(done);
-      done += bytesRead;
-    }
+    const readRange = async (from: number, to: number): Promise<void> => {
+      for (let done = from; done < to; ) {
+        const { bytesRead } = await handle.read(buf, done, Math.min(READ_CHUNK_BYTES, to - done), done);
+        if (bytesRead === 0) throw shrank(file, now.size)(done);
+        done += bytesRead;
+      }
+    };
+    const first = Math.min(HEAD_BYTES, now.size);
+    await readRange(0, first);
+    const refused = opts.head?.(buf.subarray(0, first));
+    if (refused) throw new InputFileError(file, refused);
+    await readRange(first, now.size);
     return buf;
   } finally {
     await handle.close();
@@ -260,8 +279,9 @@ export function readTextInput(file: string, opts: InputOptions = {}): Buffer {
       done += want;
       const walk = walkLines(buf, lineStart, done);
       if (walk.tooLong !== undefined) {
+        const before = buf.subarray(0, walk.tooLong);
         let line = 1;
-        for (let p = buf.indexOf(0x0a); p !== -1 && p < walk.tooLong; p = buf.indexOf(0x0a, p + 1)) line++;
+        for (let p = before.indexOf(0x0a); p !== -1; p = before.indexOf(0x0a, p + 1)) line++;
         throw lineTooLong(file, `line ${line}`);
       }
       lineStart = walk.lastLineStart;

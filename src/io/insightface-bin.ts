@@ -21,7 +21,9 @@ function itemsOf(v: PickleValue): PickleValue[] | undefined {
 }
 
 export function readInsightfaceBin(file: string): InsightfaceBin {
-  const buf = readInputFile(file, { maxBytes: MAX_PICKLE_BYTES, what: 'an evaluation pack' });
+  // Pickle protocol 2+ starts with PROTO (0x80): a file of zeros is refused before it is read.
+  const head = (first: Buffer) => (first[0] === 0x80 ? undefined : 'not a pickle (an insightface .bin starts with the PROTO opcode 0x80)');
+  const buf = readInputFile(file, { maxBytes: MAX_PICKLE_BYTES, what: 'an evaluation pack', head });
   const root = itemsOf(readPickle(buf, file));
   if (!root || root.length !== 2) throw new DataError(`${file}: expected a pickled pair (bins, issame_list)`);
   const bins = itemsOf(root[0]);

@@ -47,7 +47,7 @@ type HeaderValue = string | boolean | number[];
 function parseHeaderDict(header: string, file: string): Map<string, HeaderValue> {
   let p = 0;
   const fail = (expected: string): DataError => {
-    const rest = header.slice(p).trimEnd();
+    const rest = header.slice(p).trim();
     return new DataError(`${file}: malformed .npy header: expected ${expected} at character ${p + 1}, found ${rest ? quoteToken(rest) : 'the end of the header'}`);
   };
   const blanks = (): void => {
@@ -85,6 +85,7 @@ function parseHeaderDict(header: string, file: string): Map<string, HeaderValue>
       if (header[p] === ')') break;
       const m = /^(0|[1-9][0-9]*)L?(?=[\s,)])/.exec(header.slice(p, p + 32));
       if (!m) throw fail('a plain decimal integer in the shape');
+      if (!Number.isSafeInteger(Number(m[1]))) throw fail('a shape entry below 2**53');
       dims.push(Number(m[1]));
       p += m[0].length;
       blanks();
@@ -190,7 +191,6 @@ const shapeText = (shape: number[]): string => `(${shape.join(', ')})`;
 /** Refuses shapes no feature or score file can have, before anything is sized from them. */
 function checkShapeBounds(file: string, shape: number[]): void {
   const fail = (what: string) => new DataError(`${file}: shape ${shapeText(shape)}: ${what}`);
-  if (shape.some((n) => !Number.isSafeInteger(n))) throw fail('a dimension too large to be real');
   if (shape[0] > MAX_NPY_ROWS) throw fail(`${shape[0]} rows is over the limit of ${MAX_NPY_ROWS}`);
   if (shape.length === 2 && (shape[1] < 1 || shape[1] > MAX_FEATURE_DIM)) {
     throw fail(`a feature dimension of ${shape[1]} is outside 1…${MAX_FEATURE_DIM}`);

@@ -10,9 +10,15 @@ import { InputFileError, MAX_MODEL_BYTES, readInputFile } from './input-file.js'
 const IR_VERSION_FIELD = 1;
 const GRAPH_FIELD = 7;
 
-/** Why `bytes` is not a ModelProto (undefined when its top-level fields parse and include a graph). */
-export function modelProtoProblem(bytes: Uint8Array): string | undefined {
-  if (bytes.length === 0) return 'empty file';
+/**
+ * Why `bytes` is not a ModelProto (undefined when its top-level fields parse and include a graph).
+ * With `complete` false, `bytes` is only the start of the file: a field running past its end and
+ * a missing graph are then no problem yet.
+ */
+export function modelProtoProblem(bytes: Uint8Array, complete = true): string | undefined {
+  /** A problem that only a complete file has (a prefix may end anywhere). */
+  const atEnd = (problem: string): string | undefined => (complete ? problem : undefined);
+  if (bytes.length === 0) return atEnd('empty file');
   let p = 0;
   const varint = (): number | undefined => {
     let value = 0;
@@ -28,27 +34,28 @@ export function modelProtoProblem(bytes: Uint8Array): string | undefined {
   while (p < bytes.length) {
     const at = p;
     const key = varint();
-    if (key === undefined) return `truncated protobuf field key at byte ${at}`;
+    if (key === undefined) return atEnd(`truncated protobuf field key at byte ${at}`);
     const field = Math.floor(key / 8);
     const wire = key % 8;
     if (field === 0) return `protobuf field number 0 at byte ${at}: not a protobuf file`;
     if (wire === 0) {
-      if (varint() === undefined) return `truncated protobuf varint at byte ${at}`;
+      if (varint() === undefined) return atEnd(`truncated protobuf varint at byte ${at}`);
     } else if (wire === 1 || wire === 5) {
       p += wire === 1 ? 8 : 4;
     } else if (wire === 2) {
       const length = varint();
-      if (length === undefined) return `truncated protobuf length at byte ${at}`;
+      if (length === undefined) return atEnd(`truncated protobuf length at byte ${at}`);
       p += length;
     } else {
       return `protobuf wire type ${wire} at byte ${at}: not an ONNX ModelProto`;
     }
-    if (p > bytes.length) return `truncated: field ${field} at byte ${at} runs past the end of the file (${bytes.length} bytes)`;
     if ((field === IR_VERSION_FIELD && wire !== 0) || (field === GRAPH_FIELD && wire !== 2)) {
       return `field ${field} at byte ${at} has the wrong protobuf type: not an ONNX ModelProto`;
     }
+    if (p > bytes.length) return atEnd(`truncated: field ${field} at byte ${at} runs past the end of the file (${bytes.length} bytes)`);
     seen.add(field);
   }
+  if (!complete) return undefined;
   if (!seen.has(GRAPH_FIELD)) return 'no graph: not an ONNX ModelProto';
   if (!seen.has(IR_VERSION_FIELD)) return 'no ir_version: not an ONNX ModelProto';
   return undefined;
@@ -56,8 +63,9 @@ export function modelProtoProblem(bytes: Uint8Array): string | undefined {
 
 /** The model's bytes; InputFileError `<file>: not a valid ONNX model (…)` when they cannot be one. */
 export function readOnnxModelFile(file: string): Buffer {
-  const bytes = readInputFile(file, { maxBytes: MAX_MODEL_BYTES, what: 'the model' });
+  const notModel = (problem: string | undefined) => problem && `not a valid ONNX model (${problem})`;
+  const bytes = readInputFile(file, { maxBytes: MAX_MODEL_BYTES, what: 'the model', head: (first) => notModel(modelProtoProblem(first, false)) });
   const problem = modelProtoProblem(bytes);
-  if (problem) throw new InputFileError(file, `not a valid ONNX model (${problem})`);
+  if (problem) throw new InputFileError(file, notModel(problem)!);
   return bytes;
 }
