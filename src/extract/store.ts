@@ -30,7 +30,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DataError, quoteToken } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { crc32 } from '../io/crc32.js';
-import { describeErrno, InputFileError, kindOf, openInputFile, readExactly, readJsonInput } from '../io/input-file.js';
+import { describeErrno, kindOf, openInputFile, readExactly, readJsonInput } from '../io/input-file.js';
 import { encodeNpy, MAX_FEATURE_DIM } from '../io/npy.js';
 import type { ProviderAttempt } from './session.js';
 import type { Preprocessing } from './preprocess.js';
@@ -244,7 +244,7 @@ function readLockHolder(lock: string): LockHolder | undefined {
     const h = readJsonInput(lock) as LockHolder;
     return typeof h?.pid === 'number' && typeof h.host === 'string' ? h : undefined;
   } catch (e) {
-    if (e instanceof InputFileError) return undefined; // gone, or not a lock we can read
+    if (e instanceof DataError) return undefined; // gone, or not a lock we can read
     throw e;
   }
 }
@@ -486,7 +486,7 @@ export class StoreWriter {
       const need = saved.headerBytes + saved.rowsDone * rowBytes;
       if (size < need) {
         const rows = Math.max(0, Math.floor((size - saved.headerBytes) / rowBytes));
-        throw new DataError(`${path}: holds ${rows} rows but ${CHECKPOINT_FILE} says ${saved.rowsDone} are saved (the file was truncated)`, 'delete the folder and extract again');
+        throw new DataError(`${path}: holds ${rows} rows but ${CHECKPOINT_FILE} says ${saved.rowsDone} are saved (truncated, or the checkpoint was edited)`, 'delete the folder and extract again');
       }
       const expectedHeader = encodeNpy(new Float32Array(0), [this.rows, saved.dim]);
       const header = Buffer.alloc(saved.headerBytes);

@@ -348,7 +348,11 @@ export function readJsonInput(file: string, opts: InputOptions = {}): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputFileError(file, `not valid JSON (${oneLine((e as Error).message, 120)})`);
+    const message = (e as Error).message;
+    // V8 gives a character position for some errors: the line of it goes where `file:line:` does.
+    const position = /at position (\d+)/.exec(message);
+    const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
+    throw new DataError(at(file, line, `not valid JSON (${oneLine(message, 120)})`));
   }
 }
 

@@ -82,8 +82,8 @@ function opName(op: number): string {
 }
 
 
-/** Parses `buf` (the whole file) and returns the pickled value. */
-export function readPickle(buf: Uint8Array, file: string): PickleValue {
+/** Parses `buf` (the whole file) and returns the pickled value; `maxValues` caps the values it may create. */
+export function readPickle(buf: Uint8Array, file: string, maxValues = MAX_PICKLE_VALUES): PickleValue {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const stack: StackValue[] = [];
   const marks: number[] = [];
@@ -118,7 +118,7 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
   };
   let created = 0;
   const count = (): void => {
-    if (++created > MAX_PICKLE_VALUES) throw fail(`more than ${MAX_PICKLE_VALUES} values: not an evaluation pack`);
+    if (++created > maxValues) throw fail(`more than ${maxValues} values: not an evaluation pack`);
   };
   const push = (v: StackValue): void => {
     count();

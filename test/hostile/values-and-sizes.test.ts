@@ -11,7 +11,7 @@ import { readFaceLandmarks } from '../../src/io/ijb-meta.js';
 import { readInsightfaceBin } from '../../src/io/insightface-bin.js';
 import { readLfwPairs } from '../../src/io/lfw-pairs.js';
 import { MAX_FEATURE_DIM, MAX_NPY_HEADER_BYTES, MAX_NPY_ROWS, openNpyRows, readNpyMatrix, readNpyScores } from '../../src/io/npy.js';
-import { MAX_PICKLE_VALUES } from '../../src/io/pickle.js';
+import { MAX_PICKLE_VALUES, readPickle } from '../../src/io/pickle.js';
 import { encodeOnnxModel } from '../../src/onnx/onnx-writer.js';
 import { npyWithHeader, removeDir, scratchDir } from './hostile-files.js';
 
@@ -155,12 +155,17 @@ describe("numbers in text files follow Python's float() (group 5: a detector sco
 });
 
 describe('pickle bombs', () => {
-  it(`a .bin of ${MAX_PICKLE_VALUES + 1} MARK opcodes (9 MB) is refused before it becomes gigabytes of objects`, () => {
-    const file = join(dir, 'marks.bin');
-    const b = Buffer.alloc(2 + MAX_PICKLE_VALUES + 1, 0x28);
-    b[0] = 0x80;
-    b[1] = 2;
-    writeFileSync(file, b);
-    expect(dataError(() => readInsightfaceBin(file))).toBe(`${file}: byte ${2 + MAX_PICKLE_VALUES}: MARK (0x28): more than ${MAX_PICKLE_VALUES} values: not an evaluation pack`);
+  it(`values are capped (${MAX_PICKLE_VALUES} by default): 2 bytes of MARK or EMPTY_LIST + APPEND each cost ~100 bytes of memory`, () => {
+    const pickle = (body: number[]) => Uint8Array.from([0x80, 2, ...body]);
+    const marks = pickle(new Array(1001).fill(0x28));
+    expect(() => readPickle(marks, 'marks.bin', 1000)).toThrow(new DataError('marks.bin: byte 1002: MARK (0x28): more than 1000 values: not an evaluation pack'));
+    const lists = pickle([0x5d, ...new Array(1000).fill([0x5d, 0x61]).flat()]); // [] then 1000 × ([] APPEND)
+    expect(() => readPickle(lists, 'lists.bin', 1000)).toThrow(new DataError('lists.bin: byte 2001: EMPTY_LIST (0x5d): more than 1000 values: not an evaluation pack'));
+    expect(() => readPickle(pickle([0x5d, 0x2e]), 'ok.bin', 1)).not.toThrow();
+  });
+
+  it('a file that does not start with the PROTO opcode is refused by its first bytes', () => {
+    const file = text('zeros.bin', '\0'.repeat(100));
+    expect(dataError(() => readInsightfaceBin(file))).toBe(`${file}: not a pickle (an insightface .bin starts with the PROTO opcode 0x80)`);
   });
 });
