@@ -5,7 +5,7 @@
  */
 import { DataError } from '../errors.js';
 import { MAX_PICKLE_BYTES, readInputFile } from './input-file.js';
-import { PickleTuple, PickleUint8Array, readPickle, type PickleValue } from './pickle.js';
+import { isPickleOpcode, PickleTuple, PickleUint8Array, readPickle, type PickleValue } from './pickle.js';
 
 export interface InsightfaceBin {
   /** Element k: the encoded bytes (JPEG or PNG) of image k. */
@@ -21,8 +21,8 @@ function itemsOf(v: PickleValue): PickleValue[] | undefined {
 }
 
 export function readInsightfaceBin(file: string): InsightfaceBin {
-  // Pickle protocol 2+ starts with PROTO (0x80): a file of zeros is refused before it is read.
-  const head = (first: Buffer) => (first[0] === 0x80 ? undefined : 'not a pickle (an insightface .bin starts with the PROTO opcode 0x80)');
+  // A file of zeros (or anything not starting with an opcode) is refused before the rest is read.
+  const head = (first: Buffer) => (first.length > 0 && isPickleOpcode(first[0]) ? undefined : `not a pickle (it starts with byte 0x${(first[0] ?? 0).toString(16).padStart(2, '0')}, no pickle opcode)`);
   const buf = readInputFile(file, { maxBytes: MAX_PICKLE_BYTES, what: 'an evaluation pack', head });
   const root = itemsOf(readPickle(buf, file));
   if (!root || root.length !== 2) throw new DataError(`${file}: expected a pickled pair (bins, issame_list)`);

@@ -77,6 +77,11 @@ const OPCODE_NAMES: Record<number, string> = {
   0x47: 'BINFLOAT', 0x46: 'FLOAT', 0x67: 'GET', 0x70: 'PUT', 0x6c: 'LIST', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP',
 };
 
+/** Whether `byte` is a pickle opcode at all (a file of zeros is not a pickle). */
+export function isPickleOpcode(byte: number): boolean {
+  return OPCODE_NAMES[byte] !== undefined;
+}
+
 function opName(op: number): string {
   return `${OPCODE_NAMES[op] ?? 'unknown opcode'} (0x${op.toString(16).padStart(2, '0')})`;
 }
