@@ -159,12 +159,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
         imageDir,
         names: dataset.names.slice(start, end),
         landmarks: dataset.landmarks.slice(10 * start, 10 * end),
-        size: model.size,
-        layout: model.layout,
-        preprocessing: opts.preprocessing,
-        flip: opts.flip,
-        dtype: model.dtype,
-        maxPixels: opts.maxPixels,
+        ...taskSettings(model, opts),
       };
     };
     const starts: number[] = [];
@@ -273,6 +268,11 @@ function nonFiniteRows(out: { features: Float32Array; dim: number }, flipOut: { 
   return rows;
 }
 
+/** The part of a batch's preparation task that is the same for every batch of a run. */
+function taskSettings(model: ModelSession['model'], opts: Pick<ExtractOptions, 'preprocessing' | 'flip' | 'maxPixels'>) {
+  return { size: model.size, layout: model.layout, preprocessing: opts.preprocessing, flip: opts.flip, dtype: model.dtype, maxPixels: opts.maxPixels };
+}
+
 /**
  * Batches prepared ahead of the model, in order: in a piscina pool of `workers` threads (2 per
  * thread in flight), or one at a time on the main thread when `workers` is 0.
@@ -343,12 +343,7 @@ export async function extractImageFeatures(opts: ImageExtractOptions): Promise<I
       names: opts.names.slice(start, end),
       // Own copies: a view into the whole .bin would make the worker message clone all of it.
       encoded: opts.encoded?.slice(start, end).map((b) => new Uint8Array(b)),
-      size: model.size,
-      layout: model.layout,
-      preprocessing: opts.preprocessing,
-      flip: opts.flip,
-      dtype: model.dtype,
-      maxPixels: opts.maxPixels,
+      ...taskSettings(model, opts),
     };
   };
   const pipeline = preparePipeline(starts.length, taskAt, opts.workers);
