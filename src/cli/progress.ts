@@ -2,7 +2,11 @@
  * Progress on stderr: a cli-progress bar on a terminal, plain lines elsewhere (CI logs), nothing
  * with --quiet. Results never go to stderr, so piping stdout stays clean.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressTypes from 'cli-progress';
+
+// Loaded on a terminal only (it costs start-up time that plain lines do not need).
+const loadCliProgress = (): typeof cliProgressTypes => createRequire(import.meta.url)('cli-progress');
 
 export interface Progress {
   step(label: string, ms?: number): void;
@@ -21,6 +25,7 @@ export function createProgress(total: number, quiet: boolean): Progress {
       done() {},
     };
   }
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     { format: ' {bar} {value}/{total} {stage}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -70,6 +75,7 @@ export function createRateProgress(total: number, quiet: boolean, unit: string, 
       done() {},
     };
   }
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     { format: ` {bar} {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,

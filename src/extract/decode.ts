@@ -6,14 +6,24 @@
  * libvips lacks, goes to bmp.ts. Image bombs are stopped before decoding: the format is taken from
  * the magic bytes (an SVG named .jpg is refused) and the pixel count from the header.
  */
-import sharp from 'sharp';
+import { createRequire } from 'node:module';
+import type SharpModule from 'sharp';
 import { MAX_IMAGE_BYTES, readInputFileAsync } from '../io/input-file.js';
 import type { RawImage } from './align.js';
 import { BmpError, decodeBmp } from './bmp.js';
 
-// One decode per worker thread at a time is what we want; libvips' own thread pool stays small.
-sharp.concurrency(1);
-sharp.cache(false);
+let sharpModule: typeof SharpModule | undefined;
+
+/** sharp, loaded on first use (it costs ~110 ms of start-up to commands that decode nothing). */
+function loadSharp(): typeof SharpModule {
+  if (!sharpModule) {
+    sharpModule = createRequire(import.meta.url)('sharp') as typeof SharpModule;
+    // One decode per worker thread at a time is what we want; libvips' own thread pool stays small.
+    sharpModule.concurrency(1);
+    sharpModule.cache(false);
+  }
+  return sharpModule;
+}
 
 export type ChannelOrder = 'rgb' | 'bgr';
 
@@ -67,7 +77,7 @@ function endsEarly(format: ImageFormat, b: Uint8Array): boolean {
  */
 async function decodeFailure(format: ImageFormat, b: Uint8Array, e: unknown, maxPixels: number): Promise<string> {
   if (/pixel limit/i.test(String((e as Error)?.message))) {
-    const m = await sharp(b, { limitInputPixels: false }).metadata().catch(() => undefined);
+    const m = await loadSharp()(b, { limitInputPixels: false }).metadata().catch(() => undefined);
     const size = m?.width && m?.height ? `${m.width}×${m.height} pixels` : 'the image';
     return `${size} is over the limit of ${maxPixels} pixels (--max-pixels)`;
   }
@@ -97,7 +107,7 @@ export async function decodeImage(input: string | Uint8Array, order: ChannelOrde
   } else {
     let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
     try {
-      decoded = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels })
+      decoded = await loadSharp()(bytes, { failOn: 'error', limitInputPixels: maxPixels })
         .rotate()
         .removeAlpha()
         .toColourspace('srgb')
@@ -122,7 +132,7 @@ export const RESIZE_KERNEL = 'linear';
  * not kept). Not pixel-identical to cv2.resize; images already size × size are never resized.
  */
 export async function resizeImage(img: RawImage, size: number): Promise<RawImage> {
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+  const { data, info } = await loadSharp()(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(size, size, { fit: 'fill', kernel: RESIZE_KERNEL })
     .raw()
     .toBuffer({ resolveWithObject: true });

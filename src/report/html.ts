@@ -3,6 +3,7 @@
  * inline SVG, and where each number came from. No scripts, no external resources (fonts, styles,
  * images): it opens offline and can be attached to a CI run or an e-mail as is.
  */
+import { metricInfo } from './metric-keys.js';
 import type { ResultFile } from '../io/results-json.js';
 import { datasetName } from '../io/results-json.js';
 import type { CompareCell, CompareTable } from './compare-table.js';
@@ -39,7 +40,7 @@ function cell(c: CompareCell | undefined): string {
 
 function tableHtml(t: CompareTable): string {
   const multi = t.datasets.length > 1;
-  const head = ['Checkpoint', 'Aggregation', ...(multi ? ['Dataset'] : []), ...t.columns.map((k) => (k === 'accuracy' ? 'Acc. (%)' : `TAR@${k}`))];
+  const head = ['Checkpoint', 'Aggregation', ...(multi ? ['Dataset'] : []), ...t.columns.map((k) => `${metricInfo(k)?.title ?? k} (%)`)];
   const rows = t.rows.map((r) => {
     const lead = [r.label, r.aggregation || '—', ...(multi ? [datasetName(r.dataset)] : [])].map((s) => `<th scope="row">${htmlEscape(s)}</th>`);
     return `<tr class="${r.published ? 'published' : 'checkpoint'}" data-checkpoint="${htmlEscape(r.label)}">${lead.join('')}${t.columns.map((k) => cell(r.cells.get(k))).join('')}</tr>`;
@@ -95,7 +96,7 @@ export function compareHtml(input: HtmlReportInput): string {
 </head>
 <body>
 <h1>${htmlEscape(title)}</h1>
-<p>TAR (%) at each FAR target${table.columns.includes('accuracy') ? ' and k-fold accuracy (%)' : ''}. <strong>Bold</strong>: best in its column (among the checkpoints of the same dataset); (±x.xx): difference to the first row in percentage points; [lo, hi]: bootstrap interval.</p>
+<p>Values in %. <strong>Bold</strong>: best in its column (among the checkpoints of the same dataset); (±x.xx): difference to the first row in percentage points; [lo, hi]: bootstrap interval.</p>
 ${tableHtml(table)}
 ${plots}
 <h2>Inputs</h2>

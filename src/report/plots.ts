@@ -8,8 +8,8 @@
  *   substitute and keeps low-FAR detail visible).
  * Vertices with FAR = 0 (or FNMR = 0 on the DET) cannot sit on a log axis and are left out.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { tarTarget } from './metric-keys.js';
 import { DataError } from '../errors.js';
 import type { ResultFile } from '../io/results-json.js';
 import { datasetName } from '../io/results-json.js';
@@ -40,8 +40,8 @@ export function curveSeries(files: ResultFile[]): PlotSeries[] {
 
 /** The FAR targets present in the inputs (for the dashed rules). */
 export function farTargets(files: ResultFile[]): number[] {
-  const keys = new Set(files.flatMap((f) => f.rows.flatMap((r) => r.metrics.map((m) => m.key)).filter((k) => k !== 'accuracy')));
-  return [...keys].map(Number).sort((a, b) => a - b);
+  const targets = new Set(files.flatMap((f) => f.rows.flatMap((r) => r.metrics.map((m) => tarTarget(m.key)))).filter((t) => t !== undefined));
+  return [...targets].sort((a, b) => a - b);
 }
 
 function title(files: ResultFile[], what: string): string {
@@ -108,6 +108,8 @@ export function detSpec(files: ResultFile[]): TopLevelSpec {
 
 /** vega-lite → vega → SVG, headless (renderer 'none': no DOM, no canvas). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded here, not at start-up: vega and vega-lite take ~250 ms to import.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
