@@ -368,7 +368,8 @@ export async function extractImageFeatures(opts: ImageExtractOptions): Promise<I
       const flipOut = prepared.flipInput ? await runPadded(session, prepared.flipInput, prepared.count, batch, fixed) : undefined;
       const nonFinite = nonFiniteRows(out, flipOut, prepared.count, new Set());
       if (nonFinite.length > 0) {
-        throw new DataError(`${session.model.path}: the model output NaN or Inf for image ${start + nonFinite[0]} (${quoteToken(opts.names[start + nonFinite[0]])})`, 'check the model (and its fp16 range) on this image');
+        const name = opts.names[start + nonFinite[0]];
+        throw new DataError(`${opts.encoded ? name : join(opts.imageDir, name)}: the model ${session.model.path} output NaN or Inf for this image`, 'check the model (and its fp16 range) on this image');
       }
       if (!features) {
         dim = out.dim;

@@ -183,8 +183,8 @@ export async function openModelSession(modelPath: string, ep: EpChoice, opts: { 
       let msg = String((e as Error)?.message ?? e).split('\n')[0];
       const tail = /(?:was false\.|\] :?)\s*(.+)$/.exec(msg);
       if (tail) msg = tail[1]; // drop onnxruntime's source-location preamble
-      // cpu is always there: when it cannot open the model, the model is the problem.
-      if (candidate === 'cpu' || /protobuf|parse|Load model|INVALID_GRAPH|INVALID_PROTOBUF|NO_MODEL/i.test(msg)) {
+      // cpu is always there: when it cannot open the model (an unknown op, a broken graph), the model is the problem.
+      if (candidate === 'cpu') {
         throw new DataError(`${modelPath}: not a valid ONNX model (${oneLine(msg, 240)})`);
       }
       attempts.push({ provider: candidate, outcome: 'failed', reason: msg.length > 240 ? `${msg.slice(0, 240)}…` : msg });

@@ -119,9 +119,12 @@ export interface InputOptions {
 /** Bytes shown to InputOptions.head. */
 export const HEAD_BYTES = 64;
 
-function tooBig(file: string, size: number, opts: InputOptions): InputFileError | undefined {
-  if (opts.maxBytes === undefined || size <= opts.maxBytes) return undefined;
-  const shown = formatBytes(size) === formatBytes(opts.maxBytes) ? `${formatBytes(size)} (${size} bytes)` : formatBytes(size);
+/** Why `file` (whose stat is `s`) cannot be read: not a regular file, or too big; undefined when it can. */
+function refusal(file: string, s: Stats, opts: InputOptions): InputFileError | undefined {
+  const kind = nonRegularReason(file, s);
+  if (kind) return new InputFileError(file, kind);
+  if (opts.maxBytes === undefined || s.size <= opts.maxBytes) return undefined;
+  const shown = formatBytes(s.size) === formatBytes(opts.maxBytes) ? `${formatBytes(s.size)} (${s.size} bytes)` : formatBytes(s.size);
   return new InputFileError(file, `is ${shown}, over the ${formatBytes(opts.maxBytes)} limit${opts.what ? ` of ${opts.what}` : ''}`);
 }
 
@@ -148,10 +151,8 @@ export function openInputFile(file: string, opts: InputOptions & { writable?: bo
   } catch (e) {
     throw cannotRead(file, e, opts);
   }
-  const refused = nonRegularReason(file, s) ?? (s.isFile() ? undefined : 'is not a regular file');
-  if (refused) throw new InputFileError(file, refused);
-  const big = tooBig(file, s.size, opts);
-  if (big) throw big;
+  const before = refusal(file, s, opts);
+  if (before) throw before;
   let fd: number;
   try {
     fd = openSync(file, (opts.writable ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NONBLOCK);
@@ -160,10 +161,8 @@ export function openInputFile(file: string, opts: InputOptions & { writable?: bo
   }
   try {
     const now = fstatSync(fd);
-    const reason = nonRegularReason(file, now);
-    if (reason) throw new InputFileError(file, reason);
-    const grown = tooBig(file, now.size, opts);
-    if (grown) throw grown;
+    const after = refusal(file, now, opts); // swapped or grown since the stat
+    if (after) throw after;
     return { file, fd, size: now.size };
   } catch (e) {
     closeSync(fd);
@@ -212,8 +211,8 @@ export async function readInputFileAsync(file: string, opts: InputOptions = {}):
   } catch (e) {
     throw cannotRead(file, e, opts);
   }
-  const refused = nonRegularReason(file, s);
-  if (refused) throw new InputFileError(file, refused);
+  const before = refusal(file, s, opts);
+  if (before) throw before;
   let handle: Awaited<ReturnType<typeof openAsync>>;
   try {
     handle = await openAsync(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -222,10 +221,8 @@ export async function readInputFileAsync(file: string, opts: InputOptions = {}):
   }
   try {
     const now = await handle.stat();
-    const reason = nonRegularReason(file, now);
-    if (reason) throw new InputFileError(file, reason);
-    const big = tooBig(file, now.size, opts);
-    if (big) throw big;
+    const after = refusal(file, now, opts);
+    if (after) throw after;
     const buf = Buffer.allocUnsafe(now.size);
     const readRange = async (from: number, to: number): Promise<void> => {
       for (let done = from; done < to; ) {

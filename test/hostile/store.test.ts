@@ -8,10 +8,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { extractFeatures, ijbStoreInputs, type ExtractOptions } from '../../src/extract/extract.js';
+import { extractFeatures, extractImageFeatures, ijbStoreInputs, type ExtractOptions } from '../../src/extract/extract.js';
 import { mergeStores } from '../../src/extract/merge.js';
 import { PRESETS } from '../../src/extract/preprocess.js';
-import { sha256File } from '../../src/extract/session.js';
+import { openModelSession, sha256File } from '../../src/extract/session.js';
 import { CHECKPOINT_FILE, LOCK_FILE, readStoreMeta, requestDifferences, storeCacheKey, StoreWriter, type StoreFileOps, type StoreRequest } from '../../src/extract/store.js';
 import { readNpyMatrix } from '../../src/io/npy.js';
 import { encodeOnnxModel } from '../../src/onnx/onnx-writer.js';
@@ -193,6 +193,16 @@ describe('model outputs NaN or Inf (group 4)', () => {
     expect(e.message).toBe(`${MODEL}: the model output NaN or Inf for it: face 6 ('6.png')`);
     expect(e.hint).toMatch(new RegExp(`the 4 faces already extracted are kept in ${out}: rerun with --resume to continue$`));
     expect(readdirSync(out).sort()).toEqual([CHECKPOINT_FILE, 'features.npy.partial', 'features_flip.npy.partial']);
+  });
+
+  it('LFW-style images in memory (extractImageFeatures): an error naming the image', async () => {
+    const session = await openModelSession(MODEL, 'cpu', { threads: 1 });
+    try {
+      const e = await dataError(extractImageFeatures({ session, imageDir: join(nanRoot, 'loose_crop'), names: ['1.png', '2.png', '3.png'], batch: 2, workers: 0, flip: false, preprocessing: PRESETS.arcface }));
+      expect(e.message).toBe(`${join(nanRoot, 'loose_crop', '3.png')}: the model ${MODEL} output NaN or Inf for this image`);
+    } finally {
+      await session.release();
+    }
   });
 
   it('under --skip-bad: listed as bad faces with NaN rows; the rest finite', async () => {
