@@ -132,6 +132,18 @@ function cannotRead(file: string, e: unknown, opts: InputOptions): InputFileErro
   return new InputFileError(file, `cannot read${opts.what ? ` ${opts.what}` : ''} (${describeErrno(e)})`);
 }
 
+/** Refuses a missing, non-regular or too big file before it is opened (opening a FIFO would block). */
+function checkBeforeOpen(file: string, opts: InputOptions): void {
+  let s: Stats;
+  try {
+    s = statSync(file);
+  } catch (e) {
+    throw cannotRead(file, e, opts);
+  }
+  const refused = refusal(file, s, opts);
+  if (refused) throw refused;
+}
+
 /** An open regular file: its descriptor and its size when it was opened. */
 export interface InputFile {
   file: string;
@@ -145,14 +157,7 @@ export interface InputFile {
  * open descriptor (O_NONBLOCK: the file cannot be swapped for a FIFO in between and hang us).
  */
 export function openInputFile(file: string, opts: InputOptions & { writable?: boolean } = {}): InputFile {
-  let s: Stats;
-  try {
-    s = statSync(file);
-  } catch (e) {
-    throw cannotRead(file, e, opts);
-  }
-  const before = refusal(file, s, opts);
-  if (before) throw before;
+  checkBeforeOpen(file, opts);
   let fd: number;
   try {
     fd = openSync(file, (opts.writable ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NONBLOCK);
@@ -205,14 +210,7 @@ export function readInputFile(file: string, opts: InputOptions = {}): Buffer {
 
 /** The whole file like readInputFile, without blocking the event loop (images in worker threads). */
 export async function readInputFileAsync(file: string, opts: InputOptions = {}): Promise<Buffer> {
-  let s: Stats;
-  try {
-    s = statSync(file);
-  } catch (e) {
-    throw cannotRead(file, e, opts);
-  }
-  const before = refusal(file, s, opts);
-  if (before) throw before;
+  checkBeforeOpen(file, opts);
   let handle: Awaited<ReturnType<typeof openAsync>>;
   try {
     handle = await openAsync(file, constants.O_RDONLY | constants.O_NONBLOCK);
