@@ -4,8 +4,9 @@
  * and CR-FIQA's ROC over every distinct kept score with np.argmin's first-minimum rule.
  */
 import { describe, expect, it } from 'vitest';
-import { ERC_DISCARD_FRACTIONS, MAGFACE_MIN_IMPOSTORS, discardCounts, ercArea, errorVersusReject, rankPairs } from '../../src/metrics/error-reject.js';
+import { ERC_DISCARD_FRACTIONS, discardCounts, ercArea, errorVersusReject, rankPairs } from '../../src/metrics/error-reject.js';
 import { pairwiseSum } from '../../src/aggregate/numpy-sum.js';
+import { bruteCrfiqa, bruteMagface } from './erc-brute-force.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -13,34 +14,6 @@ function rng(seed: number): () => number {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 4294967296;
   };
-}
-
-/** MagFace: neg distances ascending, index ⌊(N−1)/1000⌋; here on scores (= −distances). */
-function bruteMagface(gen: number[], imp: number[]): { fnmr: number; threshold: number } {
-  if (gen.length === 0 || imp.length < MAGFACE_MIN_IMPOSTORS) return { fnmr: NaN, threshold: NaN };
-  const neg = imp.map((s) => -s).sort((a, b) => a - b);
-  const th = neg[Math.floor((neg.length - 1) / 1000)];
-  const accepted = gen.filter((s) => -s < th).length;
-  return { fnmr: (gen.length - accepted) / gen.length, threshold: -th };
-}
-
-/** CR-FIQA calculate_roc + get_fmr_op + `g < th` on the kept scores, literally. */
-function bruteCrfiqa(gen: number[], imp: number[], op: number): { fnmr: number; threshold: number; fmr: number } {
-  if (gen.length === 0 || imp.length === 0) return { fnmr: NaN, threshold: NaN, fmr: NaN };
-  const thresholds = [...new Set([...gen, ...imp])].sort((a, b) => a - b);
-  let best = -1;
-  let bestDistance = Infinity;
-  thresholds.forEach((t, j) => {
-    const fm = imp.filter((s) => s >= t).length;
-    const d = Math.abs(fm / imp.length - op);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = j;
-    }
-  });
-  const t = thresholds[best];
-  const accepted = gen.filter((s) => s > t).length;
-  return { fnmr: 1 - accepted / gen.length, threshold: t, fmr: imp.filter((s) => s >= t).length / imp.length };
 }
 
 function randomCase(seed: number, n: number, levels: number, genuineShare: number) {
