@@ -50,38 +50,44 @@ export function numpyQuantile(n: number, at: (i: number) => number, q: number): 
 }
 
 /**
- * The EDC of the pairs with `labels[p] === cls` (1: FNM-EDC over genuine pairs, 0: FM-EDC over
- * impostor pairs) at a fixed `threshold`. `qualityRank[p]`: dense rank of pair p's quality (lower =
- * discarded first; equal ranks are discarded together).
+ * FNM-EDC (over the genuine pairs, an error: score < fnmThreshold) and FM-EDC (over the impostor
+ * pairs, an error: score ≥ fmThreshold), in one pass. `qualityRank[p]`: dense rank of pair p's
+ * quality (lower = discarded first; equal ranks are discarded together).
  */
-export function edcCurve(scores: ArrayLike<number>, labels: Uint8Array, cls: 0 | 1, qualityRank: Int32Array, threshold: number): EdcCurve {
+export function edcCurves(scores: ArrayLike<number>, labels: Uint8Array, qualityRank: Int32Array, fnmThreshold: number, fmThreshold: number): { fnm: EdcCurve; fm: EdcCurve } {
   let ranks = 0;
-  for (let p = 0; p < labels.length; p++) if (labels[p] === cls && qualityRank[p] >= ranks) ranks = qualityRank[p] + 1;
-  const pairs = new Int32Array(ranks);
-  const errors = new Int32Array(ranks);
-  let n = 0;
+  for (let p = 0; p < qualityRank.length; p++) if (qualityRank[p] >= ranks) ranks = qualityRank[p] + 1;
+  // [rank][class]: pairs and errors, class 0 = impostor, 1 = genuine.
+  const pairs = new Int32Array(2 * ranks);
+  const errors = new Int32Array(2 * ranks);
   for (let p = 0; p < labels.length; p++) {
-    if (labels[p] !== cls) continue;
-    n++;
-    pairs[qualityRank[p]]++;
+    const cell = 2 * qualityRank[p] + labels[p];
+    pairs[cell]++;
     const s = scores[p];
-    if (cls === 1 ? s < threshold : s >= threshold) errors[qualityRank[p]]++;
+    if (labels[p] ? s < fnmThreshold : s >= fmThreshold) errors[cell]++;
   }
+  return { fnm: curveOfClass(pairs, errors, ranks, 1), fm: curveOfClass(pairs, errors, ranks, 0) };
+}
+
+function curveOfClass(pairs: Int32Array, errors: Int32Array, ranks: number, cls: 0 | 1): EdcCurve {
+  let n = 0;
+  let totalErrors = 0;
   let points = 0;
-  for (let r = 0; r < ranks; r++) if (pairs[r] > 0) points++;
+  for (let r = 0; r < ranks; r++) {
+    n += pairs[2 * r + cls];
+    totalErrors += errors[2 * r + cls];
+    if (pairs[2 * r + cls] > 0) points++;
+  }
   const discardCounts = new Int32Array(points);
   const errorCounts = new Int32Array(points);
-  let totalErrors = 0;
-  for (let r = 0; r < ranks; r++) totalErrors += errors[r];
   let gone = 0;
   let goneErrors = 0;
-  let i = 0;
-  for (let r = 0; r < ranks; r++) {
-    if (pairs[r] === 0) continue;
+  for (let r = 0, i = 0; r < ranks; r++) {
+    if (pairs[2 * r + cls] === 0) continue;
     discardCounts[i] = gone;
     errorCounts[i++] = totalErrors - goneErrors;
-    gone += pairs[r];
-    goneErrors += errors[r];
+    gone += pairs[2 * r + cls];
+    goneErrors += errors[2 * r + cls];
   }
   const discard = new Float64Array(points + 1);
   const error = new Float64Array(points + 1);

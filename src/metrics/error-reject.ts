@@ -18,13 +18,13 @@
  * u ∈ `np.arange(0, 0.98, 0.05)` by default.
  *
  * The kept impostors are never re-sorted: all impostors are sorted once (slot s = the (s+1)-th
- * highest score); discarding a pair clears its slot in a bitmap with per-block counts, and the k-th
- * highest kept impostor is found by walking the block counts — O(1) per discarded pair and
- * O(√N) per query. PURE.
+ * highest score) and each slot notes the step from which its pair is discarded; per block of slots
+ * and per step, a count of those kept. The k-th highest impostor kept at a step is then found by
+ * walking that step's block counts — one sequential pass to set up, O(√N) per query. PURE.
  */
 import { pairwiseSum } from '../aggregate/numpy-sum.js';
 import { numpyArange } from './kfold-accuracy.js';
-import { argsortDescending } from './sort-descending.js';
+import { argsortDescending, sortDescending32WithPayload } from './sort-descending.js';
 
 /** `np.arange(0, 0.98, 0.05)`: 0, 0.05, …, 0.95, the discard fractions of both scripts. */
 export const ERC_DISCARD_FRACTIONS: Float64Array = numpyArange(0, 0.98, 0.05);
@@ -39,41 +39,99 @@ export function discardCounts(fractions: ArrayLike<number>, n: number): Int32Arr
 
 /** A pair set's scores, split by label and ranked once for any number of quality sources. */
 export interface RankedPairs {
-  /** Impostor scores in descending order: slot s holds the (s+1)-th highest impostor score. */
-  impostorSorted: Float64Array;
-  /** Element p: the impostor slot of pair p (≥ 0), or −1 − g when pair p is genuine pair g. */
-  slotOfPair: Int32Array;
-  /** Element g: the score of genuine pair g (genuine pairs numbered in pair order). */
+  /** Impostor pairs in the set. */
+  impostors: number;
+  /**
+   * The highest impostor scores in descending order, whole tie groups: slot s holds the (s+1)-th
+   * highest. Every impostor when `complete`; else the top share asked for (the thresholds only ever
+   * look that deep), and `unslotted[p]` = 1 marks the impostors below.
+   */
+  impostorSorted: Float64Array | Float32Array;
+  /** Element s: the pair in slot s. */
+  impostorPair: Int32Array;
+  complete: boolean;
+  unslotted?: Uint8Array;
+  /** Element g: the pair index of the g-th genuine pair (pair order). */
+  genuinePair: Int32Array;
+  /** Element g: its score. */
   genuineScores: Float64Array;
+  /** The same pair set with every impostor in a slot (itself when complete). */
+  completed(): RankedPairs;
 }
 
-/** Sorts the impostor scores once (descending) and numbers the genuine pairs. Scores must not be NaN. */
-export function rankPairs(scores: ArrayLike<number>, labels: Uint8Array): RankedPairs {
+/** A threshold needs impostors below the ranked top: rank them all and start again. */
+export class ImpostorsBelowTop extends Error {}
+
+/**
+ * Sorts the impostor scores once (descending) and lists the genuine pairs. With float32 scores and
+ * `topShare` < 1, only the top share of the impostors gets slots (rounded up to whole tie groups):
+ * a histogram of the top 16 bits of the scores finds where to cut, and a radix sort orders them.
+ * Scores must not be NaN.
+ */
+export function rankPairs(scores: Float64Array | Float32Array, labels: Uint8Array, topShare = 1): RankedPairs {
   const n = labels.length;
   let genuine = 0;
   for (let p = 0; p < n; p++) genuine += labels[p];
-  const impostorPairs = new Int32Array(n - genuine);
-  const impostorScores = new Float64Array(n - genuine);
+  const impostors = n - genuine;
+  const genuinePair = new Int32Array(genuine);
   const genuineScores = new Float64Array(genuine);
-  const slotOfPair = new Int32Array(n);
-  let g = 0;
-  let i = 0;
-  for (let p = 0; p < n; p++) {
+  for (let p = 0, g = 0; p < n; p++) {
     if (labels[p]) {
-      genuineScores[g] = scores[p];
-      slotOfPair[p] = -1 - g++;
-    } else {
+      genuinePair[g] = p;
+      genuineScores[g++] = scores[p];
+    }
+  }
+  let all: RankedPairs | undefined;
+  const base = { impostors, genuinePair, genuineScores, completed: (): RankedPairs => (all ??= rankPairs(scores, labels)) };
+  if (scores instanceof Float32Array && topShare < 1) {
+    const top = topImpostors32(scores, labels, impostors, Math.ceil(topShare * impostors));
+    if (top) return { ...base, ...top, complete: false };
+  }
+  const impostorPairs = new Int32Array(impostors);
+  const impostorScores = scores instanceof Float32Array ? new Float32Array(impostors) : new Float64Array(impostors);
+  for (let p = 0, i = 0; p < n; p++) {
+    if (!labels[p]) {
       impostorPairs[i] = p;
       impostorScores[i++] = scores[p];
     }
   }
+  if (impostorScores instanceof Float32Array) {
+    const { sorted, payload } = sortDescending32WithPayload(impostorScores, impostorPairs);
+    return (all = { ...base, impostorSorted: sorted, impostorPair: payload, complete: true });
+  }
   const order = argsortDescending(impostorScores);
   const impostorSorted = new Float64Array(order.length);
+  const impostorPair = new Int32Array(order.length);
   for (let s = 0; s < order.length; s++) {
     impostorSorted[s] = impostorScores[order[s]];
-    slotOfPair[impostorPairs[order[s]]] = s;
+    impostorPair[s] = impostorPairs[order[s]];
   }
-  return { impostorSorted, slotOfPair, genuineScores };
+  return (all = { ...base, impostorSorted, impostorPair, complete: true });
+}
+
+/** The ≥ `count` highest float32 impostor scores (whole 16-bit key buckets), sorted; undefined when that is all of them. */
+function topImpostors32(scores: Float32Array, labels: Uint8Array, impostors: number, count: number): Pick<RankedPairs, 'impostorSorted' | 'impostorPair' | 'unslotted'> | undefined {
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, scores.length);
+  // Unsigned keys whose ascending order is descending score order (as the radix sort's).
+  const key = (u: number): number => (u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0);
+  const hist = new Float64Array(65536);
+  for (let p = 0; p < labels.length; p++) if (!labels[p]) hist[key(bits[p]) >>> 16]++;
+  let bucket = 0;
+  let taken = hist[0];
+  while (taken < count) taken += hist[++bucket];
+  if (taken >= impostors) return undefined;
+  const values = new Float32Array(taken);
+  const pairs = new Int32Array(taken);
+  const unslotted = new Uint8Array(labels.length);
+  for (let p = 0, s = 0; p < labels.length; p++) {
+    if (labels[p]) continue;
+    if (key(bits[p]) >>> 16 <= bucket) {
+      values[s] = scores[p];
+      pairs[s++] = p;
+    } else unslotted[p] = 1;
+  }
+  const { sorted, payload } = sortDescending32WithPayload(values, pairs);
+  return { impostorSorted: sorted, impostorPair: payload, unslotted };
 }
 
 /** ERC at one FMR target (CR-FIQA's rule). Element k belongs to discard step k. */
@@ -105,20 +163,51 @@ export interface ErrorRejectCurves {
 }
 
 /**
- * Both ERCs of one quality source. `discardOrder` lists the pairs in the order they are discarded:
- * at step k the pairs at positions < int(fractions[k]·N) are gone (their order within each stretch
- * between two steps does not matter; `numpyArgsortCuts` gives such an order).
+ * Element p: the discard step from which pair p is gone (`fractions.length`: kept to the end), for
+ * a discard order: at step k the pairs at positions < int(fractions[k]·N) are gone. Order within
+ * each stretch between two cuts does not matter (`numpyArgsortCuts` gives such an order).
  */
-export function errorVersusReject(ranked: RankedPairs, discardOrder: Int32Array, fractions: ArrayLike<number>, fmrTargets: readonly number[]): ErrorRejectCurves {
-  const n = ranked.slotOfPair.length;
-  if (discardOrder.length !== n) throw new Error(`errorVersusReject: discard order has ${discardOrder.length} pairs, the pair set ${n}`);
-  const steps = fractions.length;
-  const discarded = discardCounts(fractions, n);
-  const kept = new KeptImpostors(ranked.impostorSorted);
-  const genuineKept = new Uint8Array(ranked.genuineScores.length).fill(1);
+export function discardSteps(order: Int32Array, fractions: ArrayLike<number>): Uint8Array {
+  const steps = checkSteps(fractions);
+  const cuts = discardCounts(fractions, order.length);
+  const goneAt = new Uint8Array(order.length).fill(steps);
+  let from = 0;
+  for (let k = 0; k < steps; k++) for (; from < cuts[k]; from++) goneAt[order[from]] = k;
+  return goneAt;
+}
+
+/** The number of steps, checked: non-decreasing fractions in [0, 1), at most 255 steps (a byte each). */
+export function checkSteps(fractions: ArrayLike<number>): number {
+  if (fractions.length > 255) throw new Error('at most 255 discard steps');
+  for (let k = 0; k < fractions.length; k++) {
+    if (!(fractions[k] >= 0 && fractions[k] < 1) || (k > 0 && fractions[k] < fractions[k - 1])) throw new Error('discard fractions must be non-decreasing, in [0, 1)');
+  }
+  return fractions.length;
+}
+
+/**
+ * Both ERCs of one quality source. `goneAt[p]`: the step from which pair p is discarded
+ * (`discardSteps`, or `discardStepsByRank` in quality-scores.ts).
+ */
+export function errorVersusReject(ranked: RankedPairs, goneAt: Uint8Array, fractions: ArrayLike<number>, fmrTargets: readonly number[]): ErrorRejectCurves {
+  try {
+    return sweep(ranked, goneAt, fractions, fmrTargets);
+  } catch (e) {
+    if (e instanceof ImpostorsBelowTop && !ranked.complete) return sweep(ranked.completed(), goneAt, fractions, fmrTargets);
+    throw e;
+  }
+}
+
+function sweep(ranked: RankedPairs, goneAt: Uint8Array, fractions: ArrayLike<number>, fmrTargets: readonly number[]): ErrorRejectCurves {
+  const n = ranked.impostors + ranked.genuinePair.length;
+  if (goneAt.length !== n) throw new Error(`errorVersusReject: discard steps for ${goneAt.length} pairs, the pair set has ${n}`);
+  const steps = checkSteps(fractions);
+  const kept = new KeptImpostors(ranked, goneAt, steps);
+  const genuineGoneAt = new Uint8Array(ranked.genuinePair.length);
+  for (let g = 0; g < genuineGoneAt.length; g++) genuineGoneAt[g] = goneAt[ranked.genuinePair[g]];
   const out: ErrorRejectCurves = {
     discard: Float64Array.from(fractions),
-    discarded,
+    discarded: discardCounts(fractions, n),
     keptGenuine: new Int32Array(steps),
     keptImpostor: new Int32Array(steps),
     magface: { fnmr: new Float64Array(steps).fill(NaN), threshold: new Float64Array(steps).fill(NaN) },
@@ -129,15 +218,9 @@ export function errorVersusReject(ranked: RankedPairs, discardOrder: Int32Array,
       fmr: new Float64Array(steps).fill(NaN),
     })),
   };
-  let removed = 0;
   for (let k = 0; k < steps; k++) {
-    if (discarded[k] < removed) throw new Error('errorVersusReject: discard fractions must not decrease');
-    for (; removed < discarded[k]; removed++) {
-      const slot = ranked.slotOfPair[discardOrder[removed]];
-      if (slot >= 0) kept.remove(slot);
-      else genuineKept[-1 - slot] = 0;
-    }
-    const genuine = keptGenuineSorted(ranked.genuineScores, genuineKept);
+    kept.step = k;
+    const genuine = keptGenuineSorted(ranked.genuineScores, genuineGoneAt, k);
     out.keptGenuine[k] = genuine.length;
     out.keptImpostor[k] = kept.count;
     if (genuine.length === 0 || kept.count === 0) continue;
@@ -192,13 +275,13 @@ function nearestOperatingPoint(kept: KeptImpostors, genuine: Float64Array, targe
   return { threshold: Math.min(top, firstGenuineAbove), falseMatches: best };
 }
 
-/** The kept genuine scores, ascending. */
-function keptGenuineSorted(scores: Float64Array, kept: Uint8Array): Float64Array {
+/** The genuine scores kept at step k (gone from a later step on), ascending. */
+function keptGenuineSorted(scores: Float64Array, goneAt: Uint8Array, step: number): Float64Array {
   let count = 0;
-  for (let g = 0; g < kept.length; g++) count += kept[g];
+  for (let g = 0; g < goneAt.length; g++) if (goneAt[g] > step) count++;
   const out = new Float64Array(count);
   let k = 0;
-  for (let g = 0; g < kept.length; g++) if (kept[g]) out[k++] = scores[g];
+  for (let g = 0; g < goneAt.length; g++) if (goneAt[g] > step) out[k++] = scores[g];
   return out.sort();
 }
 
@@ -220,45 +303,74 @@ function countAbove(sorted: Float64Array, x: number): number {
 }
 
 const BLOCK_BITS = 12;
+const BLOCK = 1 << BLOCK_BITS;
 
 /**
- * The impostors still kept, as a bitmap over the descending slots with a count per block of 4,096
- * slots. Ranks are 1-based: rank r = the r-th highest kept impostor score.
+ * The impostors kept at each step, over the descending slots: slot s is kept at step k while
+ * goneAt[s] > k; per block of 4,096 slots and per step, the number kept. Nothing changes as the
+ * steps advance — a query names its step (`step`). Impostors without a slot (below the ranked top)
+ * are only counted. Ranks are 1-based: rank r = the r-th highest kept impostor score.
  */
 class KeptImpostors {
-  private readonly kept: Uint8Array;
+  /** The step queries refer to. */
+  step = 0;
+  private readonly goneAt: Uint8Array;
+  /** [step][block]: slotted impostors of the block kept at that step. */
   private readonly blockKept: Int32Array;
-  count: number;
+  private readonly blocks: number;
+  /** Per step: slotted impostors kept, and all impostors kept. */
+  private readonly slottedAt: Int32Array;
+  private readonly countAt: Int32Array;
+  private readonly sorted: Float64Array | Float32Array;
 
-  constructor(private readonly sorted: Float64Array) {
-    const n = sorted.length;
-    this.kept = new Uint8Array(n).fill(1);
-    this.blockKept = new Int32Array(Math.ceil(n / (1 << BLOCK_BITS))).fill(1 << BLOCK_BITS);
-    if (n % (1 << BLOCK_BITS) !== 0) this.blockKept[this.blockKept.length - 1] = n % (1 << BLOCK_BITS);
-    this.count = n;
+  constructor(ranked: RankedPairs, pairGoneAt: Uint8Array, steps: number) {
+    this.sorted = ranked.impostorSorted;
+    const n = this.sorted.length;
+    this.goneAt = new Uint8Array(n);
+    for (let s = 0; s < n; s++) this.goneAt[s] = pairGoneAt[ranked.impostorPair[s]];
+    this.blocks = Math.ceil(n / BLOCK);
+    // Per block, a histogram of goneAt; kept at step k = the slots gone at a later step.
+    const hist = new Int32Array(this.blocks * (steps + 1));
+    for (let s = 0; s < n; s++) hist[(s >> BLOCK_BITS) * (steps + 1) + this.goneAt[s]]++;
+    this.blockKept = new Int32Array(steps * this.blocks);
+    this.slottedAt = new Int32Array(steps);
+    for (let b = 0; b < this.blocks; b++) {
+      let later = hist[b * (steps + 1) + steps];
+      for (let k = steps - 1; k >= 0; k--) {
+        this.blockKept[k * this.blocks + b] = later;
+        this.slottedAt[k] += later;
+        later += hist[b * (steps + 1) + k];
+      }
+    }
+    this.countAt = this.slottedAt.slice();
+    if (ranked.unslotted) {
+      const unslotted = ranked.unslotted;
+      const below = new Int32Array(steps + 1);
+      for (let p = 0; p < unslotted.length; p++) if (unslotted[p]) below[pairGoneAt[p]]++;
+      for (let k = steps - 1, later = below[steps]; k >= 0; later += below[k--]) this.countAt[k] += later;
+    }
   }
 
-  remove(slot: number): void {
-    if (this.kept[slot] === 0) throw new Error(`impostor slot ${slot} discarded twice`);
-    this.kept[slot] = 0;
-    this.blockKept[slot >> BLOCK_BITS]--;
-    this.count--;
+  get count(): number {
+    return this.countAt[this.step];
   }
 
   /** The slot of the kept impostor of rank r (1 ≤ r ≤ count). */
   private slotOfRank(r: number): number {
+    if (r > this.slottedAt[this.step]) throw new ImpostorsBelowTop(`rank ${r} is below the ranked impostors`);
+    const row = this.step * this.blocks;
     let b = 0;
-    while (r > this.blockKept[b]) r -= this.blockKept[b++];
-    let s = b << BLOCK_BITS;
-    for (;; s++) if (this.kept[s] && --r === 0) return s;
+    while (r > this.blockKept[row + b]) r -= this.blockKept[row + b++];
+    for (let s = b << BLOCK_BITS; ; s++) if (this.goneAt[s] > this.step && --r === 0) return s;
   }
 
   /** Kept impostors in slots [0, slot). */
   private keptBefore(slot: number): number {
+    const row = this.step * this.blocks;
     let c = 0;
     const b = slot >> BLOCK_BITS;
-    for (let k = 0; k < b; k++) c += this.blockKept[k];
-    for (let s = b << BLOCK_BITS; s < slot; s++) c += this.kept[s];
+    for (let k = 0; k < b; k++) c += this.blockKept[row + k];
+    for (let s = b << BLOCK_BITS; s < slot; s++) if (this.goneAt[s] > this.step) c++;
     return c;
   }
 

@@ -12,6 +12,7 @@
  */
 import { pairwiseSum } from '../aggregate/numpy-sum.js';
 import { denseRanks } from './numpy-argsort.js';
+import { checkSteps, discardCounts } from './error-reject.js';
 
 /** Element r: the L2 norm of row r, in float64 with numpy's pairwise sum of the squares. */
 export function featureNorms(data: Float32Array, rows: number, cols: number): Float64Array {
@@ -86,6 +87,35 @@ export function pairQualityRanks(sampleQuality: Float64Array, sampleA: ArrayLike
     ranks[p] = a < b ? a : b;
   }
   return { ranks, distinct };
+}
+
+/**
+ * `discardSteps` for pairs discarded in ascending order of their quality rank, equal ranks in pair
+ * order — computed without materialising the order: the pairs of rank r hold the positions from
+ * #{pairs of lower rank} on, in pair order, so one pass in pair order knows every pair's position.
+ */
+export function discardStepsByRank(ranks: Int32Array, fractions: ArrayLike<number>): Uint8Array {
+  const steps = checkSteps(fractions);
+  const cuts = discardCounts(fractions, ranks.length);
+  let top = 0;
+  for (let p = 0; p < ranks.length; p++) if (ranks[p] > top) top = ranks[p];
+  const next = new Int32Array(top + 2);
+  for (let p = 0; p < ranks.length; p++) next[ranks[p] + 1]++;
+  for (let r = 0; r <= top; r++) next[r + 1] += next[r];
+  const goneAt = new Uint8Array(ranks.length);
+  for (let p = 0; p < ranks.length; p++) {
+    const position = next[ranks[p]]++;
+    // The first step whose cut lies beyond this position.
+    let lo = 0;
+    let hi = steps;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cuts[mid] > position) hi = mid;
+      else lo = mid + 1;
+    }
+    goneAt[p] = lo;
+  }
+  return goneAt;
 }
 
 /**

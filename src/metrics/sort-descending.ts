@@ -103,3 +103,61 @@ export function argsortDescending(values: Float64Array): Int32Array {
   }
   return idx;
 }
+
+/**
+ * Indices that sort float32 `values` in descending order, equal values in ascending index order
+ * (stable). Values must not be NaN.
+ */
+export function argsortDescending32(values: Float32Array): Int32Array {
+  const index = new Int32Array(values.length);
+  for (let i = 0; i < index.length; i++) index[i] = i;
+  return sortDescending32WithPayload(values, index).payload;
+}
+
+/**
+ * Float32 `values` sorted in descending order, each carrying its `payload` element along (equal
+ * values keep their input order): an LSD radix sort of the IEEE-754 bit patterns in three 11-bit
+ * passes. Sorting keys and payload together, rather than an index to gather by, keeps every memory
+ * access sequential (IJB-C's 15.6M impostor scores). Values must not be NaN; -0 sorts right after 0.
+ */
+export function sortDescending32WithPayload(values: Float32Array, payload: Int32Array): { sorted: Float32Array; payload: Int32Array } {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  let keys = new Uint32Array(n);
+  let carried = Int32Array.from(payload);
+  const counts = new Uint32Array(3 * 2048);
+  for (let i = 0; i < n; i++) {
+    const u = bits[i];
+    // Unsigned patterns whose ascending order is descending value order.
+    const k = u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0;
+    keys[i] = k;
+    counts[k & 0x7ff]++;
+    counts[2048 + ((k >>> 11) & 0x7ff)]++;
+    counts[4096 + (k >>> 22)]++;
+  }
+  let keys2 = new Uint32Array(n);
+  let carried2 = new Int32Array(n);
+  for (let pass = 0; pass < 3; pass++) {
+    const base = pass * 2048;
+    const shift = pass * 11;
+    let sum = 0;
+    for (let d = base; d < base + 2048; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = keys[i];
+      const pos = counts[base + ((k >>> shift) & 0x7ff)]++;
+      keys2[pos] = k;
+      carried2[pos] = carried[i];
+    }
+    [keys, keys2] = [keys2, keys];
+    [carried, carried2] = [carried2, carried];
+  }
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    keys[i] = k & 0x80000000 ? k : (k ^ 0x7fffffff) >>> 0;
+  }
+  return { sorted: new Float32Array(keys.buffer, 0, n), payload: carried };
+}

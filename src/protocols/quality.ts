@@ -29,9 +29,9 @@ import { parseAggregation, scoreKindOf } from '../aggregate/spec.js';
 import type { ScoringMethod, ScoreVector } from '../scoring/pair-scores.js';
 import { Xoshiro128 } from '../metrics/bootstrap.js';
 import { numpyArgsortCuts } from '../metrics/numpy-argsort.js';
-import { ERC_DISCARD_FRACTIONS, discardCounts, errorVersusReject, ercArea, rankPairs, type RankedPairs } from '../metrics/error-reject.js';
-import { edcCurve, edcPartialArea, edcTheoreticalBestArea, numpyQuantile } from '../metrics/edc.js';
-import { angularDistances, featureNorms, histogramEdges, pairQualityRanks, pairSampleHistogram, templateQualities } from '../metrics/quality-scores.js';
+import { ERC_DISCARD_FRACTIONS, discardCounts, discardSteps, errorVersusReject, ercArea, rankPairs, type RankedPairs } from '../metrics/error-reject.js';
+import { edcCurves, edcPartialArea, edcTheoreticalBestArea, numpyQuantile, type EdcCurve } from '../metrics/edc.js';
+import { angularDistances, discardStepsByRank, featureNorms, histogramEdges, pairQualityRanks, pairSampleHistogram, templateQualities } from '../metrics/quality-scores.js';
 import { averageFaceStrip, magnitudeDeciles, type AverageFaceStrip, type FaceImage } from '../report/average-faces.js';
 import { loadDataset, defaultDatasetName, type InMemoryFeatures, type PairSourceFormat } from './pairs-kfold.js';
 import { openFeatures, runIjb1v1, scoresInPairFileOrder } from './ijb-1v1.js';
@@ -282,7 +282,10 @@ function evaluateSet(set: PairSet, spec: QualitySet, fileNames: string[], opts: 
   for (let p = 0; p < n; p++) {
     if (Number.isNaN(set.scores[p])) throw new DataError(`${set.name}: pair ${p + 1} has no score (a zero feature vector?)`);
   }
-  const ranked = rankPairs(set.scores, set.labels);
+  // Thresholds look no deeper than the FMR targets (and the FM-EDC quantile) into the kept
+  // impostors: rank a generous top share once; a step that needs more ranks them all.
+  const topShare = Math.min(1, Math.max(4 * Math.max(...opts.fmrs), 2 * opts.startingError, 0.01));
+  const ranked = rankPairs(set.scores, set.labels, topShare);
   const sources: { quality: string; kind: QualitySourceResult['kind']; sampleQuality: () => Float64Array }[] = [];
   if (opts.norm) sources.push({ quality: 'norm', kind: 'norm', sampleQuality: () => set.normQuality() });
   for (const name of fileNames) {
@@ -318,8 +321,10 @@ function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind
   };
   const { ranks } = pairQualityRanks(sampleQuality, set.sampleA, set.sampleB);
   const fractions = ERC_DISCARD_FRACTIONS;
-  const order = numpyArgsortCuts(ranks, discardCounts(fractions, ranks.length));
-  const curves = errorVersusReject(ranked, order, fractions, opts.fmrs);
+  // Tied qualities are discarded in NumPy's argsort order, as the published scripts do; the random
+  // baseline has no script to match and breaks ties by pair order (a counting sort: no argsort).
+  const goneAt = kind === 'random' ? discardStepsByRank(ranks, fractions) : discardSteps(numpyArgsortCuts(ranks, discardCounts(fractions, ranks.length)), fractions);
+  const curves = errorVersusReject(ranked, goneAt, fractions, opts.fmrs);
   // Thresholds go out in the set's score unit: a distance enters negated, so it leaves negated back.
   const unit = (t: number): number => (set.score === 'angular-distance' ? -t : t);
   const fraction = (k: number): string => fractions[k].toFixed(2);
@@ -350,12 +355,10 @@ function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind
   });
 
   const genuineSorted = Float64Array.from(ranked.genuineScores).sort();
-  const impostorSorted = ranked.impostorSorted;
-  const nImp = impostorSorted.length;
   const fnmThreshold = numpyQuantile(genuineSorted.length, (i) => genuineSorted[i], opts.startingError);
-  const fmThreshold = numpyQuantile(nImp, (i) => impostorSorted[nImp - 1 - i], 1 - opts.startingError);
-  const edcOf = (cls: 0 | 1, threshold: number): EdcResult => {
-    const curve = edcCurve(set.scores, set.labels, cls, ranks, threshold);
+  const fmThreshold = impostorQuantile(ranked, 1 - opts.startingError);
+  const curvesEdc = edcCurves(set.scores, set.labels, ranks, fnmThreshold, fmThreshold);
+  const edcOf = (curve: EdcCurve, threshold: number): EdcResult => {
     const theoreticalBest = edcTheoreticalBestArea(curve, opts.paucLimit);
     return {
       discard: curve.discard,
@@ -367,7 +370,7 @@ function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind
       theoreticalBest,
     };
   };
-  const edc = { fnm: edcOf(1, fnmThreshold), fm: edcOf(0, fmThreshold) };
+  const edc = { fnm: edcOf(curvesEdc.fnm, fnmThreshold), fm: edcOf(curvesEdc.fm, fmThreshold) };
 
   let histogram: QualitySourceResult['histogram'];
   if (kind !== 'random') {
@@ -386,6 +389,14 @@ function rateName(rate: number): string {
   return rate.toExponential().replace('e+', 'e');
 }
 
+/** np.quantile of all impostor scores, read from the descending slots (all of them when the top is too shallow). */
+function impostorQuantile(ranked: RankedPairs, q: number): number {
+  const n = ranked.impostors;
+  const deepest = n - 1 - Math.floor((n - 1) * q);
+  const r = deepest < ranked.impostorSorted.length ? ranked : ranked.completed();
+  return numpyQuantile(n, (i) => r.impostorSorted[n - 1 - i], q);
+}
+
 function noValueWhy(genuine: number, impostor: number): string {
   if (genuine === 0) return 'no genuine pair is left';
   if (impostor === 0) return 'no impostor pair is left';
@@ -394,8 +405,9 @@ function noValueWhy(genuine: number, impostor: number): string {
 
 /**
  * The random baseline: every sample gets a quality drawn uniformly from [0, 1) — 53-bit doubles
- * from xoshiro128** (stream 0 of `seed`), in sample order — and then goes through exactly the
- * code of any quality source (pair quality = the min of its two samples').
+ * from xoshiro128** (stream 0 of `seed`), in sample order — and then goes through the code of any
+ * quality source (pair quality = the min of its two samples'), except that pairs of equal quality
+ * (those sharing their lower-quality sample) are discarded in pair order.
  */
 export function randomQualities(count: number, seed: number): Float64Array {
   const rng = new Xoshiro128(seed);

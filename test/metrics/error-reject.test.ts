@@ -3,8 +3,8 @@
  * kept pairs are re-sorted and both published rules applied literally — MagFace's index heuristic,
  * and CR-FIQA's ROC over every distinct kept score with np.argmin's first-minimum rule.
  */
-import { describe, expect, it } from 'vitest';
-import { ERC_DISCARD_FRACTIONS, discardCounts, ercArea, errorVersusReject, rankPairs } from '../../src/metrics/error-reject.js';
+import { describe, expect, it, vi } from 'vitest';
+import { ERC_DISCARD_FRACTIONS, discardCounts, discardSteps, ercArea, errorVersusReject, rankPairs } from '../../src/metrics/error-reject.js';
 import { pairwiseSum } from '../../src/aggregate/numpy-sum.js';
 import { bruteCrfiqa, bruteMagface } from './erc-brute-force.js';
 
@@ -42,7 +42,7 @@ describe('errorVersusReject against brute force', () => {
   for (const c of cases) {
     it(`n=${c.n}, ${c.levels} score levels, ${c.share * 100}% genuine`, () => {
       const { labels, scores, order } = randomCase(c.seed, c.n, c.levels, c.share);
-      const curves = errorVersusReject(rankPairs(scores, labels), order, ERC_DISCARD_FRACTIONS, targets);
+      const curves = errorVersusReject(rankPairs(scores, labels), discardSteps(order, ERC_DISCARD_FRACTIONS), ERC_DISCARD_FRACTIONS, targets);
       const cuts = discardCounts(ERC_DISCARD_FRACTIONS, c.n);
       cuts.forEach((cut, k) => {
         const kept = Array.from(order.subarray(cut));
@@ -61,10 +61,32 @@ describe('errorVersusReject against brute force', () => {
     });
   }
 
+  it.each([
+    [1, [1e-1, 1e-2, 1e-3, 0.3], false],
+    [0.3, [1e-2, 1e-3], false],
+    [0.002, [1e-1, 1e-2, 1e-3, 0.3], true],
+  ])('float32 scores (the IJB simd scorer), top share %s ranked; a deeper threshold falls back to all', (share, fmrs, fallsBack) => {
+    const { labels, scores, order } = randomCase(7, 5000, 300, 0.1);
+    const f32 = Float32Array.from(scores, (x) => x - 0.3);
+    const ranked = rankPairs(f32, labels, share);
+    expect(ranked.complete).toBe(share === 1);
+    const completed = vi.fn(ranked.completed);
+    const curves = errorVersusReject({ ...ranked, completed }, discardSteps(order, ERC_DISCARD_FRACTIONS), ERC_DISCARD_FRACTIONS, fmrs);
+    expect(completed.mock.calls.length > 0).toBe(fallsBack);
+    discardCounts(ERC_DISCARD_FRACTIONS, labels.length).forEach((cut, k) => {
+      const kept = Array.from(order.subarray(cut));
+      const gen = kept.filter((p) => labels[p]).map((p) => f32[p]);
+      const imp = kept.filter((p) => !labels[p]).map((p) => f32[p]);
+      expect(curves.keptImpostor[k]).toBe(imp.length);
+      expect(curves.magface.fnmr[k]).toEqual(bruteMagface(gen, imp).fnmr);
+      fmrs.forEach((op, i) => expect(curves.atFmr[i].fnmr[k]).toEqual(bruteCrfiqa(gen, imp, op).fnmr));
+    });
+  });
+
   it('a genuine score above every impostor makes FMR 0 reachable (and the nearest point for a tiny target)', () => {
     const labels = Uint8Array.from([1, 1, 0, 0, 0, 0]);
     const scores = Float64Array.from([0.9, 0.4, 0.8, 0.5, 0.3, 0.1]);
-    const curves = errorVersusReject(rankPairs(scores, labels), Int32Array.from([0, 1, 2, 3, 4, 5]), [0], [1e-3]);
+    const curves = errorVersusReject(rankPairs(scores, labels), new Uint8Array(6).fill(1), [0], [1e-3]);
     // Thresholds 0.1 … 0.9; FMR 0 only at t = 0.9 (the top genuine): accepted = none above it.
     expect(curves.atFmr[0].fmr[0]).toBe(0);
     expect(curves.atFmr[0].threshold[0]).toBe(0.9);
@@ -74,7 +96,7 @@ describe('errorVersusReject against brute force', () => {
   it('no impostor or no genuine pair left: NaN', () => {
     const labels = Uint8Array.from([0, 0, 1, 1]);
     const scores = Float64Array.from([0.1, 0.2, 0.7, 0.8]);
-    const curves = errorVersusReject(rankPairs(scores, labels), Int32Array.from([0, 1, 2, 3]), [0, 0.5, 0.75], [1e-1]);
+    const curves = errorVersusReject(rankPairs(scores, labels), discardSteps(Int32Array.from([0, 1, 2, 3]), [0, 0.5, 0.75]), [0, 0.5, 0.75], [1e-1]);
     expect(Array.from(curves.keptImpostor)).toEqual([2, 0, 0]);
     expect(Number.isNaN(curves.atFmr[0].fnmr[1])).toBe(true);
     expect(Number.isNaN(curves.magface.fnmr[0])).toBe(true); // fewer than 101 impostors

@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { readNameList, readPairsCsv, resolvePairRows } from '../../src/io/lfw-pairs.js';
 import { readNpyScores } from '../../src/io/npy.js';
 import { qualitiesForImages, readQualityFile } from '../../src/io/quality-file.js';
-import { edcCurve, edcPartialArea, edcTheoreticalBestArea, numpyQuantile } from '../../src/metrics/edc.js';
-import { ERC_DISCARD_FRACTIONS, discardCounts, ercArea, errorVersusReject, rankPairs } from '../../src/metrics/error-reject.js';
+import { edcCurves, edcPartialArea, edcTheoreticalBestArea, numpyQuantile } from '../../src/metrics/edc.js';
+import { ERC_DISCARD_FRACTIONS, discardCounts, discardSteps, ercArea, errorVersusReject, rankPairs } from '../../src/metrics/error-reject.js';
 import { numpyArgsort, numpyArgsortCuts, denseRanks } from '../../src/metrics/numpy-argsort.js';
 import { pairQualityRanks } from '../../src/metrics/quality-scores.js';
 import { pythonFixed } from '../../src/report/format.js';
@@ -30,11 +30,14 @@ interface EdcExpected {
 
 function expectEdc(scores: ArrayLike<number>, labels: Uint8Array, ranks: Int32Array, startingError: number, limit: number, exp: { fnm: EdcExpected; fm: EdcExpected }): number {
   let worst = 0;
-  for (const [kind, cls] of [['fnm', 1], ['fm', 0]] as const) {
-    const e = exp[kind];
+  const thresholds = ([1, 0] as const).map((cls) => {
     const own = Float64Array.from(Array.from(scores).filter((_, p) => labels[p] === cls)).sort();
-    const threshold = numpyQuantile(own.length, (i) => own[i], cls === 1 ? startingError : 1 - startingError);
-    const curve = edcCurve(scores, labels, cls, ranks, threshold);
+    return numpyQuantile(own.length, (i) => own[i], cls === 1 ? startingError : 1 - startingError);
+  });
+  const curves = edcCurves(scores, labels, ranks, thresholds[0], thresholds[1]);
+  for (const [kind, threshold] of [['fnm', thresholds[0]], ['fm', thresholds[1]]] as const) {
+    const e = exp[kind];
+    const curve = curves[kind];
     const best = edcTheoreticalBestArea(curve, limit);
     const pauc = edcPartialArea(curve, limit) - best;
     expect(curve.discard.length, `${kind} points`).toBe(e.discard.length);
@@ -88,7 +91,7 @@ describe.each(['large', 'small'])('ERC and EDC of the %s pair set against MagFac
       const e = exp.sources[source];
       const { ranks } = pairQualityRanks(qualityOf(source), rowA, rowB);
       const order = numpyArgsortCuts(ranks, discardCounts(ERC_DISCARD_FRACTIONS, ranks.length));
-      const curves = errorVersusReject(ranked, order, ERC_DISCARD_FRACTIONS, expected.fmrs);
+      const curves = errorVersusReject(ranked, discardSteps(order, ERC_DISCARD_FRACTIONS), ERC_DISCARD_FRACTIONS, expected.fmrs);
       // MagFace: its list stops where its loop gives no value; ours is NaN from there.
       const m = e.magface.fnmr.length;
       expect(Array.from(curves.magface.fnmr.subarray(0, m))).toEqual(e.magface.fnmr);
