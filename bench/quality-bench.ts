@@ -43,6 +43,11 @@ if (!existsSync(stamp) || JSON.parse(readFileSync(stamp, 'utf8')).seed !== seed)
 }
 const features = join(root, 'features.npy');
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+/** CPU seconds of this process (all threads) since `from`: on a shared machine, steadier than wall time. */
+const cpuSince = (from: NodeJS.CpuUsage): string => {
+  const u = process.cpuUsage(from);
+  return `${((u.user + u.system) / 1e6).toFixed(2)} s CPU`;
+};
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 const oneToOne = () => runIjb1v1({ root, target: 'IJBC', features, aggregate: 'plain', fars: [1e-3], rule: 'nearest', scoring: 'auto', keepScores: true });
@@ -51,13 +56,16 @@ const oneToOne = () => runIjb1v1({ root, target: 'IJBC', features, aggregate: 'p
 await oneToOne();
 gc();
 let t0 = performance.now();
+let c0 = process.cpuUsage();
 const run = await oneToOne();
 const oneToOneMs = performance.now() - t0;
+const oneToOneCpu = process.cpuUsage(c0);
 gc();
 
 // 2. runQuality (its own 1:1 run inside).
 const stages: [string, number][] = [];
 t0 = performance.now();
+c0 = process.cpuUsage();
 const result = await runQuality({
   sets: [{ kind: 'ijb', root, target: 'IJBC', features, templateQuality: 'mean' }],
   norm: true,
@@ -68,6 +76,7 @@ const result = await runQuality({
   onStage: (stage, ms) => stages.push([stage, ms]),
 });
 const qualityMs = performance.now() - t0;
+const qualityCpu = process.cpuUsage(c0);
 gc();
 
 // 3. The scripts' way, on the 1:1 run's scores and the same qualities.
@@ -84,6 +93,7 @@ const templateFaceOffsets = Int32Array.from(grouping.templateMediaOffsets, (m) =
 const tq = templateQualities(faceNorms, grouping.faceOrder, templateFaceOffsets, 'mean');
 const pairQuality = Float64Array.from({ length: pairs.labels.length }, (_, p) => Math.min(tq[pairs.first[p]], tq[pairs.second[p]]));
 t0 = performance.now();
+c0 = process.cpuUsage();
 const order = numpyArgsort(pairQuality);
 const argsortMs = performance.now() - t0;
 const magface: number[] = [];
@@ -134,17 +144,20 @@ for (const cut of discardCounts(ERC_DISCARD_FRACTIONS, order.length)) {
   });
 }
 const scriptsMs = performance.now() - t0;
+const scriptsCpu = cpuSince(c0);
 
 const norm = result.sets[0].sources[0];
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => Array.from(a).every((x, k) => Object.is(x, b[k]));
 const agree = same(norm.magfaceErc.fnmr, magface) && FMRS.every((_, f) => same(norm.erc[f].fnmr, crfiqa[f]));
 
 console.log(`IJB-C-scale synthetic set: ${result.sets[0].pairs} pairs (${result.sets[0].genuine} genuine), ${result.sets[0].samples} templates`);
-console.log(`1:1 run alone (plain, ${run.scoring})        ${secs(oneToOneMs)}`);
-console.log(`runQuality (1:1 run + curves, norm + random) ${secs(qualityMs)}`);
+const cpu = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+console.log(`1:1 run alone (plain, ${run.scoring})        ${secs(oneToOneMs)}   (${secs(cpu(oneToOneCpu))} CPU)`);
+console.log(`runQuality (1:1 run + curves, norm + random) ${secs(qualityMs)}   (${secs(cpu(qualityCpu))} CPU)`);
 for (const [stage, ms] of stages) console.log(`  ${stage.padEnd(40)} ${secs(ms)}`);
-console.log(`beyond the 1:1 run                          ${secs(qualityMs - oneToOneMs)}   [target ≤ 3 s]`);
-console.log(`scripts' way (np.argsort + re-sort per step, one source): ${secs(scriptsMs)} (of which np.argsort ${secs(argsortMs)}); FNMRs ${agree ? 'identical' : 'DIFFER'}`);
+console.log(`beyond the 1:1 run                          ${secs(qualityMs - oneToOneMs)}   (${secs(cpu(qualityCpu) - cpu(oneToOneCpu))} CPU)   [target ≤ 3 s]`);
+console.log(`scripts' way (np.argsort + re-sort per step, one source): ${secs(scriptsMs)}, ${scriptsCpu} (of which np.argsort ${secs(argsortMs)}); FNMRs ${agree ? 'identical' : 'DIFFER'}`);
+console.log(`load average during the run: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
 console.log(`MagFace ERC (norm), FNMR at 0/20/40 %: ${[0, 4, 8].map((k) => (norm.magfaceErc.fnmr[k] * 100).toFixed(2)).join(' / ')}`);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`);
 if (!agree) process.exitCode = 1;

@@ -33,7 +33,7 @@ import { ERC_DISCARD_FRACTIONS, discardCounts, discardSteps, errorVersusReject, 
 import { edcCurves, edcPartialArea, edcTheoreticalBestArea, numpyQuantile, type EdcCurve } from '../metrics/edc.js';
 import { angularDistances, discardStepsByRank, featureNorms, histogramEdges, pairQualityRanks, pairSampleHistogram, templateQualities } from '../metrics/quality-scores.js';
 import { averageFaceStrip, magnitudeDeciles, type AverageFaceStrip, type FaceImage } from '../report/average-faces.js';
-import { loadDataset, defaultDatasetName, type InMemoryFeatures, type PairSourceFormat } from './pairs-kfold.js';
+import { loadDataset, defaultDatasetName, type PairsKfoldDataset } from './pairs-kfold.js';
 import { openFeatures, runIjb1v1, scoresInPairFileOrder } from './ijb-1v1.js';
 
 export const DEFAULT_QUALITY_FMRS = [1e-2, 1e-3, 1e-4];
@@ -60,18 +60,9 @@ interface QualitySetCommon {
   qualityFeatures?: string;
 }
 
-/** An LFW-style pair set (the fields of a pairs-kfold data set). */
-export interface QualityPairsSet extends QualitySetCommon {
+/** An LFW-style pair set: the fields of a pairs-kfold data set, and where its images are. */
+export interface QualityPairsSet extends QualitySetCommon, PairsKfoldDataset {
   kind: 'pairs';
-  format: PairSourceFormat;
-  /** pairs.txt, pairs CSV or .bin file. */
-  pairs: string;
-  features?: string;
-  flipFeatures?: string;
-  /** One image path per feature row (pairs.txt / CSV). */
-  names?: string;
-  /** Features computed in this run (model mode), in place of `features` / `flipFeatures` / `names`. */
-  memory?: InMemoryFeatures;
   /** Folder holding the images `names` lists (aligned crops), for the average-face strip. */
   images?: string;
 }
@@ -211,7 +202,7 @@ export async function runQuality(opts: QualityOptions): Promise<QualityResult> {
   const sets: QualitySetResult[] = [];
   for (const spec of opts.sets) {
     const set = spec.kind === 'ijb' ? await ijbPairSet(spec, opts.onStage) : timed(`${pairsSetName(spec)}: load`, opts.onStage, () => lfwPairSet(spec));
-    const result = timed(`${set.name}: curves`, opts.onStage, () => evaluateSet(set, spec, fileNames, opts));
+    const result = evaluateSet(set, spec, fileNames, opts);
     if (opts.averageFaces) {
       const t0 = performance.now();
       if (set.faces) {
@@ -266,6 +257,10 @@ function checkOptions(opts: QualityOptions): string[] {
   for (const s of opts.sets) {
     if (s.kind === 'ijb') parseAggregation(s.aggregation ?? 'plain', s.flipFeatures !== undefined);
     if (s.kind === 'pairs' && s.qualityFeatures && s.memory) throw new UsageError('quality features cannot be combined with features computed from a model');
+    // Quality inputs are read after the pair scores: check they exist before that (slow) work.
+    for (const file of [...(s.qualityFiles ?? []).map((q) => q.file), ...(s.qualityFeatures ? [s.qualityFeatures] : [])]) {
+      if (!existsSync(file)) throw new DataError(`${file}: cannot read (no such file)`);
+    }
   }
   return names;
 }
@@ -285,7 +280,7 @@ function evaluateSet(set: PairSet, spec: QualitySet, fileNames: string[], opts: 
   // Thresholds look no deeper than the FMR targets (and the FM-EDC quantile) into the kept
   // impostors: rank a generous top share once; a step that needs more ranks them all.
   const topShare = Math.min(1, Math.max(4 * Math.max(...opts.fmrs), 2 * opts.startingError, 0.01));
-  const ranked = rankPairs(set.scores, set.labels, topShare);
+  const ranked = timed(`${set.name}: rank impostors`, opts.onStage, () => rankPairs(set.scores, set.labels, topShare));
   const sources: { quality: string; kind: QualitySourceResult['kind']; sampleQuality: () => Float64Array }[] = [];
   if (opts.norm) sources.push({ quality: 'norm', kind: 'norm', sampleQuality: () => set.normQuality() });
   for (const name of fileNames) {
@@ -294,11 +289,11 @@ function evaluateSet(set: PairSet, spec: QualitySet, fileNames: string[], opts: 
   }
   sources.push({ quality: 'random', kind: 'random', sampleQuality: () => randomQualities(set.sampleCount, opts.seed) });
   const results = sources.map((s) => {
-    const sampleQuality = s.sampleQuality();
+    const sampleQuality = timed(`${set.name}: ${s.quality}: sample qualities`, opts.onStage, s.sampleQuality);
     for (let i = 0; i < sampleQuality.length; i++) {
       if (!Number.isFinite(sampleQuality[i])) throw new DataError(`${set.name}: ${s.quality}: sample ${i + 1} has a non-finite quality (${sampleQuality[i]})`);
     }
-    return evaluateSource(set, ranked, s.quality, s.kind, sampleQuality, opts);
+    return timed(`${set.name}: ${s.quality}: curves`, opts.onStage, () => evaluateSource(set, ranked, s.quality, s.kind, sampleQuality, opts));
   });
   return {
     dataset: set.name,
