@@ -5,6 +5,7 @@ import { runQuality, type QualityResult } from '../../src/protocols/quality.js';
 import { qualityCsv, qualityJson, qualityMarkdown, qualityText } from '../../src/report/quality-report.js';
 import { edcSpec, ercSpec, qualityHistogramSpec } from '../../src/report/plots-quality.js';
 import { renderSvg } from '../../src/report/plots.js';
+import { qualityResultFromJson } from '../../src/io/quality-json.js';
 import { ROOT } from '../helpers.js';
 
 const DIR = join(ROOT, 'test', 'data', 'quality-parity', 'small');
@@ -44,6 +45,17 @@ describe('quality report', () => {
     expect(doc.warnings.length).toBeGreaterThan(0);
     expect(text).not.toContain(ROOT);
     expect(qualityJson(await run())).toBe(text);
+  });
+
+  it('the JSON reads back into the same result (saved runs can be plotted and compared)', () => {
+    const text = qualityJson(result);
+    const back = qualityResultFromJson(JSON.parse(text), 'saved.json');
+    expect(qualityJson(back)).toBe(text);
+    expect(back.sets[0].sources[0].erc[0].fnmr).toEqual(result.sets[0].sources[0].erc[0].fnmr);
+    const broken = JSON.parse(text);
+    broken.results[1].edc.fm.error[3] = 'x';
+    expect(() => qualityResultFromJson(broken, 'saved.json')).toThrow('saved.json: results[1].edc.fm.error[3]: expected a number or null, found "x"');
+    expect(() => qualityResultFromJson({ ...JSON.parse(text), protocol: 'ijb-1v1' }, 'saved.json')).toThrow('saved.json: protocol: expected "quality", found "ijb-1v1"');
   });
 
   it('table: a row per source, FNMR at 0 / 20 / 40 %, ERC AUC per FMR, pAUC of both EDCs; CSV and markdown alike', () => {
