@@ -102,10 +102,8 @@ export function discardStepsByRank(ranks: Int32Array, fractions: ArrayLike<numbe
   const next = new Int32Array(top + 2);
   for (let p = 0; p < ranks.length; p++) next[ranks[p] + 1]++;
   for (let r = 0; r <= top; r++) next[r + 1] += next[r];
-  const goneAt = new Uint8Array(ranks.length);
-  for (let p = 0; p < ranks.length; p++) {
-    const position = next[ranks[p]]++;
-    // The first step whose cut lies beyond this position.
+  // The step a rank's first position falls in, and where the next cut is: most ranks lie between two cuts.
+  const stepOf = (position: number): number => {
     let lo = 0;
     let hi = steps;
     while (lo < hi) {
@@ -113,7 +111,19 @@ export function discardStepsByRank(ranks: Int32Array, fractions: ArrayLike<numbe
       if (cuts[mid] > position) hi = mid;
       else lo = mid + 1;
     }
-    goneAt[p] = lo;
+    return lo;
+  };
+  const firstStep = new Uint8Array(top + 1);
+  const nextCut = new Float64Array(top + 1);
+  for (let r = 0; r <= top; r++) {
+    firstStep[r] = stepOf(next[r]);
+    nextCut[r] = firstStep[r] < steps ? cuts[firstStep[r]] : Infinity;
+  }
+  const goneAt = new Uint8Array(ranks.length);
+  for (let p = 0; p < ranks.length; p++) {
+    const r = ranks[p];
+    const position = next[r]++;
+    goneAt[p] = position < nextCut[r] ? firstStep[r] : stepOf(position);
   }
   return goneAt;
 }
