@@ -201,7 +201,7 @@ export async function runQuality(opts: QualityOptions): Promise<QualityResult> {
   const warnings: string[] = [];
   const sets: QualitySetResult[] = [];
   for (const spec of opts.sets) {
-    const set = spec.kind === 'ijb' ? await ijbPairSet(spec, opts.onStage) : timed(`${pairsSetName(spec)}: load`, opts.onStage, () => lfwPairSet(spec));
+    const set = spec.kind === 'ijb' ? await ijbPairSet(spec, opts.onStage) : timed(`${setName(spec)}: load`, opts.onStage, () => lfwPairSet(spec));
     const result = evaluateSet(set, spec, fileNames, opts);
     if (opts.averageFaces) {
       const t0 = performance.now();
@@ -254,6 +254,9 @@ function checkOptions(opts: QualityOptions): string[] {
     }
   }
   if (!opts.norm && names.length === 0) throw new UsageError('no quality source: ask for the feature norm or give a quality file');
+  const setNames = opts.sets.map(setName);
+  const twice = setNames.find((n, i) => setNames.indexOf(n) !== i);
+  if (twice !== undefined) throw new UsageError(`two data sets are named '${twice}': name them apart (results are keyed by data set)`);
   for (const s of opts.sets) {
     if (s.kind === 'ijb') parseAggregation(s.aggregation ?? 'plain', s.flipFeatures !== undefined);
     if (s.kind === 'pairs' && s.qualityFeatures && s.memory) throw new UsageError('quality features cannot be combined with features computed from a model');
@@ -418,12 +421,12 @@ export function randomQualities(count: number, seed: number): Float64Array {
 // ---------------------------------------------------------------------------------------------
 // LFW-style pair sets
 
-function pairsSetName(spec: QualityPairsSet): string {
-  return spec.name ?? defaultDatasetName({ format: spec.format, pairs: spec.pairs });
+function setName(spec: QualitySet): string {
+  return spec.name ?? (spec.kind === 'ijb' ? spec.target : defaultDatasetName(spec));
 }
 
 function lfwPairSet(spec: QualityPairsSet): PairSet {
-  const name = pairsSetName(spec);
+  const name = setName(spec);
   const loaded = loadDataset({ name, format: spec.format, pairs: spec.pairs, features: spec.features, flipFeatures: spec.flipFeatures, names: spec.names, memory: spec.memory });
   const { features } = loaded;
   const distances = angularDistances(features);
@@ -476,7 +479,7 @@ function lfwPairSet(spec: QualityPairsSet): PairSet {
 async function ijbPairSet(spec: QualityIjbSet, onStage: QualityOptions['onStage']): Promise<PairSet> {
   const aggregation = spec.aggregation ?? 'plain';
   const how = spec.templateQuality ?? 'mean';
-  const name = spec.name ?? spec.target;
+  const name = setName(spec);
   const run = await runIjb1v1({
     root: spec.root,
     target: spec.target,

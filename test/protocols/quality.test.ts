@@ -197,6 +197,8 @@ describe('bad input', () => {
     await expect(runQuality({ ...OPTS, sets: [small, { ...small, qualityFiles: [] }] })).rejects.toThrow('every data set needs quality files of the same names');
     await expect(runQuality({ ...OPTS, sets: [{ ...small, qualityFiles: [{ name: 'norm', file: 'x' }] }] })).rejects.toThrow("quality file name 'norm' is reserved");
     await expect(runQuality({ ...OPTS, norm: false, sets: [{ ...small, qualityFiles: [] }] })).rejects.toThrow('no quality source');
+    await expect(runQuality({ ...OPTS, sets: [small, small] })).rejects.toThrow("two data sets are named 'small'");
+    await expect(runQuality({ ...OPTS, sets: [{ ...small, qualityFiles: [{ name: 'q', file: '/nonexistent/q.txt' }] }] })).rejects.toThrow('/nonexistent/q.txt: cannot read (no such file)');
   });
   it('non-finite quality features: DataError naming row and column', async () => {
     const dir = tempDir();
