@@ -17,10 +17,11 @@
  * `np.argsort(quality)[int(u·N):]` (see numpy-argsort.ts for the tie order), with
  * u ∈ `np.arange(0, 0.98, 0.05)` by default.
  *
- * The kept impostors are never re-sorted: all impostors are sorted once (slot s = the (s+1)-th
- * highest score) and each slot notes the step from which its pair is discarded; per block of slots
- * and per step, a count of those kept. The k-th highest impostor kept at a step is then found by
- * walking that step's block counts — one sequential pass to set up, O(√N) per query. PURE.
+ * The kept impostors are never re-sorted: the impostors are sorted once — only the top share the
+ * thresholds can reach, in whole tie groups, unless a step needs more — (slot s = the (s+1)-th
+ * highest score), and each slot notes the step from which its pair is discarded; per block of
+ * slots and per step, a count of those kept. The k-th highest impostor kept at a step is then found
+ * by walking that step's block counts — one sequential pass to set up, O(√N) per query. PURE.
  */
 import { pairwiseSum } from '../aggregate/numpy-sum.js';
 import { numpyArange } from './kfold-accuracy.js';
@@ -112,8 +113,9 @@ export function rankPairs(scores: Float64Array | Float32Array, labels: Uint8Arra
 /** The ≥ `count` highest float32 impostor scores (whole 16-bit key buckets), sorted; undefined when that is all of them. */
 function topImpostors32(scores: Float32Array, labels: Uint8Array, impostors: number, count: number): Pick<RankedPairs, 'impostorSorted' | 'impostorPair' | 'unslotted'> | undefined {
   const bits = new Uint32Array(scores.buffer, scores.byteOffset, scores.length);
-  // Unsigned keys whose ascending order is descending score order (as the radix sort's).
-  const key = (u: number): number => (u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0);
+  // Unsigned keys whose ascending order is descending score order (as the radix sort's); -0 takes
+  // 0's key, so that the tie group of 0 is never cut in two.
+  const key = (u: number): number => (u === 0x80000000 ? 0x7fffffff : u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0);
   const hist = new Float64Array(65536);
   for (let p = 0; p < labels.length; p++) if (!labels[p]) hist[key(bits[p]) >>> 16]++;
   let bucket = 0;

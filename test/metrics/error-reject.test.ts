@@ -83,6 +83,23 @@ describe('errorVersusReject against brute force', () => {
     });
   });
 
+  it('scores of 0 and -0 form one tie group, however few impostors are ranked', () => {
+    const r = rng(11);
+    const n = 4000;
+    const labels = Uint8Array.from({ length: n }, (_, p) => (p % 10 === 0 ? 1 : 0));
+    // Impostors: 1 % positive, 60 % exactly ±0, the rest negative; genuine pairs above and at 0.
+    const scores = Float32Array.from(labels, (l, p) => (l ? (p % 20 === 0 ? 0 : 0.5 + r()) : p % 100 === 1 ? 0.2 + r() : p % 5 < 3 ? (p % 2 ? -0 : 0) : -r()));
+    const order = Int32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+    const fmrs = [0.05, 0.3];
+    const curves = errorVersusReject(rankPairs(scores, labels, 0.02), discardSteps(order, ERC_DISCARD_FRACTIONS), ERC_DISCARD_FRACTIONS, fmrs);
+    discardCounts(ERC_DISCARD_FRACTIONS, n).forEach((cut, k) => {
+      const kept = Array.from(order.subarray(cut));
+      const gen = kept.filter((p) => labels[p]).map((p) => scores[p]);
+      const imp = kept.filter((p) => !labels[p]).map((p) => scores[p]);
+      fmrs.forEach((op, i) => expect([curves.atFmr[i].fnmr[k], curves.atFmr[i].fmr[k]]).toEqual([bruteCrfiqa(gen, imp, op).fnmr, bruteCrfiqa(gen, imp, op).fmr]));
+    });
+  });
+
   it('a genuine score above every impostor makes FMR 0 reachable (and the nearest point for a tiny target)', () => {
     const labels = Uint8Array.from([1, 1, 0, 0, 0, 0]);
     const scores = Float64Array.from([0.9, 0.4, 0.8, 0.5, 0.3, 0.1]);
