@@ -3,11 +3,11 @@
  * MagFace's ERC, FNM-/FM-EDC, one quality source (`norm`, template quality = mean face norm) plus
  * the random baseline that always runs. Target: ≤ 3 s beyond the 1:1 run.
  *
- *   node scripts/build.mjs && npx esbuild bench/quality-bench.ts --bundle --platform=node --format=esm \
- *       --packages=external --outfile=dist/quality-bench.js && node --expose-gc dist/quality-bench.js
+ *   node scripts/build.mjs && node --expose-gc dist/quality-bench.js
  *
- * (bundled into dist/ so the kernels find dist/kernel-worker.js). Generates the synthetic set of
- * bench/synthetic-ijbc.ts once into .bench/ijbc-synthetic (≈2.3 GB, shared with `npm run bench`).
+ * (scripts/build.mjs bundles it into dist/, where the kernels find dist/kernel-worker.js).
+ * Generates the synthetic set of bench/synthetic-ijbc.ts once into .bench/ijbc-synthetic (≈2.3 GB,
+ * shared with `npm run bench`).
  * Then, in one process on the same data:
  *   1. the 1:1 run alone (runIjb1v1, `plain`), after a warm-up run;
  *   2. runQuality (which makes the same 1:1 run inside): total and stages; the difference is the
