@@ -62,10 +62,12 @@ const oneToOneMs = performance.now() - t0;
 const oneToOneCpu = process.cpuUsage(c0);
 gc();
 
-// 2. runQuality (its own 1:1 run inside).
-const stages: [string, number][] = [];
+// 2. runQuality (its own 1:1 run inside). Each stage's CPU time = CPU since the previous stage ended
+// (stages run one after another; an enclosing stage is reported after the ones inside it).
+const stages: [string, number, number][] = [];
 t0 = performance.now();
 c0 = process.cpuUsage();
+let lastCpu = c0;
 const result = await runQuality({
   sets: [{ kind: 'ijb', root, target: 'IJBC', features, templateQuality: 'mean' }],
   norm: true,
@@ -73,7 +75,11 @@ const result = await runQuality({
   startingError: 0.05,
   paucLimit: 0.2,
   seed: 0,
-  onStage: (stage, ms) => stages.push([stage, ms]),
+  onStage: (stage, ms) => {
+    const now = process.cpuUsage();
+    stages.push([stage, ms, (now.user - lastCpu.user + now.system - lastCpu.system) / 1000]);
+    lastCpu = now;
+  },
 });
 const qualityMs = performance.now() - t0;
 const qualityCpu = process.cpuUsage(c0);
@@ -154,7 +160,7 @@ console.log(`IJB-C-scale synthetic set: ${result.sets[0].pairs} pairs (${result.
 const cpu = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 console.log(`1:1 run alone (plain, ${run.scoring})        ${secs(oneToOneMs)}   (${secs(cpu(oneToOneCpu))} CPU)`);
 console.log(`runQuality (1:1 run + curves, norm + random) ${secs(qualityMs)}   (${secs(cpu(qualityCpu))} CPU)`);
-for (const [stage, ms] of stages) console.log(`  ${stage.padEnd(40)} ${secs(ms)}`);
+for (const [stage, ms, cpuMs] of stages) console.log(`  ${stage.padEnd(40)} ${secs(ms).padStart(8)}   ${secs(cpuMs).padStart(8)} CPU`);
 console.log(`beyond the 1:1 run                          ${secs(qualityMs - oneToOneMs)}   (${secs(cpu(qualityCpu) - cpu(oneToOneCpu))} CPU)   [target ≤ 3 s]`);
 console.log(`scripts' way (np.argsort + re-sort per step, one source): ${secs(scriptsMs)}, ${scriptsCpu} (of which np.argsort ${secs(argsortMs)}); FNMRs ${agree ? 'identical' : 'DIFFER'}`);
 console.log(`load average during the run: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
