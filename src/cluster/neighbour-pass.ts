@@ -1,0 +1,226 @@
+/**
+ * One blocked pass over all pairs of faces that serves every baseline at once: FastHAC's
+ * components at each cut distance and the kNN lists (kNN-DBSCAN, density, magnitude peaks).
+ *
+ * The pass never holds an N×N matrix. It walks the upper triangle in blocks of rows × columns; a
+ * matrix product (onnxruntime's CPU Gemm, or any `BlockProduct`) gives float32 estimates of the
+ * block's inner products, which only *screen* the pairs: a float32 sum of `dim` products is within
+ * γ_dim(float32)·‖x‖‖y‖ of the exact value whatever its order, so every pair that could pass a
+ * threshold is kept and decided with the exact arithmetic of exact-products.ts. The results are
+ * therefore the same for any product implementation and any thread count (the tests run the pass
+ * with a product perturbed by up to the bound and get identical results).
+ *
+ * - FastHAC at cut t (learn-to-cluster `fast_hierarchy`: fastcluster single linkage + scipy
+ *   `fcluster(t, 'distance')`) = connected components of {i, j : ‖xᵢ − xⱼ‖ ≤ t}. Pairs clearly
+ *   inside or outside t² by the estimate ‖xᵢ‖² + ‖xⱼ‖² − 2·estimate are decided by it; the rest by
+ *   fastcluster's own float64 distance. Components are unions (union–find), one per cut.
+ * - kNN: pairs with exact similarity ≥ the floor are collected; when the collection grows past a
+ *   budget it is cut to the pairs that are still in one of their faces' k best, and a pair that
+ *   cannot beat either face's current k-th entry is no longer collected.
+ * PURE (the product is passed in).
+ */
+import { float64DotErrorBound, distance64, gamma, similarity32, squaredNorm64 } from './exact-products.js';
+import { buildKnnLists, listFloors, type KnnLists, type PairList } from './knn-lists.js';
+
+/** C = A·Bᵀ: `a` [aRows, dim] and `b` [bRows, dim] row-major float32 → [aRows, bRows]. */
+export type BlockProduct = (a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number) => Promise<Float32Array>;
+
+export interface NeighbourPassOptions {
+  /** L2-normalised faces, row-major [rows, dim]. */
+  data: Float32Array;
+  rows: number;
+  dim: number;
+  product: BlockProduct;
+  /** FastHAC cut distances (any order); [] when FastHAC is not wanted. */
+  linkDistances: readonly number[];
+  /** kNN lists of length k, read down to similarity `floor`; absent when not wanted. */
+  knn?: { k: number; floor: number };
+  /** Rows and columns per product (defaults 1024 × 8192: 32 MB of float32 output). */
+  blockRows?: number;
+  blockCols?: number;
+  /** kNN pairs collected before the first cut-back (default max(2²⁰, k·rows)); a test hook. */
+  pairBudget?: number;
+  /** Called after each block with (blocks done, blocks in all). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface NeighbourPassStats {
+  /** Pairs in the upper triangle. */
+  pairs: number;
+  /** Pairs whose estimate passed a screen. */
+  screened: number;
+  /** Exact float64 distances computed (estimate too close to a cut). */
+  exactDistances: number;
+  /** Exact similarities computed (kNN candidates). */
+  exactSimilarities: number;
+  /** Times the kNN collection was cut back to the pairs still in a k best. */
+  compactions: number;
+}
+
+export interface NeighbourPassResult {
+  /** Element t: the component of each face (its smallest face index) at cut linkDistances[t]. */
+  linkComponents: Int32Array[];
+  knn?: KnnLists;
+  stats: NeighbourPassStats;
+}
+
+/** Union–find over faces; the smaller index becomes the root, path halving. */
+class UnionFind {
+  readonly parent: Int32Array;
+  constructor(n: number) {
+    this.parent = Int32Array.from({ length: n }, (_, i) => i);
+  }
+  find(i: number): number {
+    const p = this.parent;
+    while (p[i] !== i) {
+      p[i] = p[p[i]];
+      i = p[i];
+    }
+    return i;
+  }
+  union(a: number, b: number): void {
+    const ra = this.find(a), rb = this.find(b);
+    if (ra < rb) this.parent[rb] = ra;
+    else if (rb < ra) this.parent[ra] = rb;
+  }
+  roots(): Int32Array {
+    const out = new Int32Array(this.parent.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.find(i);
+    return out;
+  }
+}
+
+/** Growable pair collection for the kNN candidates. */
+class PairCollector implements PairList {
+  a = new Int32Array(1 << 16);
+  b = new Int32Array(1 << 16);
+  similarity = new Float32Array(1 << 16);
+  count = 0;
+  push(a: number, b: number, s: number): void {
+    if (this.count === this.a.length) this.grow(this.a.length * 2);
+    this.a[this.count] = a;
+    this.b[this.count] = b;
+    this.similarity[this.count++] = s;
+  }
+  private grow(size: number): void {
+    const a = new Int32Array(size), b = new Int32Array(size), s = new Float32Array(size);
+    a.set(this.a.subarray(0, this.count));
+    b.set(this.b.subarray(0, this.count));
+    s.set(this.similarity.subarray(0, this.count));
+    this.a = a; this.b = b; this.similarity = s;
+  }
+  /** Keeps the pairs flagged in `keep`, in order. */
+  retain(keep: Uint8Array): void {
+    let w = 0;
+    for (let p = 0; p < this.count; p++) {
+      if (!keep[p]) continue;
+      this.a[w] = this.a[p]; this.b[w] = this.b[p]; this.similarity[w] = this.similarity[p];
+      w++;
+    }
+    this.count = w;
+  }
+}
+
+export async function neighbourPass(opts: NeighbourPassOptions): Promise<NeighbourPassResult> {
+  const { data, rows: n, dim } = opts;
+  const R = Math.max(1, opts.blockRows ?? 1024);
+  const C = Math.max(1, opts.blockCols ?? 8192);
+  const cuts = [...new Set(opts.linkDistances)].sort((x, y) => x - y);
+  const cutSquares = cuts.map((t) => t * t);
+  const unions = cuts.map(() => new UnionFind(n));
+  const dotBound = float64DotErrorBound(dim);
+  // Screening slack: the float32 product's error bound (unit rows), with room to spare.
+  const delta = gamma(dim, 2 ** -24) * 1.001 * 1.001 + 1e-7;
+  const sq = new Float64Array(n);
+  let minSq = Infinity;
+  for (let i = 0; i < n; i++) {
+    sq[i] = squaredNorm64(data, i, dim);
+    if (sq[i] < minSq) minSq = sq[i];
+  }
+  const cutMargin = 2 * delta + 1e-12;
+  const linkScreen = cuts.length ? (2 * minSq - cutSquares[cutSquares.length - 1]) / 2 - cutMargin : Infinity;
+
+  const knn = opts.knn;
+  const knnScreen = knn ? knn.floor - delta : Infinity;
+  const selfSimilarity = new Float32Array(knn ? n : 0);
+  if (knn) for (let i = 0; i < n; i++) selfSimilarity[i] = similarity32(data, i, i, dim, dotBound);
+  const pairs = new PairCollector();
+  let floors: Float64Array | undefined; // each face's current k-th similarity, after a compaction
+  let budget = knn ? (opts.pairBudget ?? Math.max(1 << 20, knn.k * n)) : 0;
+  const screen = Math.min(linkScreen, knnScreen);
+  const stats: NeighbourPassStats = { pairs: (n * (n - 1)) / 2, screened: 0, exactDistances: 0, exactSimilarities: 0, compactions: 0 };
+
+  const compact = (): void => {
+    const keep = new Uint8Array(pairs.count);
+    const lists = buildKnnLists(n, knn!.k, knn!.floor, pairs, selfSimilarity, keep);
+    pairs.retain(keep);
+    floors = listFloors(lists);
+    stats.compactions++;
+    if (pairs.count > budget / 2) budget *= 2;
+  };
+
+  const visit = (i: number, j: number, estimate: number): void => {
+    stats.screened++;
+    if (estimate >= linkScreen) {
+      const d2 = sq[i] + sq[j] - 2 * estimate;
+      let distance = NaN;
+      for (let t = 0; t < cuts.length; t++) {
+        let linked: boolean;
+        if (d2 < cutSquares[t] - cutMargin) linked = true;
+        else if (d2 > cutSquares[t] + cutMargin) linked = false;
+        else {
+          if (Number.isNaN(distance)) {
+            distance = distance64(data, i, j, dim);
+            stats.exactDistances++;
+          }
+          linked = distance <= cuts[t];
+        }
+        if (linked) {
+          for (let u = t; u < cuts.length; u++) unions[u].union(i, j);
+          break;
+        }
+      }
+    }
+    if (estimate >= knnScreen) {
+      if (floors && estimate + delta < floors[i] && estimate + delta < floors[j]) return;
+      const s = similarity32(data, i, j, dim, dotBound);
+      stats.exactSimilarities++;
+      if (s < knn!.floor || (floors && s < floors[i] && s < floors[j])) return;
+      pairs.push(i, j, s);
+      if (pairs.count >= budget) compact();
+    }
+  };
+
+  // Blocks of the upper triangle: rows [r0, r0 + R) × columns [c0, c0 + C) with c0 ≥ r0.
+  const blocks: [number, number, number, number][] = [];
+  for (let r0 = 0; r0 < n; r0 += R) {
+    for (let c0 = r0; c0 < n; c0 += C) blocks.push([r0, Math.min(R, n - r0), c0, Math.min(C, n - c0)]);
+  }
+  const rowsOf = (start: number, count: number) => data.subarray(start * dim, (start + count) * dim);
+  const run = ([r0, rr, c0, cc]: [number, number, number, number]) => opts.product(rowsOf(r0, rr), rr, rowsOf(c0, cc), cc, dim);
+  if (screen < Infinity) {
+    // Pipelined: the next block's product runs on the product's threads while this one is scanned.
+    let pending = blocks.length ? run(blocks[0]) : undefined;
+    for (let b = 0; b < blocks.length; b++) {
+      const block = await pending!;
+      if (b + 1 < blocks.length) pending = run(blocks[b + 1]);
+      const [r0, rr, c0, cc] = blocks[b];
+      for (let r = 0; r < rr; r++) {
+        const i = r0 + r;
+        const base = r * cc;
+        for (let c = Math.max(0, i + 1 - c0); c < cc; c++) {
+          const v = block[base + c];
+          if (v >= screen) visit(i, c0 + c, v);
+        }
+      }
+      opts.onProgress?.(b + 1, blocks.length);
+    }
+  }
+
+  const roots = unions.map((u) => u.roots());
+  return {
+    linkComponents: opts.linkDistances.map((t) => roots[cuts.indexOf(t)]),
+    knn: knn ? buildKnnLists(n, knn.k, knn.floor, pairs, selfSimilarity) : undefined,
+    stats,
+  };
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { gaussian, mulberry32 } from '../../fixtures/fixture-utils.mjs';
+import { loopBlockProduct, onnxBlockProduct } from '../../src/cluster/block-product.js';
+import { distance64, float64DotErrorBound, gamma, normaliseRows, similarity32 } from '../../src/cluster/exact-products.js';
+import type { KnnLists } from '../../src/cluster/knn-lists.js';
+import { neighbourPass, type BlockProduct } from '../../src/cluster/neighbour-pass.js';
+import { canonicalLabels } from '../../src/metrics/cluster-labels.js';
+
+/** Clustered unit-ish features with exact duplicates (ties) and a shared offset (positive cosines). */
+function clusteredFeatures(seed: number, n: number, dim: number, ids: number): Float32Array {
+  const rand = mulberry32(seed);
+  const g = gaussian(rand);
+  const centres = Array.from({ length: ids }, () => Array.from({ length: dim }, g));
+  const common = Array.from({ length: dim }, g);
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && rand() < 0.08) {
+      const src = Math.floor(rand() * i);
+      data.copyWithin(i * dim, src * dim, (src + 1) * dim);
+      continue;
+    }
+    const c = centres[Math.floor(rand() * ids)];
+    const mag = 5 + 20 * rand();
+    for (let d = 0; d < dim; d++) data[i * dim + d] = mag * (c[d] + 0.9 * common[d] + 0.55 * g());
+  }
+  return data;
+}
+
+/** Brute force: components of {‖xi − xj‖ ≤ t} and every face's exact k best (similarity ≥ floor). */
+function bruteForce(data: Float32Array, n: number, dim: number, cut: number, k: number, floor: number) {
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const bound = float64DotErrorBound(dim);
+  const lists: { j: number; s: number }[][] = [];
+  for (let i = 0; i < n; i++) {
+    const all: { j: number; s: number }[] = [];
+    for (let j = 0; j < n; j++) {
+      if (j > i && distance64(data, i, j, dim) <= cut) {
+        const a = find(i), b = find(j);
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+      all.push({ j, s: similarity32(data, i, j, dim, bound) });
+    }
+    all.sort((x, y) => y.s - x.s || x.j - y.j);
+    lists.push(all.slice(0, k).filter((e) => e.s >= floor));
+  }
+  return { labels: canonicalLabels(Int32Array.from({ length: n }, (_, i) => find(i))), lists };
+}
+
+function listsOf(knn: KnnLists): { j: number; s: number }[][] {
+  const out: { j: number; s: number }[][] = [];
+  for (let i = 0; i + 1 < knn.offsets.length; i++) {
+    const row: { j: number; s: number }[] = [];
+    for (let e = knn.offsets[i]; e < knn.offsets[i + 1]; e++) row.push({ j: knn.neighbours[e], s: knn.similarities[e] });
+    out.push(row);
+  }
+  return out;
+}
+
+/** A product off by up to the float32 error bound (alternating signs): the pass must not notice. */
+function perturbed(product: BlockProduct, dim: number): BlockProduct {
+  const delta = gamma(dim, 2 ** -24) * 0.999;
+  return async (a, ar, b, br, d) => {
+    const c = await product(a, ar, b, br, d);
+    for (let x = 0; x < c.length; x++) c[x] += x % 3 === 0 ? delta : x % 3 === 1 ? -delta : 0;
+    return c;
+  };
+}
+
+describe('neighbourPass equals brute force (FastHAC components, exact kNN lists)', () => {
+  const n = 420, dim = 48, k = 12, cut = 0.72, floor = 0.55;
+  const data = clusteredFeatures(7, n, dim, 30);
+  normaliseRows(data, n, dim);
+  const expected = bruteForce(data, n, dim, cut, k, floor);
+
+  const variants: [string, BlockProduct, Partial<Parameters<typeof neighbourPass>[0]>][] = [
+    ['float32 loop product, one block', loopBlockProduct, {}],
+    ['perturbed product, small blocks', perturbed(loopBlockProduct, dim), { blockRows: 37, blockCols: 101 }],
+    ['cut-back of the kNN collection (budget 200 pairs)', loopBlockProduct, { blockRows: 64, blockCols: 64, pairBudget: 200 }],
+  ];
+  for (const [name, product, extra] of variants) {
+    it(name, async () => {
+      const r = await neighbourPass({ data, rows: n, dim, product, linkDistances: [cut, 0.5], knn: { k, floor }, ...extra });
+      expect(Array.from(canonicalLabels(r.linkComponents[0]))).toEqual(Array.from(expected.labels));
+      expect(listsOf(r.knn!)).toEqual(expected.lists);
+      if (extra.pairBudget) expect(r.stats.compactions).toBeGreaterThan(0);
+    });
+  }
+  it('onnxruntime Gemm product (row-block views into one buffer)', async () => {
+    const owned = await onnxBlockProduct();
+    try {
+      const r = await neighbourPass({ data, rows: n, dim, product: owned.product, linkDistances: [cut], knn: { k, floor }, blockRows: 100, blockCols: 150 });
+      expect(Array.from(canonicalLabels(r.linkComponents[0]))).toEqual(Array.from(expected.labels));
+      expect(listsOf(r.knn!)).toEqual(expected.lists);
+    } finally {
+      await owned.release();
+    }
+  });
+});
