@@ -97,11 +97,10 @@ export function float64DotErrorBound(dim: number, maxNorm = 1.001): number {
 }
 
 /**
- * The correctly rounded float32 inner product of rows i and j of `data`. `bound` is
- * `float64DotErrorBound(dim)`: when the float64 sum lies within it of a point halfway between two
- * float32 values, the sum is redone error-free (TwoSum) to decide.
+ * The inner product of rows i and j of `data` summed in float64 (four interleaved partial sums).
+ * Within `float64DotErrorBound(dim)` of the exact value.
  */
-export function similarity32(data: Float32Array, i: number, j: number, dim: number, bound: number): number {
+export function dot64(data: Float32Array, i: number, j: number, dim: number): number {
   const a = i * dim, b = j * dim;
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   let d = 0;
@@ -112,14 +111,25 @@ export function similarity32(data: Float32Array, i: number, j: number, dim: numb
     s3 += data[a + d + 3] * data[b + d + 3];
   }
   for (; d < dim; d++) s0 += data[a + d] * data[b + d];
-  const s = s0 + s1 + (s2 + s3);
+  return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * The correctly rounded float32 inner product of rows i and j, given their `dot64` sum `s`. When
+ * `s` lies within `bound` (`float64DotErrorBound(dim)`) of a point halfway between two float32
+ * values, the sum is redone error-free (TwoSum) to decide.
+ */
+export function roundedSimilarity32(s: number, data: Float32Array, i: number, j: number, dim: number, bound: number): number {
   const f = Math.fround(s);
-  // Is a float32 halfway point within reach of the rounding error?
-  const toward = float32Neighbour(f, s > f);
-  const half = (f + toward) / 2;
+  const half = (f + float32Neighbour(f, s > f)) / 2;
   const away = (f + float32Neighbour(f, !(s > f))) / 2;
   if (Math.abs(s - half) > bound && Math.abs(s - away) > bound) return f;
-  return similarity32TwoSum(data, a, b, dim);
+  return similarity32TwoSum(data, i * dim, j * dim, dim);
+}
+
+/** The correctly rounded float32 inner product of rows i and j of `data`. */
+export function similarity32(data: Float32Array, i: number, j: number, dim: number, bound: number): number {
+  return roundedSimilarity32(dot64(data, i, j, dim), data, i, j, dim, bound);
 }
 
 /** The same, summed error-free: TwoSum per product (each product is exact in float64). */

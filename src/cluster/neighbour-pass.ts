@@ -3,39 +3,51 @@
  * components at each cut distance and the kNN lists (kNN-DBSCAN, density, magnitude peaks).
  *
  * The pass never holds an N×N matrix. It walks the upper triangle in blocks of rows × columns; a
- * matrix product (onnxruntime's CPU Gemm, or any `BlockProduct`) gives float32 estimates of the
- * block's inner products, which only *screen* the pairs: a float32 sum of `dim` products is within
- * γ_dim(float32)·‖x‖‖y‖ of the exact value whatever its order, so every pair that could pass a
- * threshold is kept and decided with the exact arithmetic of exact-products.ts. The results are
- * therefore the same for any product implementation and any thread count (the tests run the pass
- * with a product perturbed by up to the bound and get identical results).
+ * screen (onnxruntime: Gemm → GreaterOrEqual → NonZero in one graph, so the block's products never
+ * leave onnxruntime) returns the pairs whose float32 product estimate reaches the lowest threshold
+ * any consumer reads, lowered by the estimate's error bound: a float32 sum of `dim` products is
+ * within γ_dim(float32)·‖x‖‖y‖ of the exact value whatever its order. Every pair that could pass a
+ * threshold is thus kept and decided with the exact arithmetic of exact-products.ts, so the results
+ * are the same for any product implementation and thread count (the tests run the pass with
+ * estimates perturbed by up to the bound and get identical results).
  *
  * - FastHAC at cut t (learn-to-cluster `fast_hierarchy`: fastcluster single linkage + scipy
- *   `fcluster(t, 'distance')`) = connected components of {i, j : ‖xᵢ − xⱼ‖ ≤ t}. Pairs clearly
- *   inside or outside t² by the estimate ‖xᵢ‖² + ‖xⱼ‖² − 2·estimate are decided by it; the rest by
- *   fastcluster's own float64 distance. Components are unions (union–find), one per cut.
+ *   `fcluster(t, 'distance')`) = connected components of {i, j : ‖xᵢ − xⱼ‖ ≤ t}. A kept pair is
+ *   decided by ‖xᵢ‖² + ‖xⱼ‖² − 2·(float64 inner product) when that is clearly inside or outside t²,
+ *   else by fastcluster's own float64 distance. Components are unions (union–find), one per cut.
  * - kNN: pairs with exact similarity ≥ the floor are collected; when the collection grows past a
  *   budget it is cut to the pairs that are still in one of their faces' k best, and a pair that
  *   cannot beat either face's current k-th entry is no longer collected.
- * PURE (the product is passed in).
+ * PURE (the screen is passed in).
  */
-import { float64DotErrorBound, distance64, gamma, similarity32, squaredNorm64 } from './exact-products.js';
+import { distance64, dot64, float64DotErrorBound, gamma, roundedSimilarity32, similarity32, squaredNorm64 } from './exact-products.js';
 import { buildKnnLists, listFloors, type KnnLists, type PairList } from './knn-lists.js';
 
-/** C = A·Bᵀ: `a` [aRows, dim] and `b` [bRows, dim] row-major float32 → [aRows, bRows]. */
-export type BlockProduct = (a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number) => Promise<Float32Array>;
+/** The entries of a block whose estimate passed a screen: (rows[k], cols[k]) for k < count, row-major order. */
+export interface ScreenedPairs {
+  rows: Int32Array;
+  cols: Int32Array;
+  count: number;
+}
+
+/**
+ * Screens the block A·Bᵀ (`a` [aRows, dim], `b` [bRows, dim], row-major float32): the entries whose
+ * float32 estimate is ≥ `threshold`. The estimate must be within γ_dim(float32)·‖a_r‖‖b_c‖ of the
+ * exact product (any float32 summation order is).
+ */
+export type BlockScreen = (a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number, threshold: number) => Promise<ScreenedPairs>;
 
 export interface NeighbourPassOptions {
   /** L2-normalised faces, row-major [rows, dim]. */
   data: Float32Array;
   rows: number;
   dim: number;
-  product: BlockProduct;
+  screen: BlockScreen;
   /** FastHAC cut distances (any order); [] when FastHAC is not wanted. */
   linkDistances: readonly number[];
   /** kNN lists of length k, read down to similarity `floor`; absent when not wanted. */
   knn?: { k: number; floor: number };
-  /** Rows and columns per product (defaults 1024 × 8192: 32 MB of float32 output). */
+  /** Rows and columns per screened block (defaults 1024 × 4096: 16 MB of float32 products inside the screen). */
   blockRows?: number;
   blockCols?: number;
   /** kNN pairs collected before the first cut-back (default max(2²⁰, k·rows)); a test hook. */
@@ -47,12 +59,10 @@ export interface NeighbourPassOptions {
 export interface NeighbourPassStats {
   /** Pairs in the upper triangle. */
   pairs: number;
-  /** Pairs whose estimate passed a screen. */
+  /** Pairs whose estimate passed the screen (each gets a float64 inner product). */
   screened: number;
-  /** Exact float64 distances computed (estimate too close to a cut). */
+  /** fastcluster-order float64 distances computed (inner product too close to a cut). */
   exactDistances: number;
-  /** Exact similarities computed (kNN candidates). */
-  exactSimilarities: number;
   /** Times the kNN collection was cut back to the pairs still in a k best. */
   compactions: number;
 }
@@ -124,7 +134,7 @@ class PairCollector implements PairList {
 export async function neighbourPass(opts: NeighbourPassOptions): Promise<NeighbourPassResult> {
   const { data, rows: n, dim } = opts;
   const R = Math.max(1, opts.blockRows ?? 1024);
-  const C = Math.max(1, opts.blockCols ?? 8192);
+  const C = Math.max(1, opts.blockCols ?? 4096);
   const cuts = [...new Set(opts.linkDistances)].sort((x, y) => x - y);
   const cutSquares = cuts.map((t) => t * t);
   const unions = cuts.map(() => new UnionFind(n));
@@ -137,18 +147,20 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
     sq[i] = squaredNorm64(data, i, dim);
     if (sq[i] < minSq) minSq = sq[i];
   }
-  const cutMargin = 2 * delta + 1e-12;
-  const linkScreen = cuts.length ? (2 * minSq - cutSquares[cutSquares.length - 1]) / 2 - cutMargin : Infinity;
+  // A kept pair's float64 inner product is within dotBound of exact; fastcluster's own Σ(x − y)²
+  // rounds within ~dim·2⁻⁵³·d² ≪ 1e-12 of it.
+  const cutMargin = 2 * dotBound + 1e-12;
+  const linkScreen = cuts.length ? (2 * minSq - cutSquares[cutSquares.length - 1]) / 2 - delta - cutMargin : Infinity;
 
   const knn = opts.knn;
   const knnScreen = knn ? knn.floor - delta : Infinity;
   const selfSimilarity = new Float32Array(knn ? n : 0);
   if (knn) for (let i = 0; i < n; i++) selfSimilarity[i] = similarity32(data, i, i, dim, dotBound);
   const pairs = new PairCollector();
-  let floors: Float64Array | undefined; // each face's current k-th similarity, after a compaction
+  let floors: Float64Array | undefined; // each face's current k-th similarity, after a cut-back
   let budget = knn ? (opts.pairBudget ?? Math.max(1 << 20, knn.k * n)) : 0;
-  const screen = Math.min(linkScreen, knnScreen);
-  const stats: NeighbourPassStats = { pairs: (n * (n - 1)) / 2, screened: 0, exactDistances: 0, exactSimilarities: 0, compactions: 0 };
+  const threshold = Math.min(linkScreen, knnScreen);
+  const stats: NeighbourPassStats = { pairs: (n * (n - 1)) / 2, screened: 0, exactDistances: 0, compactions: 0 };
 
   const compact = (): void => {
     const keep = new Uint8Array(pairs.count);
@@ -159,36 +171,32 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
     if (pairs.count > budget / 2) budget *= 2;
   };
 
-  const visit = (i: number, j: number, estimate: number): void => {
+  const visit = (i: number, j: number): void => {
     stats.screened++;
-    if (estimate >= linkScreen) {
-      const d2 = sq[i] + sq[j] - 2 * estimate;
-      let distance = NaN;
-      for (let t = 0; t < cuts.length; t++) {
-        let linked: boolean;
-        if (d2 < cutSquares[t] - cutMargin) linked = true;
-        else if (d2 > cutSquares[t] + cutMargin) linked = false;
-        else {
-          if (Number.isNaN(distance)) {
-            distance = distance64(data, i, j, dim);
-            stats.exactDistances++;
-          }
-          linked = distance <= cuts[t];
+    const s = dot64(data, i, j, dim);
+    const d2 = sq[i] + sq[j] - 2 * s;
+    let distance = NaN;
+    for (let t = 0; t < cuts.length; t++) {
+      let linked: boolean;
+      if (d2 < cutSquares[t] - cutMargin) linked = true;
+      else if (d2 > cutSquares[t] + cutMargin) linked = false;
+      else {
+        if (Number.isNaN(distance)) {
+          distance = distance64(data, i, j, dim);
+          stats.exactDistances++;
         }
-        if (linked) {
-          for (let u = t; u < cuts.length; u++) unions[u].union(i, j);
-          break;
-        }
+        linked = distance <= cuts[t];
+      }
+      if (linked) {
+        for (let u = t; u < cuts.length; u++) unions[u].union(i, j);
+        break;
       }
     }
-    if (estimate >= knnScreen) {
-      if (floors && estimate + delta < floors[i] && estimate + delta < floors[j]) return;
-      const s = similarity32(data, i, j, dim, dotBound);
-      stats.exactSimilarities++;
-      if (s < knn!.floor || (floors && s < floors[i] && s < floors[j])) return;
-      pairs.push(i, j, s);
-      if (pairs.count >= budget) compact();
-    }
+    if (!knn || s < knn.floor - dotBound || (floors && s + dotBound < floors[i] && s + dotBound < floors[j])) return;
+    const s32 = roundedSimilarity32(s, data, i, j, dim, dotBound);
+    if (s32 < knn.floor || (floors && s32 < floors[i] && s32 < floors[j])) return;
+    pairs.push(i, j, s32);
+    if (pairs.count >= budget) compact();
   };
 
   // Blocks of the upper triangle: rows [r0, r0 + R) × columns [c0, c0 + C) with c0 ≥ r0.
@@ -197,21 +205,17 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
     for (let c0 = r0; c0 < n; c0 += C) blocks.push([r0, Math.min(R, n - r0), c0, Math.min(C, n - c0)]);
   }
   const rowsOf = (start: number, count: number) => data.subarray(start * dim, (start + count) * dim);
-  const run = ([r0, rr, c0, cc]: [number, number, number, number]) => opts.product(rowsOf(r0, rr), rr, rowsOf(c0, cc), cc, dim);
-  if (screen < Infinity) {
-    // Pipelined: the next block's product runs on the product's threads while this one is scanned.
+  const run = ([r0, rr, c0, cc]: [number, number, number, number]) => opts.screen(rowsOf(r0, rr), rr, rowsOf(c0, cc), cc, dim, threshold);
+  if (threshold < Infinity) {
+    // Pipelined: the next block is screened on the screen's threads while this one's pairs are decided.
     let pending = blocks.length ? run(blocks[0]) : undefined;
     for (let b = 0; b < blocks.length; b++) {
-      const block = await pending!;
+      const kept = await pending!;
       if (b + 1 < blocks.length) pending = run(blocks[b + 1]);
-      const [r0, rr, c0, cc] = blocks[b];
-      for (let r = 0; r < rr; r++) {
-        const i = r0 + r;
-        const base = r * cc;
-        for (let c = Math.max(0, i + 1 - c0); c < cc; c++) {
-          const v = block[base + c];
-          if (v >= screen) visit(i, c0 + c, v);
-        }
+      const [r0, , c0] = blocks[b];
+      for (let k = 0; k < kept.count; k++) {
+        const i = r0 + kept.rows[k], j = c0 + kept.cols[k];
+        if (j > i) visit(i, j);
       }
       opts.onProgress?.(b + 1, blocks.length);
     }

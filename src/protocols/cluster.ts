@@ -12,7 +12,7 @@
 import { basename, extname } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { fasthacLabels, knnDbscan, knnDensity, magnitudePeaks } from '../cluster/baselines.js';
-import { loopBlockProduct, onnxBlockProduct, type OwnedBlockProduct } from '../cluster/block-product.js';
+import { loopBlockScreen, onnxBlockScreen, type OwnedBlockScreen } from '../cluster/block-screen.js';
 import { normaliseRows } from '../cluster/exact-products.js';
 import type { KnnLists } from '../cluster/knn-lists.js';
 import { neighbourPass, type NeighbourPassStats } from '../cluster/neighbour-pass.js';
@@ -88,8 +88,8 @@ export interface ClusterOptions {
   magnitudeCheck?: boolean;
   /** Attach each clustering's labels to its result (for writing label files). */
   keepLabels?: boolean;
-  /** Matrix product of the pass: onnxruntime (default) or a plain loop (tests, tiny sets). */
-  product?: 'onnx' | 'loop';
+  /** Block screen of the pass: onnxruntime (default) or a plain loop (tests, tiny sets). */
+  screen?: 'onnx' | 'loop';
   blockRows?: number;
   blockCols?: number;
   onStage?: (stage: string, ms: number) => void;
@@ -294,11 +294,11 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     const floors = [1 - CLUSTER_DEFAULTS.densityRadius];
     if (opts.methods.includes('knn-dbscan')) floors.push(1 - Math.max(opts.eps, ...(grids['knn-dbscan'] ?? [])));
     if (opts.methods.includes('magnitude-peaks')) floors.push(lowest([opts.tau, ...(grids['magnitude-peaks'] ?? [])]));
-    const product: OwnedBlockProduct = opts.product === 'loop' ? { product: loopBlockProduct, release: async () => {} } : await onnxBlockProduct();
+    const screen: OwnedBlockScreen = opts.screen === 'loop' ? { screen: loopBlockScreen, release: async () => {} } : await onnxBlockScreen();
     try {
       const r = await timedAsync('neighbour pass', opts, () =>
         neighbourPass({
-          data, rows: faces, dim, product: product.product, linkDistances,
+          data, rows: faces, dim, screen: screen.screen, linkDistances,
           knn: usesKnn(opts) ? { k: opts.k, floor: lowest(floors) - 1e-6 } : undefined,
           blockRows: opts.blockRows, blockCols: opts.blockCols, onProgress: opts.onProgress,
         }),
@@ -307,7 +307,7 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       linkComponents = r.linkComponents;
       pass = r.stats;
     } finally {
-      await product.release();
+      await screen.release();
     }
   }
 
@@ -350,7 +350,8 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     for (let i = 0; i < faces && unitNorm; i++) unitNorm = Math.abs(magnitudes[i] - 1) < 1e-3;
     if (unitNorm) {
       spearman = NaN;
-      warnings.push(`${featuresFile}: the features are already L2-normalised: their magnitudes carry no information, so Spearman(magnitude, density) is undefined (null) and magnitude peaks link no faces`);
+      const peaks = opts.methods.includes('magnitude-peaks') ? '; magnitude peaks then follow float32 rounding noise' : '';
+      warnings.push(`${featuresFile}: the features are already L2-normalised: their magnitudes carry no information, so Spearman(magnitude, density) is undefined (null)${peaks}`);
     } else if (Number.isNaN(spearman)) {
       warnings.push('every face has the same magnitude or the same density: Spearman(magnitude, density) is undefined (null)');
     }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { gaussian, mulberry32 } from '../../fixtures/fixture-utils.mjs';
-import { loopBlockProduct, onnxBlockProduct } from '../../src/cluster/block-product.js';
+import { loopBlockScreen, onnxBlockScreen } from '../../src/cluster/block-screen.js';
 import { distance64, float64DotErrorBound, gamma, normaliseRows, similarity32 } from '../../src/cluster/exact-products.js';
 import type { KnnLists } from '../../src/cluster/knn-lists.js';
-import { neighbourPass, type BlockProduct } from '../../src/cluster/neighbour-pass.js';
+import { neighbourPass, type BlockScreen } from '../../src/cluster/neighbour-pass.js';
 import { canonicalLabels } from '../../src/metrics/cluster-labels.js';
 
 /** Clustered unit-ish features with exact duplicates (ties) and a shared offset (positive cosines). */
@@ -57,15 +57,23 @@ function listsOf(knn: KnnLists): { j: number; s: number }[][] {
   return out;
 }
 
-/** A product off by up to the float32 error bound (alternating signs): the pass must not notice. */
-function perturbed(product: BlockProduct, dim: number): BlockProduct {
+/** Estimates off by up to the float32 error bound (by pair parity): the pass must not notice. */
+const perturbedScreen: BlockScreen = async (a, ar, b, br, dim, threshold) => {
   const delta = gamma(dim, 2 ** -24) * 0.999;
-  return async (a, ar, b, br, d) => {
-    const c = await product(a, ar, b, br, d);
-    for (let x = 0; x < c.length; x++) c[x] += x % 3 === 0 ? delta : x % 3 === 1 ? -delta : 0;
-    return c;
-  };
-}
+  const rows: number[] = [], cols: number[] = [];
+  for (let i = 0; i < ar; i++) {
+    for (let j = 0; j < br; j++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += a[i * dim + d] * b[j * dim + d];
+      const estimate = s + ((i + j) % 3 === 0 ? delta : (i + j) % 3 === 1 ? -delta : 0);
+      if (estimate >= threshold) {
+        rows.push(i);
+        cols.push(j);
+      }
+    }
+  }
+  return { rows: Int32Array.from(rows), cols: Int32Array.from(cols), count: rows.length };
+};
 
 describe('neighbourPass equals brute force (FastHAC components, exact kNN lists)', () => {
   const n = 420, dim = 48, k = 12, cut = 0.72, floor = 0.55;
@@ -73,23 +81,23 @@ describe('neighbourPass equals brute force (FastHAC components, exact kNN lists)
   normaliseRows(data, n, dim);
   const expected = bruteForce(data, n, dim, cut, k, floor);
 
-  const variants: [string, BlockProduct, Partial<Parameters<typeof neighbourPass>[0]>][] = [
-    ['float32 loop product, one block', loopBlockProduct, {}],
-    ['perturbed product, small blocks', perturbed(loopBlockProduct, dim), { blockRows: 37, blockCols: 101 }],
-    ['cut-back of the kNN collection (budget 200 pairs)', loopBlockProduct, { blockRows: 64, blockCols: 64, pairBudget: 200 }],
+  const variants: [string, BlockScreen, Partial<Parameters<typeof neighbourPass>[0]>][] = [
+    ['float32 loop screen, one block', loopBlockScreen, {}],
+    ['estimates perturbed by the error bound, small blocks', perturbedScreen, { blockRows: 37, blockCols: 101 }],
+    ['cut-back of the kNN collection (budget 200 pairs)', loopBlockScreen, { blockRows: 64, blockCols: 64, pairBudget: 200 }],
   ];
-  for (const [name, product, extra] of variants) {
+  for (const [name, screen, extra] of variants) {
     it(name, async () => {
-      const r = await neighbourPass({ data, rows: n, dim, product, linkDistances: [cut, 0.5], knn: { k, floor }, ...extra });
+      const r = await neighbourPass({ data, rows: n, dim, screen, linkDistances: [cut, 0.5], knn: { k, floor }, ...extra });
       expect(Array.from(canonicalLabels(r.linkComponents[0]))).toEqual(Array.from(expected.labels));
       expect(listsOf(r.knn!)).toEqual(expected.lists);
       if (extra.pairBudget) expect(r.stats.compactions).toBeGreaterThan(0);
     });
   }
-  it('onnxruntime Gemm product (row-block views into one buffer)', async () => {
-    const owned = await onnxBlockProduct();
+  it('onnxruntime screen (row-block views into one buffer)', async () => {
+    const owned = await onnxBlockScreen();
     try {
-      const r = await neighbourPass({ data, rows: n, dim, product: owned.product, linkDistances: [cut], knn: { k, floor }, blockRows: 100, blockCols: 150 });
+      const r = await neighbourPass({ data, rows: n, dim, screen: owned.screen, linkDistances: [cut], knn: { k, floor }, blockRows: 100, blockCols: 150 });
       expect(Array.from(canonicalLabels(r.linkComponents[0]))).toEqual(Array.from(expected.labels));
       expect(listsOf(r.knn!)).toEqual(expected.lists);
     } finally {

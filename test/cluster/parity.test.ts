@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fasthacLabels, knnDbscan, knnDensity, magnitudePeaks } from '../../src/cluster/baselines.js';
-import { onnxBlockProduct } from '../../src/cluster/block-product.js';
+import { onnxBlockScreen } from '../../src/cluster/block-screen.js';
 import { normaliseRows } from '../../src/cluster/exact-products.js';
 import type { KnnLists } from '../../src/cluster/knn-lists.js';
 import { neighbourPass } from '../../src/cluster/neighbour-pass.js';
@@ -101,12 +101,12 @@ for (const set of expected.sets) {
     const ks = [...new Set([...set.knn_dbscan, ...set.density, ...set.magnitude_peaks].map((c) => c.k))];
     // One pass at the largest k; a shorter list is the head of the longer one.
     const pass = (async () => {
-      const product = await onnxBlockProduct();
+      const screen = await onnxBlockScreen();
       try {
         const k = Math.max(...ks);
-        return await neighbourPass({ data: raw.data, rows: raw.rows, dim: raw.cols, product: product.product, knn: { k, floor: 0.45 }, linkDistances: set.fasthac.map((c) => c.distance), blockRows: 128, blockCols: 256 });
+        return await neighbourPass({ data: raw.data, rows: raw.rows, dim: raw.cols, screen: screen.screen, knn: { k, floor: 0.45 }, linkDistances: set.fasthac.map((c) => c.distance), blockRows: 128, blockCols: 256 });
       } finally {
-        await product.release();
+        await screen.release();
       }
     })();
     const listsFor = async (k: number) => truncate((await pass).knn!, k);

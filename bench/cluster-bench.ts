@@ -1,0 +1,106 @@
+/**
+ * Clustering at IJB-B-1845 scale: `node scripts/build.mjs && node --expose-gc dist/cluster-bench.js`.
+ *
+ * Writes a synthetic set once into .bench/cluster-synthetic (68,000 faces × 512 float32 = 139 MB,
+ * 1,845 identities, seeded: fixtures/cluster-synthetic.mjs), then times `runCluster` from files to
+ * scores with FastHAC + kNN-DBSCAN + magnitude peaks + the magnitude–density check (all metrics,
+ * with and without singletons), per stage, and its peak RSS against the feature file.
+ *
+ * REFERENCE=1 also runs bench/reference_cluster.py on the same data in the same run: learn-to-cluster
+ * `knn_dbscan` on an exact numpy kNN over all faces, `fast_hierarchy` (fastcluster) on the first
+ * REFERENCE_FACES faces (it is O(N²) in scalar float64), and compares the labels with facebench's.
+ * SWEEP=1 adds the default threshold sweeps.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { syntheticClusterSet } from '../fixtures/cluster-synthetic.mjs';
+import { encodeNpy } from '../src/io/npy.js';
+import { canonicalLabels } from '../src/metrics/cluster-labels.js';
+import { runCluster, CLUSTER_DEFAULTS, type ClusterResult } from '../src/protocols/cluster.js';
+import { clusterText } from '../src/report/cluster-report.js';
+import { formatLabelFile } from '../src/io/cluster-labels.js';
+
+const SCALE = { seed: 1845, faces: 68_000, identities: 1_845, dim: 512 };
+const root = join(process.cwd(), '.bench', 'cluster-synthetic');
+const stamp = join(root, 'complete.json');
+
+function ensureSet(): void {
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === JSON.stringify(SCALE)) return;
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  const t0 = performance.now();
+  const set = syntheticClusterSet(SCALE);
+  writeFileSync(join(root, 'features.npy'), encodeNpy(set.features, [set.faces, set.dim]));
+  writeFileSync(join(root, 'labels.meta'), Array.from(set.labels).join('\n') + '\n');
+  writeFileSync(stamp, JSON.stringify(SCALE));
+  process.stderr.write(`bench: wrote ${root} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+ensureSet();
+const features = join(root, 'features.npy');
+const featureBytes = statSync(features).size;
+const sweep = process.env.SWEEP === '1';
+
+// Warm-up on a small slice: loads onnxruntime and compiles the hot loops before the timed run.
+{
+  const warm = join(root, 'warm');
+  mkdirSync(warm, { recursive: true });
+  const n = 3000;
+  const all = readFileSync(features);
+  const headerBytes = all.length - SCALE.faces * SCALE.dim * 4;
+  const rows = new Float32Array(all.buffer.slice(all.byteOffset + headerBytes, all.byteOffset + headerBytes + n * SCALE.dim * 4));
+  writeFileSync(join(warm, 'features.npy'), encodeNpy(rows, [n, SCALE.dim]));
+  writeFileSync(join(warm, 'labels.meta'), readFileSync(join(root, 'labels.meta'), 'utf8').split('\n').slice(0, n).join('\n') + '\n');
+  await runCluster({
+    features: { format: 'npy', file: join(warm, 'features.npy') }, truth: { format: 'labels', file: join(warm, 'labels.meta') },
+    predicted: [], methods: ['fasthac', 'knn-dbscan'], distance: 0.72, k: 80, eps: 0.25, tau: 0.65, sweep: false,
+  });
+}
+(globalThis as { gc?: () => void }).gc?.();
+
+const stages: [string, number][] = [];
+const t0 = performance.now();
+const result: ClusterResult = await runCluster({
+  features: { format: 'npy', file: features },
+  truth: { format: 'labels', file: join(root, 'labels.meta') },
+  predicted: [],
+  methods: ['fasthac', 'knn-dbscan', 'magnitude-peaks'],
+  distance: CLUSTER_DEFAULTS.distance, k: CLUSTER_DEFAULTS.k, eps: CLUSTER_DEFAULTS.eps, tau: CLUSTER_DEFAULTS.tau,
+  sweep,
+  keepLabels: true,
+  onStage: (stage, ms) => stages.push([stage, ms]),
+});
+const total = (performance.now() - t0) / 1000;
+const rss = process.resourceUsage().maxRSS * 1024;
+
+console.log(clusterText(result));
+for (const [stage, ms] of stages) console.log(`${stage.padEnd(22)} ${(ms / 1000).toFixed(2)} s`);
+console.log(`${'total (files → scores)'.padEnd(22)} ${total.toFixed(2)} s   [target ≤ 30 s]`);
+console.log(`peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB; features ${(featureBytes / 2 ** 20).toFixed(0)} MiB; ratio ${(rss / featureBytes).toFixed(2)}   [target ≤ 2]`);
+const p = result.pass!;
+console.log(`pass: ${p.pairs.toExponential(3)} pairs, ${p.screened} screened (float64 products), ${p.exactDistances} exact distances, ${p.compactions} cut-backs`);
+
+if (process.env.REFERENCE === '1') {
+  const refFaces = Number(process.env.REFERENCE_FACES ?? 12000);
+  const out = join(root, 'reference');
+  mkdirSync(out, { recursive: true });
+  for (const r of result.results) if (r.labels) writeFileSync(join(out, `facebench-${r.method}.txt`), formatLabelFile(r.labels));
+  // FastHAC on the first refFaces faces, for the reference's O(N²) single linkage.
+  const sub = await runCluster({
+    features: { format: 'npy', file: join(out, `features-${refFaces}.npy`) }, truth: { format: 'labels', file: join(out, `labels-${refFaces}.meta`) },
+    predicted: [], methods: ['fasthac'], distance: CLUSTER_DEFAULTS.distance, k: CLUSTER_DEFAULTS.k, eps: CLUSTER_DEFAULTS.eps, tau: CLUSTER_DEFAULTS.tau, sweep: false, keepLabels: true,
+  }).catch(() => undefined);
+  void sub;
+  const py = spawnSync('/usr/bin/python3', [join('bench', 'reference_cluster.py'), '--root', root, '--out', out, '--fasthac-faces', String(refFaces)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (py.status !== 0) throw new Error(`reference_cluster.py failed (exit ${py.status})`);
+  const ref = JSON.parse(py.stdout) as { knn_dbscan: { seconds: number; labels_file: string; bcubed_f: number; pairwise_f: number }; fasthac: { faces: number; seconds: number; labels_file: string } };
+  const readLabels = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map(Number);
+  const ours = result.results.find((r) => r.method === 'knn-dbscan')!;
+  const same = JSON.stringify(Array.from(ours.labels!)) === JSON.stringify(readLabels(ref.knn_dbscan.labels_file));
+  console.log(`reference knn_dbscan (numpy exact kNN + sklearn DBSCAN, ${SCALE.faces} faces): ${ref.knn_dbscan.seconds.toFixed(1)} s; labels ${same ? 'identical' : 'DIFFER'}`);
+  const subLabels = readLabels(join(out, `facebench-fasthac-${refFaces}.txt`));
+  const refHac = readLabels(ref.fasthac.labels_file);
+  const samePartition = JSON.stringify(Array.from(canonicalLabels(subLabels))) === JSON.stringify(Array.from(canonicalLabels(refHac)));
+  console.log(`reference fast_hierarchy (fastcluster + fcluster, first ${ref.fasthac.faces} faces): ${ref.fasthac.seconds.toFixed(1)} s; partition ${samePartition ? 'identical' : 'DIFFERS'}`);
+}
