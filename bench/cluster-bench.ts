@@ -6,22 +6,23 @@
  * scores with FastHAC + kNN-DBSCAN + magnitude peaks + the magnitude–density check (all metrics,
  * with and without singletons), per stage, and its peak RSS against the feature file.
  *
- * REFERENCE=1 also runs bench/reference_cluster.py on the same data in the same run: learn-to-cluster
- * `knn_dbscan` on an exact numpy kNN over all faces, `fast_hierarchy` (fastcluster) on the first
- * REFERENCE_FACES faces (it is O(N²) in scalar float64), and compares the labels with facebench's.
+ * REFERENCE=1 LEARN_TO_CLUSTER=<clone or git dir> also runs bench/reference_cluster.py on the same
+ * data in the same run: learn-to-cluster `knn_dbscan` on an exact numpy kNN over all faces,
+ * `fast_hierarchy` (fastcluster) on the first REFERENCE_FACES (12,000) faces — it is O(N²) in scalar
+ * float64 — and compares the labels with facebench's.
  * SWEEP=1 adds the default threshold sweeps.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { syntheticClusterSet } from '../fixtures/cluster-synthetic.mjs';
-import { encodeNpy } from '../src/io/npy.js';
+import { encodeNpy, openNpyRows } from '../src/io/npy.js';
 import { canonicalLabels } from '../src/metrics/cluster-labels.js';
 import { runCluster, CLUSTER_DEFAULTS, type ClusterResult } from '../src/protocols/cluster.js';
 import { clusterText } from '../src/report/cluster-report.js';
-import { formatLabelFile } from '../src/io/cluster-labels.js';
 
-const SCALE = { seed: 1845, faces: 68_000, identities: 1_845, dim: 512 };
+const SCALE = { seed: 1845, faces: 68_000, identities: 1_845, dim: 512, model: 2 };
 const root = join(process.cwd(), '.bench', 'cluster-synthetic');
 const stamp = join(root, 'complete.json');
 
@@ -47,9 +48,10 @@ const sweep = process.env.SWEEP === '1';
   const warm = join(root, 'warm');
   mkdirSync(warm, { recursive: true });
   const n = 3000;
-  const all = readFileSync(features);
-  const headerBytes = all.length - SCALE.faces * SCALE.dim * 4;
-  const rows = new Float32Array(all.buffer.slice(all.byteOffset + headerBytes, all.byteOffset + headerBytes + n * SCALE.dim * 4));
+  const reader = openNpyRows(features);
+  const rows = new Float32Array(n * SCALE.dim);
+  reader.read(0, n, rows);
+  reader.close();
   writeFileSync(join(warm, 'features.npy'), encodeNpy(rows, [n, SCALE.dim]));
   writeFileSync(join(warm, 'labels.meta'), readFileSync(join(root, 'labels.meta'), 'utf8').split('\n').slice(0, n).join('\n') + '\n');
   await runCluster({
@@ -75,6 +77,7 @@ const total = (performance.now() - t0) / 1000;
 const rss = process.resourceUsage().maxRSS * 1024;
 
 console.log(clusterText(result));
+console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores, shared with other sessions)`);
 for (const [stage, ms] of stages) console.log(`${stage.padEnd(22)} ${(ms / 1000).toFixed(2)} s`);
 console.log(`${'total (files → scores)'.padEnd(22)} ${total.toFixed(2)} s   [target ≤ 30 s]`);
 console.log(`peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB; features ${(featureBytes / 2 ** 20).toFixed(0)} MiB; ratio ${(rss / featureBytes).toFixed(2)}   [target ≤ 2]`);
@@ -82,25 +85,43 @@ const p = result.pass!;
 console.log(`pass: ${p.pairs.toExponential(3)} pairs, ${p.screened} screened (float64 products), ${p.exactDistances} exact distances, ${p.compactions} cut-backs`);
 
 if (process.env.REFERENCE === '1') {
+  // The published code on the same data, in this run (bench/reference_cluster.py).
+  const repo = process.env.LEARN_TO_CLUSTER;
+  if (!repo) throw new Error('REFERENCE=1 needs LEARN_TO_CLUSTER=<learn-to-cluster clone or git dir>');
   const refFaces = Number(process.env.REFERENCE_FACES ?? 12000);
   const out = join(root, 'reference');
   mkdirSync(out, { recursive: true });
-  for (const r of result.results) if (r.labels) writeFileSync(join(out, `facebench-${r.method}.txt`), formatLabelFile(r.labels));
-  // FastHAC on the first refFaces faces, for the reference's O(N²) single linkage.
-  const sub = await runCluster({
-    features: { format: 'npy', file: join(out, `features-${refFaces}.npy`) }, truth: { format: 'labels', file: join(out, `labels-${refFaces}.meta`) },
-    predicted: [], methods: ['fasthac'], distance: CLUSTER_DEFAULTS.distance, k: CLUSTER_DEFAULTS.k, eps: CLUSTER_DEFAULTS.eps, tau: CLUSTER_DEFAULTS.tau, sweep: false, keepLabels: true,
-  }).catch(() => undefined);
-  void sub;
-  const py = spawnSync('/usr/bin/python3', [join('bench', 'reference_cluster.py'), '--root', root, '--out', out, '--fasthac-faces', String(refFaces)], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  // facebench's FastHAC on the first refFaces faces, the size the O(N²) reference is run on.
+  const reader = openNpyRows(features);
+  const head = new Float32Array(refFaces * SCALE.dim);
+  reader.read(0, refFaces, head);
+  reader.close();
+  writeFileSync(join(out, 'features-head.npy'), encodeNpy(head, [refFaces, SCALE.dim]));
+  writeFileSync(join(out, 'labels-head.meta'), readFileSync(join(root, 'labels.meta'), 'utf8').split('\n').slice(0, refFaces).join('\n') + '\n');
+  const t1 = performance.now();
+  const head64 = await runCluster({
+    features: { format: 'npy', file: join(out, 'features-head.npy') }, truth: { format: 'labels', file: join(out, 'labels-head.meta') },
+    predicted: [], methods: ['fasthac'], distance: CLUSTER_DEFAULTS.distance, k: CLUSTER_DEFAULTS.k, eps: CLUSTER_DEFAULTS.eps, tau: CLUSTER_DEFAULTS.tau,
+    sweep: false, keepLabels: true,
+  });
+  const headSeconds = (performance.now() - t1) / 1000;
+
+  const py = spawnSync('/usr/bin/python3', [join('bench', 'reference_cluster.py'), '--learn-to-cluster', repo, '--root', root, '--out', out, '--fasthac-faces', String(refFaces)], {
+    stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26,
+  });
   if (py.status !== 0) throw new Error(`reference_cluster.py failed (exit ${py.status})`);
-  const ref = JSON.parse(py.stdout) as { knn_dbscan: { seconds: number; labels_file: string; bcubed_f: number; pairwise_f: number }; fasthac: { faces: number; seconds: number; labels_file: string } };
+  const ref = JSON.parse(py.stdout) as { seconds: Record<string, number>; peak_rss_mib: number; knn_dbscan: { labels_file: string }; fasthac: { labels_file: string } };
   const readLabels = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map(Number);
-  const ours = result.results.find((r) => r.method === 'knn-dbscan')!;
-  const same = JSON.stringify(Array.from(ours.labels!)) === JSON.stringify(readLabels(ref.knn_dbscan.labels_file));
-  console.log(`reference knn_dbscan (numpy exact kNN + sklearn DBSCAN, ${SCALE.faces} faces): ${ref.knn_dbscan.seconds.toFixed(1)} s; labels ${same ? 'identical' : 'DIFFER'}`);
-  const subLabels = readLabels(join(out, `facebench-fasthac-${refFaces}.txt`));
-  const refHac = readLabels(ref.fasthac.labels_file);
-  const samePartition = JSON.stringify(Array.from(canonicalLabels(subLabels))) === JSON.stringify(Array.from(canonicalLabels(refHac)));
-  console.log(`reference fast_hierarchy (fastcluster + fcluster, first ${ref.fasthac.faces} faces): ${ref.fasthac.seconds.toFixed(1)} s; partition ${samePartition ? 'identical' : 'DIFFERS'}`);
+  const ours = result.results.find((r) => r.method === 'knn-dbscan')!.labels!;
+  const theirs = readLabels(ref.knn_dbscan.labels_file);
+  let differ = 0;
+  for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs[i]) differ++;
+  const s = ref.seconds;
+  console.log(`\nreference (learn-to-cluster, Python; RSS ${ref.peak_rss_mib.toFixed(0)} MiB):`);
+  console.log(`  knn_dbscan, ${SCALE.faces} faces: numpy float32 kNN ${s.knn.toFixed(1)} s + fast_knns2spmat/DBSCAN ${s.dbscan.toFixed(1)} s; labels ${differ === 0 ? 'identical to facebench' : `differ for ${differ} faces`}`);
+  console.log(`  metrics (pairwise, bcubed, nmi): ${s.metrics.toFixed(1)} s`);
+  const hacOurs = canonicalLabels(head64.results[0].labels!);
+  const hacTheirs = canonicalLabels(readLabels(ref.fasthac.labels_file));
+  const same = hacOurs.every((v, i) => v === hacTheirs[i]);
+  console.log(`  fast_hierarchy (fastcluster + fcluster), first ${refFaces} faces: ${s.fasthac.toFixed(1)} s (facebench, same faces: ${headSeconds.toFixed(1)} s); partition ${same ? 'identical' : 'DIFFERS'}`);
 }

@@ -68,7 +68,7 @@ export function clusterJson(result: ClusterResult): string {
 /** A score in % with two decimals (learn-to-cluster's tables), '—' when undefined. */
 const pct = (x: number): string => (Number.isNaN(x) ? '—' : (x * 100).toFixed(2));
 
-const displayName = (r: ClusterMethodResult): string => (r.method === 'predicted' ? `${r.name} (predicted)` : r.method);
+const displayName = (r: ClusterMethodResult): string => (r.method === 'predicted' ? `${r.name} (given)` : r.method);
 
 function paramText(r: ClusterMethodResult): string {
   return Object.entries(r.params)

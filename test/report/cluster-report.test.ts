@@ -64,7 +64,7 @@ describe('cluster reporters', async () => {
     expect(text).toMatch(/^face clustering — 300 faces, 14 identities, dim 64; scores in %/);
     expect(text).toContain('without predicted singletons');
     expect(text).toMatch(/fasthac +distance=0\.72/);
-    expect(text).toMatch(/tied \(predicted\) +(\d+ +){2}100\.00/);
+    expect(text).toMatch(/tied \(given\) +(\d+ +){2}100\.00/);
     expect(text).toMatch(/Spearman\(magnitude, kNN density\) = -?\d\.\d{4}/);
     expect(clusterMarkdown(result)).toContain('| clustering | params | clusters |');
     const csv = clusterCsv(result).trim().split('\n');
