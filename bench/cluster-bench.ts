@@ -43,20 +43,27 @@ const features = join(root, 'features.npy');
 const featureBytes = statSync(features).size;
 const sweep = process.env.SWEEP === '1';
 
-// Warm-up on a small slice: loads onnxruntime and compiles the hot loops before the timed run.
-{
-  const warm = join(root, 'warm');
-  mkdirSync(warm, { recursive: true });
-  const n = 3000;
+/** The set's first n faces as features.npy + labels.meta in `dir`. */
+function writeHead(n: number, dir: string): { features: string; labels: string } {
+  mkdirSync(dir, { recursive: true });
   const reader = openNpyRows(features);
   const rows = new Float32Array(n * SCALE.dim);
   reader.read(0, n, rows);
   reader.close();
-  writeFileSync(join(warm, 'features.npy'), encodeNpy(rows, [n, SCALE.dim]));
-  writeFileSync(join(warm, 'labels.meta'), readFileSync(join(root, 'labels.meta'), 'utf8').split('\n').slice(0, n).join('\n') + '\n');
+  const out = { features: join(dir, 'features.npy'), labels: join(dir, 'labels.meta') };
+  writeFileSync(out.features, encodeNpy(rows, [n, SCALE.dim]));
+  writeFileSync(out.labels, readFileSync(join(root, 'labels.meta'), 'utf8').split('\n').slice(0, n).join('\n') + '\n');
+  return out;
+}
+
+const baselines = { distance: CLUSTER_DEFAULTS.distance, k: CLUSTER_DEFAULTS.k, eps: CLUSTER_DEFAULTS.eps, tau: CLUSTER_DEFAULTS.tau };
+
+// Warm-up on a small slice: loads onnxruntime and compiles the hot loops before the timed run.
+{
+  const warm = writeHead(3000, join(root, 'warm'));
   await runCluster({
-    features: { format: 'npy', file: join(warm, 'features.npy') }, truth: { format: 'labels', file: join(warm, 'labels.meta') },
-    predicted: [], methods: ['fasthac', 'knn-dbscan'], distance: 0.72, k: 80, eps: 0.25, tau: 0.65, sweep: false,
+    features: { format: 'npy', file: warm.features }, truth: { format: 'labels', file: warm.labels },
+    predicted: [], methods: ['fasthac', 'knn-dbscan'], ...baselines, sweep: false,
   });
 }
 (globalThis as { gc?: () => void }).gc?.();
@@ -68,7 +75,7 @@ const result: ClusterResult = await runCluster({
   truth: { format: 'labels', file: join(root, 'labels.meta') },
   predicted: [],
   methods: ['fasthac', 'knn-dbscan', 'magnitude-peaks'],
-  distance: CLUSTER_DEFAULTS.distance, k: CLUSTER_DEFAULTS.k, eps: CLUSTER_DEFAULTS.eps, tau: CLUSTER_DEFAULTS.tau,
+  ...baselines,
   sweep,
   keepLabels: true,
   onStage: (stage, ms) => stages.push([stage, ms]),
@@ -92,17 +99,11 @@ if (process.env.REFERENCE === '1') {
   const out = join(root, 'reference');
   mkdirSync(out, { recursive: true });
   // facebench's FastHAC on the first refFaces faces, the size the O(N²) reference is run on.
-  const reader = openNpyRows(features);
-  const head = new Float32Array(refFaces * SCALE.dim);
-  reader.read(0, refFaces, head);
-  reader.close();
-  writeFileSync(join(out, 'features-head.npy'), encodeNpy(head, [refFaces, SCALE.dim]));
-  writeFileSync(join(out, 'labels-head.meta'), readFileSync(join(root, 'labels.meta'), 'utf8').split('\n').slice(0, refFaces).join('\n') + '\n');
+  const head = writeHead(refFaces, join(out, 'head'));
   const t1 = performance.now();
   const head64 = await runCluster({
-    features: { format: 'npy', file: join(out, 'features-head.npy') }, truth: { format: 'labels', file: join(out, 'labels-head.meta') },
-    predicted: [], methods: ['fasthac'], distance: CLUSTER_DEFAULTS.distance, k: CLUSTER_DEFAULTS.k, eps: CLUSTER_DEFAULTS.eps, tau: CLUSTER_DEFAULTS.tau,
-    sweep: false, keepLabels: true,
+    features: { format: 'npy', file: head.features }, truth: { format: 'labels', file: head.labels },
+    predicted: [], methods: ['fasthac'], ...baselines, sweep: false, keepLabels: true,
   });
   const headSeconds = (performance.now() - t1) / 1000;
 

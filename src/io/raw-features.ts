@@ -3,37 +3,21 @@
  * (`read_probs`: `np.fromfile(path, dtype=np.float32).reshape(-1, dim)`). The dimension is not in
  * the file, so it must be given; a size that is not a whole number of rows is an error.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DataError } from '../errors.js';
+import { readTextFile } from './ijb-meta.js';
 import type { FeatureMatrix } from './npy.js';
 
 export function readRawFeatures(file: string, dim: number): FeatureMatrix {
   if (!Number.isInteger(dim) || dim < 1) throw new DataError(`${file}: the feature dimension must be a positive integer, found ${dim}`);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot open (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
+  const bytes = readTextFile(file);
+  const rowBytes = 4 * dim;
+  if (bytes.length === 0 || bytes.length % rowBytes !== 0) {
+    throw new DataError(
+      `${file}: expected raw float32 rows of ${dim} values (${rowBytes} bytes each), found ${bytes.length} bytes (${(bytes.length / rowBytes).toFixed(2)} rows); is the dimension right?`,
+    );
   }
-  try {
-    const size = fstatSync(fd).size;
-    const rowBytes = 4 * dim;
-    if (size === 0 || size % rowBytes !== 0) {
-      throw new DataError(
-        `${file}: expected raw float32 rows of ${dim} values (${rowBytes} bytes each), found ${size} bytes (${(size / rowBytes).toFixed(2)} rows); is the dimension right?`,
-      );
-    }
-    const rows = size / rowBytes;
-    const data = new Float32Array(rows * dim);
-    const bytes = new Uint8Array(data.buffer);
-    for (let done = 0; done < size; ) {
-      const got = readSync(fd, bytes, done, Math.min(size - done, 1 << 26), done);
-      if (got === 0) throw new DataError(`${file}: file ended while reading (${done} of ${size} bytes)`);
-      done += got;
-    }
-    return { rows, cols: dim, data };
-  } finally {
-    closeSync(fd);
-  }
+  const rows = bytes.length / rowBytes;
+  // A view when the bytes are 4-aligned (a whole-file read is), else a copy.
+  const data = bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, rows * dim) : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  return { rows, cols: dim, data };
 }

@@ -30,16 +30,13 @@ Usage (see test/reference/README.md):
 """
 
 import argparse
-import ast
 import contextlib
-import hashlib
 import io
 import itertools
 import json
 import multiprocessing
 import os
 import platform
-import subprocess
 import sys
 import warnings
 
@@ -53,6 +50,9 @@ import sklearn
 import sklearn.cluster
 from sklearn.exceptions import EfficiencyWarning
 from sklearn.metrics.cluster import contingency_matrix, normalized_mutual_info_score
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_ijb_parity import exec_upstream_defs, read_upstream  # noqa: E402  (reads upstream at run time)
 
 # knn_dbscan hands DBSCAN a kNN graph not sorted by distance; sklearn sorts it and says so.
 warnings.filterwarnings("ignore", category=EfficiencyWarning)
@@ -70,35 +70,6 @@ FILES = {
 # --------------------------------------------------------------------------------------------
 # Loading the published functions at run time
 # --------------------------------------------------------------------------------------------
-
-def read_upstream(repo, relpath, rev):
-    commit = None
-    try:
-        commit = subprocess.run(["git", "-C", repo, "rev-parse", rev], check=True,
-                                capture_output=True, text=True).stdout.strip()
-    except (subprocess.CalledProcessError, FileNotFoundError):
-        commit = None
-    if commit is not None:
-        src = subprocess.run(["git", "-C", repo, "show", "%s:%s" % (commit, relpath)],
-                             check=True, capture_output=True, text=True).stdout
-    elif os.path.isfile(os.path.join(repo, relpath)):
-        with open(os.path.join(repo, relpath)) as f:
-            src = f.read()
-    else:
-        raise SystemExit("cannot read %s from %s" % (relpath, repo))
-    return src, {"file": relpath, "commit": commit,
-                 "sha256": hashlib.sha256(src.encode("utf-8")).hexdigest()}
-
-
-def exec_upstream_defs(src, names, namespace, label):
-    tree = ast.parse(src)
-    keep = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in names]
-    found = [n.name for n in keep]
-    missing = [n for n in names if n not in found]
-    if missing:
-        raise SystemExit("%s: functions not found upstream: %s" % (label, missing))
-    exec(compile(ast.Module(body=keep, type_ignores=[]), "<upstream %s>" % label, "exec"), namespace)
-
 
 def load_learn_to_cluster(repo, rev):
     # One namespace: the published modules import each other's functions by name.
