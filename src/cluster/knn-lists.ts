@@ -6,7 +6,8 @@
  *
  * Every consumer (kNN-DBSCAN's eps, the density radius, magnitude peaks' tau) reads only the
  * entries with similarity ≥ some floor, so lists hold only those: row i lists its k best entries
- * that are ≥ `floor` — all of them when it has fewer than k. PURE.
+ * that are ≥ `floor` — all of them when it has fewer than k. They are collected in one bounded heap
+ * per face (k entries: memory rows·k·8 bytes, whatever the number of pairs). PURE.
  */
 
 export interface KnnLists {
@@ -22,89 +23,88 @@ export interface KnnLists {
   similarities: Float32Array;
 }
 
-/** Unordered pairs {a, b} with their similarity, as collected by the neighbour pass. */
-export interface PairList {
-  a: Int32Array;
-  b: Int32Array;
-  similarity: Float32Array;
-  count: number;
-}
-
 /** Whether entry (s1, j1) ranks before (s2, j2): higher similarity, then lower index. */
 export const ranksBefore = (s1: number, j1: number, s2: number, j2: number): boolean => s1 > s2 || (s1 === s2 && j1 < j2);
 
 /**
- * Builds every row's list from the pairs (each pair serves both of its faces) plus each face's own
- * entry (`selfSimilarity[i]`), sorted, cut at k. `keepPair`, when given, receives for each pair
- * whether it made at least one of its two faces' lists.
+ * One bounded heap per face holding its k best entries so far; the root of a full heap is its
+ * worst entry (lowest similarity, then highest index).
  */
-export function buildKnnLists(rows: number, k: number, floor: number, pairs: PairList, selfSimilarity: Float32Array, keepPair?: Uint8Array): KnnLists {
-  const counts = new Int32Array(rows + 1);
-  for (let i = 0; i < rows; i++) counts[i + 1] = 1;
-  for (let p = 0; p < pairs.count; p++) {
-    counts[pairs.a[p] + 1]++;
-    counts[pairs.b[p] + 1]++;
-  }
-  for (let i = 0; i < rows; i++) counts[i + 1] += counts[i];
-  const total = counts[rows];
-  const face = new Int32Array(total);
-  const sim = new Float32Array(total);
-  const pairOf = new Int32Array(total); // −1 for the face's own entry
-  const fill = counts.slice(0, rows);
-  for (let i = 0; i < rows; i++) {
-    const e = fill[i]++;
-    face[e] = i;
-    sim[e] = selfSimilarity[i];
-    pairOf[e] = -1;
-  }
-  for (let p = 0; p < pairs.count; p++) {
-    const a = pairs.a[p], b = pairs.b[p], s = pairs.similarity[p];
-    let e = fill[a]++;
-    face[e] = b; sim[e] = s; pairOf[e] = p;
-    e = fill[b]++;
-    face[e] = a; sim[e] = s; pairOf[e] = p;
-  }
-  const offsets = new Int32Array(rows + 1);
-  for (let i = 0; i < rows; i++) offsets[i + 1] = offsets[i] + Math.min(k, counts[i + 1] - counts[i]);
-  const neighbours = new Int32Array(offsets[rows]);
-  const similarities = new Float32Array(offsets[rows]);
-  for (let i = 0; i < rows; i++) {
-    const start = counts[i], end = counts[i + 1];
-    sortRow(face, sim, pairOf, start, end);
-    const kept = Math.min(k, end - start);
-    neighbours.set(face.subarray(start, start + kept), offsets[i]);
-    similarities.set(sim.subarray(start, start + kept), offsets[i]);
-    if (keepPair) for (let e = start; e < start + kept; e++) if (pairOf[e] >= 0) keepPair[pairOf[e]] = 1;
-  }
-  return { k, floor, offsets, neighbours, similarities };
-}
+export class KnnHeaps {
+  private readonly face: Int32Array;
+  private readonly sim: Float32Array;
+  private readonly size: Int32Array;
 
-/** Sorts one row's entries by `ranksBefore`: insertion sort for short rows (the usual case). */
-function sortRow(face: Int32Array, sim: Float32Array, pairOf: Int32Array, start: number, end: number): void {
-  if (end - start > 64) {
-    const order = Array.from({ length: end - start }, (_, x) => start + x).sort((x, y) => sim[y] - sim[x] || face[x] - face[y]);
-    const f = order.map((e) => face[e]), s = order.map((e) => sim[e]), p = order.map((e) => pairOf[e]);
-    face.set(f, start); sim.set(s, start); pairOf.set(p, start);
-    return;
+  constructor(
+    readonly rows: number,
+    readonly k: number,
+  ) {
+    this.face = new Int32Array(rows * k);
+    this.sim = new Float32Array(rows * k);
+    this.size = new Int32Array(rows);
   }
-  for (let x = start + 1; x < end; x++) {
-    const f = face[x], s = sim[x], p = pairOf[x];
-    let y = x - 1;
-    while (y >= start && ranksBefore(s, f, sim[y], face[y])) {
-      face[y + 1] = face[y]; sim[y + 1] = sim[y]; pairOf[y + 1] = pairOf[y];
-      y--;
+
+  /**
+   * The similarity an entry must reach to enter row i's list: its worst entry's when the list is
+   * full (an equal similarity enters only with a lower index), else −Infinity.
+   */
+  bar(i: number): number {
+    return this.size[i] === this.k ? this.sim[i * this.k] : -Infinity;
+  }
+
+  /** Offers face j with similarity s to row i's list. */
+  offer(i: number, j: number, s: number): void {
+    const k = this.k, base = i * k, face = this.face, sim = this.sim;
+    let n = this.size[i];
+    if (n < k) {
+      // Sift up from the new leaf: parents are worse than children.
+      let c = n;
+      this.size[i] = ++n;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!ranksBefore(sim[base + p], face[base + p], s, j)) break;
+        face[base + c] = face[base + p];
+        sim[base + c] = sim[base + p];
+        c = p;
+      }
+      face[base + c] = j;
+      sim[base + c] = s;
+      return;
     }
-    face[y + 1] = f; sim[y + 1] = s; pairOf[y + 1] = p;
+    if (!ranksBefore(s, j, sim[base], face[base])) return;
+    // Replace the root (the worst) and sift down.
+    let p = 0;
+    for (;;) {
+      let c = 2 * p + 1;
+      if (c >= k) break;
+      if (c + 1 < k && ranksBefore(sim[base + c], face[base + c], sim[base + c + 1], face[base + c + 1])) c++;
+      if (!ranksBefore(s, j, sim[base + c], face[base + c])) break;
+      face[base + p] = face[base + c];
+      sim[base + p] = sim[base + c];
+      p = c;
+    }
+    face[base + p] = j;
+    sim[base + p] = s;
   }
-}
 
-/** Element i: the similarity of row i's k-th entry when its list is full, else −Infinity. */
-export function listFloors(lists: KnnLists): Float64Array {
-  const rows = lists.offsets.length - 1;
-  const floors = new Float64Array(rows).fill(-Infinity);
-  for (let i = 0; i < rows; i++) {
-    const end = lists.offsets[i + 1];
-    if (end - lists.offsets[i] === lists.k) floors[i] = lists.similarities[end - 1];
+  /** The lists, each sorted best first. */
+  toLists(floor: number): KnnLists {
+    const { rows, k } = this;
+    const offsets = new Int32Array(rows + 1);
+    for (let i = 0; i < rows; i++) offsets[i + 1] = offsets[i] + this.size[i];
+    const neighbours = new Int32Array(offsets[rows]);
+    const similarities = new Float32Array(offsets[rows]);
+    const order: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      const base = i * k;
+      order.length = 0;
+      for (let x = 0; x < this.size[i]; x++) order.push(x);
+      order.sort((x, y) => this.sim[base + y] - this.sim[base + x] || this.face[base + x] - this.face[base + y]);
+      for (let x = 0; x < order.length; x++) {
+        neighbours[offsets[i] + x] = this.face[base + order[x]];
+        similarities[offsets[i] + x] = this.sim[base + order[x]];
+      }
+    }
+    return { k, floor, offsets, neighbours, similarities };
   }
-  return floors;
 }

@@ -15,13 +15,12 @@
  *   `fcluster(t, 'distance')`) = connected components of {i, j : ‖xᵢ − xⱼ‖ ≤ t}. A kept pair is
  *   decided by ‖xᵢ‖² + ‖xⱼ‖² − 2·(float64 inner product) when that is clearly inside or outside t²,
  *   else by fastcluster's own float64 distance. Components are unions (union–find), one per cut.
- * - kNN: pairs with exact similarity ≥ the floor are collected; when the collection grows past a
- *   budget it is cut to the pairs that are still in one of their faces' k best, and a pair that
- *   cannot beat either face's current k-th entry is no longer collected.
+ * - kNN: a kept pair with exact similarity ≥ the floor is offered to both faces' bounded heaps
+ *   (knn-lists.ts); one that cannot beat either face's current k-th entry is not rounded at all.
  * PURE (the screen is passed in).
  */
 import { distance64, dot64, float64DotErrorBound, gamma, roundedSimilarity32, similarity32, squaredNorm64 } from './exact-products.js';
-import { buildKnnLists, listFloors, type KnnLists, type PairList } from './knn-lists.js';
+import { KnnHeaps, type KnnLists } from './knn-lists.js';
 
 /** The entries of a block whose estimate passed a screen: (rows[k], cols[k]) for k < count, row-major order. */
 export interface ScreenedPairs {
@@ -50,8 +49,6 @@ export interface NeighbourPassOptions {
   /** Rows and columns per screened block (defaults 1024 × 4096: 16 MB of float32 products inside the screen). */
   blockRows?: number;
   blockCols?: number;
-  /** kNN pairs collected before the first cut-back (default max(2²⁰, k·rows)); a test hook. */
-  pairBudget?: number;
   /** Called after each block with (blocks done, blocks in all). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -63,8 +60,6 @@ export interface NeighbourPassStats {
   screened: number;
   /** fastcluster-order float64 distances computed (inner product too close to a cut). */
   exactDistances: number;
-  /** Times the kNN collection was cut back to the pairs still in a k best. */
-  compactions: number;
 }
 
 export interface NeighbourPassResult {
@@ -100,37 +95,6 @@ class UnionFind {
   }
 }
 
-/** Growable pair collection for the kNN candidates. */
-class PairCollector implements PairList {
-  a = new Int32Array(1 << 16);
-  b = new Int32Array(1 << 16);
-  similarity = new Float32Array(1 << 16);
-  count = 0;
-  push(a: number, b: number, s: number): void {
-    if (this.count === this.a.length) this.grow(this.a.length * 2);
-    this.a[this.count] = a;
-    this.b[this.count] = b;
-    this.similarity[this.count++] = s;
-  }
-  private grow(size: number): void {
-    const a = new Int32Array(size), b = new Int32Array(size), s = new Float32Array(size);
-    a.set(this.a.subarray(0, this.count));
-    b.set(this.b.subarray(0, this.count));
-    s.set(this.similarity.subarray(0, this.count));
-    this.a = a; this.b = b; this.similarity = s;
-  }
-  /** Keeps the pairs flagged in `keep`, in order. */
-  retain(keep: Uint8Array): void {
-    let w = 0;
-    for (let p = 0; p < this.count; p++) {
-      if (!keep[p]) continue;
-      this.a[w] = this.a[p]; this.b[w] = this.b[p]; this.similarity[w] = this.similarity[p];
-      w++;
-    }
-    this.count = w;
-  }
-}
-
 export async function neighbourPass(opts: NeighbourPassOptions): Promise<NeighbourPassResult> {
   const { data, rows: n, dim } = opts;
   const R = Math.max(1, opts.blockRows ?? 1024);
@@ -154,22 +118,11 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
 
   const knn = opts.knn;
   const knnScreen = knn ? knn.floor - delta : Infinity;
-  const selfSimilarity = new Float32Array(knn ? n : 0);
-  if (knn) for (let i = 0; i < n; i++) selfSimilarity[i] = similarity32(data, i, i, dim, dotBound);
-  const pairs = new PairCollector();
-  let floors: Float64Array | undefined; // each face's current k-th similarity, after a cut-back
-  let budget = knn ? (opts.pairBudget ?? Math.max(1 << 20, knn.k * n)) : 0;
+  const heaps = knn ? new KnnHeaps(n, knn.k) : undefined;
+  // Each face's own entry, as faiss lists it.
+  if (heaps) for (let i = 0; i < n; i++) heaps.offer(i, i, similarity32(data, i, i, dim, dotBound));
   const threshold = Math.min(linkScreen, knnScreen);
-  const stats: NeighbourPassStats = { pairs: (n * (n - 1)) / 2, screened: 0, exactDistances: 0, compactions: 0 };
-
-  const compact = (): void => {
-    const keep = new Uint8Array(pairs.count);
-    const lists = buildKnnLists(n, knn!.k, knn!.floor, pairs, selfSimilarity, keep);
-    pairs.retain(keep);
-    floors = listFloors(lists);
-    stats.compactions++;
-    if (pairs.count > budget / 2) budget *= 2;
-  };
+  const stats: NeighbourPassStats = { pairs: (n * (n - 1)) / 2, screened: 0, exactDistances: 0 };
 
   const visit = (i: number, j: number): void => {
     stats.screened++;
@@ -192,11 +145,13 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
         break;
       }
     }
-    if (!knn || s < knn.floor - dotBound || (floors && s + dotBound < floors[i] && s + dotBound < floors[j])) return;
+    if (!heaps || s < knn!.floor - dotBound) return;
+    const barI = heaps.bar(i), barJ = heaps.bar(j);
+    if (s + dotBound < barI && s + dotBound < barJ) return;
     const s32 = roundedSimilarity32(s, data, i, j, dim, dotBound);
-    if (s32 < knn.floor || (floors && s32 < floors[i] && s32 < floors[j])) return;
-    pairs.push(i, j, s32);
-    if (pairs.count >= budget) compact();
+    if (s32 < knn!.floor) return;
+    if (s32 >= barI) heaps.offer(i, j, s32);
+    if (s32 >= barJ) heaps.offer(j, i, s32);
   };
 
   // Blocks of the upper triangle: rows [r0, r0 + R) × columns [c0, c0 + C) with c0 ≥ r0.
@@ -224,7 +179,7 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
   const roots = unions.map((u) => u.roots());
   return {
     linkComponents: opts.linkDistances.map((t) => roots[cuts.indexOf(t)]),
-    knn: knn ? buildKnnLists(n, knn.k, knn.floor, pairs, selfSimilarity) : undefined,
+    knn: heaps ? heaps.toLists(knn!.floor) : undefined,
     stats,
   };
 }
