@@ -45,17 +45,22 @@ export interface KnnDbscanParams {
 export function knnDbscan(lists: KnnLists, params: KnnDbscanParams): Int32Array {
   const rows = lists.offsets.length - 1;
   // Neighbourhoods as sklearn's radius_neighbors returns them: i itself plus its kept entries.
+  const kept = (i: number, e: number): boolean => {
+    if (lists.neighbours[e] === i) return false;
+    const d = distanceOf(lists.similarities[e]);
+    return d >= params.thSim && d <= params.eps;
+  };
   const start = new Int32Array(rows + 1);
-  const members: number[] = [];
   for (let i = 0; i < rows; i++) {
-    members.push(i);
-    for (let e = lists.offsets[i]; e < lists.offsets[i + 1]; e++) {
-      const j = lists.neighbours[e];
-      if (j === i) continue;
-      const d = distanceOf(lists.similarities[e]);
-      if (d >= params.thSim && d <= params.eps) members.push(j);
-    }
-    start[i + 1] = members.length;
+    let count = 1;
+    for (let e = lists.offsets[i]; e < lists.offsets[i + 1]; e++) if (kept(i, e)) count++;
+    start[i + 1] = start[i] + count;
+  }
+  const members = new Int32Array(start[rows]);
+  for (let i = 0; i < rows; i++) {
+    let m = start[i];
+    members[m++] = i;
+    for (let e = lists.offsets[i]; e < lists.offsets[i + 1]; e++) if (kept(i, e)) members[m++] = lists.neighbours[e];
   }
   const labels = new Int32Array(rows).fill(UNCLUSTERED);
   const isCore = (i: number) => start[i + 1] - start[i] >= params.minSamples;

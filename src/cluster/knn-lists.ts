@@ -87,24 +87,28 @@ export class KnnHeaps {
     sim[base + p] = s;
   }
 
-  /** The lists, each sorted best first. */
+  /**
+   * The lists, each sorted best first. Built in place: row i's sorted entries move to offsets[i],
+   * which is never past its own heap, so the lists share the heaps' memory (the heaps are spent).
+   */
   toLists(floor: number): KnnLists {
-    const { rows, k } = this;
+    const { rows, k, face, sim } = this;
     const offsets = new Int32Array(rows + 1);
-    for (let i = 0; i < rows; i++) offsets[i + 1] = offsets[i] + this.size[i];
-    const neighbours = new Int32Array(offsets[rows]);
-    const similarities = new Float32Array(offsets[rows]);
     const order: number[] = [];
+    const rowFace = new Int32Array(k), rowSim = new Float32Array(k);
     for (let i = 0; i < rows; i++) {
-      const base = i * k;
+      const base = i * k, n = this.size[i];
       order.length = 0;
-      for (let x = 0; x < this.size[i]; x++) order.push(x);
-      order.sort((x, y) => this.sim[base + y] - this.sim[base + x] || this.face[base + x] - this.face[base + y]);
-      for (let x = 0; x < order.length; x++) {
-        neighbours[offsets[i] + x] = this.face[base + order[x]];
-        similarities[offsets[i] + x] = this.sim[base + order[x]];
+      for (let x = 0; x < n; x++) order.push(x);
+      order.sort((x, y) => sim[base + y] - sim[base + x] || face[base + x] - face[base + y]);
+      for (let x = 0; x < n; x++) {
+        rowFace[x] = face[base + order[x]];
+        rowSim[x] = sim[base + order[x]];
       }
+      face.set(rowFace.subarray(0, n), offsets[i]);
+      sim.set(rowSim.subarray(0, n), offsets[i]);
+      offsets[i + 1] = offsets[i] + n;
     }
-    return { k, floor, offsets, neighbours, similarities };
+    return { k, floor, offsets, neighbours: face.subarray(0, offsets[rows]), similarities: sim.subarray(0, offsets[rows]) };
   }
 }
