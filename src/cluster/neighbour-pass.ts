@@ -3,13 +3,13 @@
  * components at each cut distance and the kNN lists (kNN-DBSCAN, density, magnitude peaks).
  *
  * The pass never holds an N×N matrix. It walks the upper triangle in blocks of rows × columns; a
- * screen (onnxruntime: Gemm → GreaterOrEqual → NonZero in one graph, so the block's products never
- * leave onnxruntime) returns the pairs whose float32 product estimate reaches the lowest threshold
- * any consumer reads, lowered by the estimate's error bound: a float32 sum of `dim` products is
- * within γ_dim(float32)·‖x‖‖y‖ of the exact value whatever its order. Every pair that could pass a
- * threshold is thus kept and decided with the exact arithmetic of exact-products.ts, so the results
- * are the same for any product implementation and thread count (the tests run the pass with
- * estimates perturbed by up to the bound and get identical results).
+ * screen (block-screen.ts: onnxruntime computes float32 products, or an upper bound of them, and
+ * the threshold test and NonZero in one graph, so the block's values never leave onnxruntime)
+ * returns a superset of the pairs whose exact inner product reaches the lowest value any consumer
+ * reads — the screen lowers the threshold by its own worst-case rounding error. Every pair that
+ * could pass a threshold is thus kept and decided with the exact arithmetic of exact-products.ts,
+ * so the results are the same for any screen, product implementation and thread count (the tests
+ * run the pass with estimates perturbed by up to their error bound and get identical results).
  *
  * - FastHAC at cut t (learn-to-cluster `fast_hierarchy`: fastcluster single linkage + scipy
  *   `fcluster(t, 'distance')`) = connected components of {i, j : ‖xᵢ − xⱼ‖ ≤ t}. A kept pair is
@@ -19,7 +19,7 @@
  *   (knn-lists.ts); one that cannot beat either face's current k-th entry is not rounded at all.
  * PURE (the screen is passed in).
  */
-import { distance64, dot64, float64DotErrorBound, gamma, roundedSimilarity32, similarity32, squaredNorm64 } from './exact-products.js';
+import { distance64, dot64, float64DotErrorBound, roundedSimilarity32, similarity32, squaredNorm64 } from './exact-products.js';
 import { KnnHeaps, type KnnLists } from './knn-lists.js';
 
 /** The entries of a block whose estimate passed a screen: (rows[k], cols[k]) for k < count, row-major order. */
@@ -30,11 +30,11 @@ export interface ScreenedPairs {
 }
 
 /**
- * Screens the block A·Bᵀ (`a` [aRows, dim], `b` [bRows, dim], row-major float32): the entries whose
- * float32 estimate is ≥ `threshold`. The estimate must be within γ_dim(float32)·‖a_r‖‖b_c‖ of the
- * exact product (any float32 summation order is).
+ * Screens the block rows [r0, r0 + rowCount) × columns [c0, c0 + colCount) of the faces' inner
+ * products: it must return every entry whose *exact* inner product is ≥ `threshold` (positions
+ * relative to r0, c0), and may return more (block-screen.ts).
  */
-export type BlockScreen = (a: Float32Array, aRows: number, b: Float32Array, bRows: number, dim: number, threshold: number) => Promise<ScreenedPairs>;
+export type BlockScreen = (r0: number, rowCount: number, c0: number, colCount: number, threshold: number) => Promise<ScreenedPairs>;
 
 export interface NeighbourPassOptions {
   /** L2-normalised faces, row-major [rows, dim]. */
@@ -103,8 +103,6 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
   const cutSquares = cuts.map((t) => t * t);
   const unions = cuts.map(() => new UnionFind(n));
   const dotBound = float64DotErrorBound(dim);
-  // Screening slack: the float32 product's error bound (unit rows), with room to spare.
-  const delta = gamma(dim, 2 ** -24) * 1.001 * 1.001 + 1e-7;
   const sq = new Float64Array(n);
   let minSq = Infinity;
   for (let i = 0; i < n; i++) {
@@ -114,10 +112,10 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
   // A kept pair's float64 inner product is within dotBound of exact; fastcluster's own Σ(x − y)²
   // rounds within ~dim·2⁻⁵³·d² ≪ 1e-12 of it.
   const cutMargin = 2 * dotBound + 1e-12;
-  const linkScreen = cuts.length ? (2 * minSq - cutSquares[cutSquares.length - 1]) / 2 - delta - cutMargin : Infinity;
+  const linkScreen = cuts.length ? (2 * minSq - cutSquares[cutSquares.length - 1]) / 2 - cutMargin : Infinity;
 
   const knn = opts.knn;
-  const knnScreen = knn ? knn.floor - delta : Infinity;
+  const knnScreen = knn ? knn.floor - dotBound : Infinity;
   const heaps = knn ? new KnnHeaps(n, knn.k) : undefined;
   // Each face's own entry, as faiss lists it.
   if (heaps) for (let i = 0; i < n; i++) heaps.offer(i, i, similarity32(data, i, i, dim, dotBound));
@@ -159,8 +157,7 @@ export async function neighbourPass(opts: NeighbourPassOptions): Promise<Neighbo
   for (let r0 = 0; r0 < n; r0 += R) {
     for (let c0 = r0; c0 < n; c0 += C) blocks.push([r0, Math.min(R, n - r0), c0, Math.min(C, n - c0)]);
   }
-  const rowsOf = (start: number, count: number) => data.subarray(start * dim, (start + count) * dim);
-  const run = ([r0, rr, c0, cc]: [number, number, number, number]) => opts.screen(rowsOf(r0, rr), rr, rowsOf(c0, cc), cc, dim, threshold);
+  const run = ([r0, rr, c0, cc]: [number, number, number, number]) => opts.screen(r0, rr, c0, cc, threshold);
   if (threshold < Infinity) {
     // Pipelined: the next block is screened on the screen's threads while this one's pairs are decided.
     let pending = blocks.length ? run(blocks[0]) : undefined;

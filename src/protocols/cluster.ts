@@ -294,7 +294,7 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     const floors = [1 - CLUSTER_DEFAULTS.densityRadius];
     if (opts.methods.includes('knn-dbscan')) floors.push(1 - Math.max(opts.eps, ...(grids['knn-dbscan'] ?? [])));
     if (opts.methods.includes('magnitude-peaks')) floors.push(lowest([opts.tau, ...(grids['magnitude-peaks'] ?? [])]));
-    const screen: OwnedBlockScreen = opts.screen === 'loop' ? { screen: loopBlockScreen, release: async () => {} } : await onnxBlockScreen();
+    const screen: OwnedBlockScreen = opts.screen === 'loop' ? { screen: loopBlockScreen(data, faces, dim), release: async () => {} } : await onnxBlockScreen(data, faces, dim);
     try {
       const r = await timedAsync('neighbour pass', opts, () =>
         neighbourPass({

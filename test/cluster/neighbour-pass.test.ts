@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gaussian, mulberry32 } from '../../fixtures/fixture-utils.mjs';
 import { loopBlockScreen, onnxBlockScreen } from '../../src/cluster/block-screen.js';
-import { distance64, float64DotErrorBound, gamma, normaliseRows, similarity32 } from '../../src/cluster/exact-products.js';
+import { distance64, dot64, float64DotErrorBound, gamma, normaliseRows, similarity32 } from '../../src/cluster/exact-products.js';
 import { KnnHeaps, type KnnLists } from '../../src/cluster/knn-lists.js';
 import { neighbourPass, type BlockScreen } from '../../src/cluster/neighbour-pass.js';
 import { canonicalLabels } from '../../src/metrics/cluster-labels.js';
@@ -59,23 +59,23 @@ function listsOf(knn: KnnLists): { j: number; s: number }[][] {
   return out;
 }
 
-/** Estimates off by up to the float32 error bound (by pair parity): the pass must not notice. */
-const perturbedScreen: BlockScreen = async (a, ar, b, br, dim, threshold) => {
+/** Estimates off by up to the float32 error bound (by pair parity), threshold lowered by it: the pass must not notice. */
+function perturbedScreen(data: Float32Array, dim: number): BlockScreen {
   const delta = gamma(dim, 2 ** -24) * 0.999;
-  const rows: number[] = [], cols: number[] = [];
-  for (let i = 0; i < ar; i++) {
-    for (let j = 0; j < br; j++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += a[i * dim + d] * b[j * dim + d];
-      const estimate = s + ((i + j) % 3 === 0 ? delta : (i + j) % 3 === 1 ? -delta : 0);
-      if (estimate >= threshold) {
-        rows.push(i);
-        cols.push(j);
+  return async (r0, rowCount, c0, colCount, threshold) => {
+    const rows: number[] = [], cols: number[] = [];
+    for (let i = 0; i < rowCount; i++) {
+      for (let j = 0; j < colCount; j++) {
+        const estimate = dot64(data, r0 + i, c0 + j, dim) + ((i + j) % 3 === 0 ? delta : (i + j) % 3 === 1 ? -delta : 0);
+        if (estimate >= threshold - gamma(dim, 2 ** -24)) {
+          rows.push(i);
+          cols.push(j);
+        }
       }
     }
-  }
-  return { rows: Int32Array.from(rows), cols: Int32Array.from(cols), count: rows.length };
-};
+    return { rows: Int32Array.from(rows), cols: Int32Array.from(cols), count: rows.length };
+  };
+}
 
 describe('neighbourPass equals brute force (FastHAC components, exact kNN lists)', () => {
   const n = 420, dim = 48, k = 12, cut = 0.72, floor = 0.55;
@@ -91,8 +91,8 @@ describe('neighbourPass equals brute force (FastHAC components, exact kNN lists)
   });
 
   const variants: [string, BlockScreen, Partial<Parameters<typeof neighbourPass>[0]>][] = [
-    ['float32 loop screen, one block', loopBlockScreen, {}],
-    ['estimates perturbed by the error bound, small blocks', perturbedScreen, { blockRows: 37, blockCols: 101 }],
+    ['float32 loop screen, one block', loopBlockScreen(data, n, dim), {}],
+    ['estimates perturbed by the error bound, small blocks', perturbedScreen(data, dim), { blockRows: 37, blockCols: 101 }],
   ];
   for (const [name, screen, extra] of variants) {
     it(name, async () => {
@@ -101,8 +101,8 @@ describe('neighbourPass equals brute force (FastHAC components, exact kNN lists)
       expect(listsOf(r.knn!)).toEqual(expected.lists);
     });
   }
-  it('onnxruntime screen (row-block views into one buffer)', async () => {
-    const owned = await onnxBlockScreen();
+  it.each(['full', 'half-bound'] as const)('onnxruntime screen (%s)', async (mode) => {
+    const owned = await onnxBlockScreen(data, n, dim, mode);
     try {
       const r = await neighbourPass({ data, rows: n, dim, screen: owned.screen, linkDistances: [cut], knn: { k, floor }, blockRows: 100, blockCols: 150 });
       expect(Array.from(canonicalLabels(r.linkComponents[0]))).toEqual(Array.from(expected.labels));

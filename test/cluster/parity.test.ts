@@ -101,7 +101,7 @@ for (const set of expected.sets) {
     const ks = [...new Set([...set.knn_dbscan, ...set.density, ...set.magnitude_peaks].map((c) => c.k))];
     // One pass at the largest k; a shorter list is the head of the longer one.
     const pass = (async () => {
-      const screen = await onnxBlockScreen();
+      const screen = await onnxBlockScreen(raw.data, raw.rows, raw.cols);
       try {
         const k = Math.max(...ks);
         return await neighbourPass({ data: raw.data, rows: raw.rows, dim: raw.cols, screen: screen.screen, knn: { k, floor: 0.45 }, linkDistances: set.fasthac.map((c) => c.distance), blockRows: 128, blockCols: 256 });
