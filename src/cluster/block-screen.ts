@@ -5,10 +5,12 @@
  * for a float32 sum of n terms, whatever the order: γ_n = n·2⁻²⁴/(1 − n·2⁻²⁴)), so nothing is missed.
  *
  * - `onnxBlockScreen` (default): one onnxruntime graph per block (runtime.ts `createScreenedGemm`).
- *   For an even dimension ≥ 64 it compares the bound x₁·y₁ + ‖x₂‖‖y₂‖ (first halves, norms of the
- *   second halves: Cauchy–Schwarz) — half the multiply–adds of x·y; the pass then decides the kept
- *   pairs exactly. Where most pairs are far below the threshold (faces of different people), few
- *   more pairs pass the bound than would pass x·y itself.
+ *   For an even dimension ≥ 64 it first compares the bound x₁·y₁ + ‖x₂‖‖y₂‖ (first halves, norms
+ *   of the second halves: Cauchy–Schwarz) — half the multiply–adds of x·y. But every kept pair costs
+ *   the pass an exact float64 product (~25 entries' worth of the block product), so the bound only
+ *   pays while it keeps few pairs that x·y itself would not: every 32nd block (the first included)
+ *   is screened both ways, and once those extra pairs exceed 1 % of the entries seen (features where
+ *   many pairs of different people are similar) the screen uses x·y for the rest of the pass.
  * - `loopBlockScreen`: the full products summed in float32 by a plain loop (tiny sets, tests).
  */
 import { createScreenedGemm } from '../onnx/runtime.js';
@@ -17,6 +19,8 @@ import type { BlockScreen, ScreenedPairs } from './neighbour-pass.js';
 
 export interface OwnedBlockScreen {
   screen: BlockScreen;
+  /** The graph the next block will use. */
+  mode?(): 'full' | 'half-bound';
   release(): Promise<void>;
 }
 
@@ -65,14 +69,54 @@ function tailNorms(data: Float32Array, rows: number, dim: number): Float32Array 
   return out;
 }
 
+/** Kept entries above the diagonal (the pass reads only those; a face's own entry always passes). */
+function keptAbove(kept: ScreenedPairs, r0: number, c0: number): number {
+  let n = 0;
+  for (let k = 0; k < kept.count; k++) if (c0 + kept.cols[k] > r0 + kept.rows[k]) n++;
+  return n;
+}
+
+/** Entries of the block above the diagonal. */
+function entriesAbove(r0: number, rowCount: number, c0: number, colCount: number): number {
+  let n = 0;
+  for (let r = 0; r < rowCount; r++) n += Math.max(0, colCount - Math.max(0, r0 + r + 1 - c0));
+  return n;
+}
+
+/** Blocks between two comparisons of the bound with x·y. */
+const SAMPLE_EVERY = 32;
+/** Pairs kept by the bound but not by x·y, as a share of the entries compared, above which x·y is used. */
+const MAX_EXTRA_KEPT = 0.01;
+
 export async function onnxBlockScreen(data: Float32Array, rows: number, dim: number, mode: 'auto' | 'full' | 'half-bound' = 'auto'): Promise<OwnedBlockScreen> {
-  const half = mode === 'half-bound' || (mode === 'auto' && dim % 2 === 0 && dim >= 64);
-  const gemm = await createScreenedGemm(data, dim, half ? 'half-bound' : 'full', half ? tailNorms(data, rows, dim) : undefined);
   // Σ|terms| ≤ ‖x‖‖y‖ for both graphs (for the bound: x₁·y₁ + ‖x₂‖‖y₂‖ ≤ ‖x‖‖y‖, Cauchy–Schwarz).
-  const margin = gamma(half ? dim / 2 + 1 : dim, 2 ** -24) * maxSquaredNorm(data, rows, dim) * (1 + 2 ** -20);
+  const maxSq = maxSquaredNorm(data, rows, dim) * (1 + 2 ** -20);
+  const full = mode === 'half-bound' ? undefined : await createScreenedGemm(data, dim, 'full');
+  const canHalve = mode === 'half-bound' || (mode === 'auto' && dim % 2 === 0 && dim >= 64);
+  let half = canHalve ? await createScreenedGemm(data, dim, 'half-bound', tailNorms(data, rows, dim)) : undefined;
+  const fullMargin = gamma(dim, 2 ** -24) * maxSq;
+  const halfMargin = gamma(dim / 2 + 1, 2 ** -24) * maxSq;
+  let blocks = 0, extra = 0, compared = 0;
   return {
-    screen: (r0, rowCount, c0, colCount, threshold) => gemm.run(r0, rowCount, c0, colCount, float32AtMost(threshold - margin)),
-    release: () => gemm.release(),
+    async screen(r0, rowCount, c0, colCount, threshold) {
+      const runFull = () => full!.run(r0, rowCount, c0, colCount, float32AtMost(threshold - fullMargin));
+      if (!half) return runFull();
+      const kept = await half.run(r0, rowCount, c0, colCount, float32AtMost(threshold - halfMargin));
+      if (mode === 'auto' && blocks++ % SAMPLE_EVERY === 0) {
+        extra += keptAbove(kept, r0, c0) - keptAbove(await runFull(), r0, c0);
+        compared += entriesAbove(r0, rowCount, c0, colCount);
+        if (extra > MAX_EXTRA_KEPT * compared) {
+          await half.release();
+          half = undefined;
+        }
+      }
+      return kept;
+    },
+    mode: () => (half ? 'half-bound' : 'full'),
+    async release() {
+      await full?.release();
+      await half?.release();
+    },
   };
 }
 
