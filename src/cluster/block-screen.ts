@@ -91,8 +91,9 @@ const MAX_EXTRA_KEPT = 0.01;
 export async function onnxBlockScreen(data: Float32Array, rows: number, dim: number, mode: 'auto' | 'full' | 'half-bound' = 'auto'): Promise<OwnedBlockScreen> {
   // Σ|terms| ≤ ‖x‖‖y‖ for both graphs (for the bound: x₁·y₁ + ‖x₂‖‖y₂‖ ≤ ‖x‖‖y‖, Cauchy–Schwarz).
   const maxSq = maxSquaredNorm(data, rows, dim) * (1 + 2 ** -20);
-  const full = mode === 'half-bound' ? undefined : await createScreenedGemm(data, dim, 'full');
   const canHalve = mode === 'half-bound' || (mode === 'auto' && dim % 2 === 0 && dim >= 64);
+  // While the bound is in use, x·y runs only on the sampled blocks: no arena for it.
+  const full = mode === 'half-bound' ? undefined : await createScreenedGemm(data, dim, 'full', undefined, { arena: !canHalve });
   let half = canHalve ? await createScreenedGemm(data, dim, 'half-bound', tailNorms(data, rows, dim)) : undefined;
   const fullMargin = gamma(dim, 2 ** -24) * maxSq;
   const halfMargin = gamma(dim / 2 + 1, 2 ** -24) * maxSq;

@@ -69,7 +69,7 @@ export interface ScreenedGemm {
   release(): Promise<void>;
 }
 
-export async function createScreenedGemm(data: Float32Array, dim: number, mode: 'full' | 'half-bound', tails?: Float32Array): Promise<ScreenedGemm> {
+export async function createScreenedGemm(data: Float32Array, dim: number, mode: 'full' | 'half-bound', tails?: Float32Array, options: { arena?: boolean } = {}): Promise<ScreenedGemm> {
   const ort = await loadOrt();
   const screenNodes = [
     { opType: 'GreaterOrEqual', inputs: ['U', 'T'], outputs: ['M'] },
@@ -101,6 +101,8 @@ export async function createScreenedGemm(data: Float32Array, dim: number, mode: 
     executionProviders: ['cpu'],
     intraOpNumThreads: availableParallelism(),
     graphOptimizationLevel: 'all',
+    // A session that runs rarely gives its buffers back instead of keeping an arena of its own.
+    enableCpuMemArena: options.arena ?? true,
   });
   const rowsOf = (start: number, count: number) => new ort.Tensor('float32', data.subarray(start * dim, (start + count) * dim), [count, dim]);
   const tailsOf = (start: number, count: number) => new ort.Tensor('float32', tails!.subarray(start, start + count), [count, 1]);
