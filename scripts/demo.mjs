@@ -25,7 +25,7 @@ for (const ckpt of ['arcface-r18', 'magface-r18']) {
     '--features', `fixtures/ijb-demo/${ckpt}/features.npy`,
     '--flip-features', `fixtures/ijb-demo/${ckpt}/features_flip.npy`,
     '--aggregate', 'plain,magnitude,insightface,magface,magface+',
-    '--far', '1e-4,1e-3,1e-2,1e-1',
+    '--far', '1e-3,1e-2,1e-1',
     '--json', join(out, `ijb-${ckpt}.json`),
     '--scores', join(out, `scores-${ckpt}`),
     '--curve',
@@ -81,6 +81,7 @@ facebench('LFW-style 10-fold verification from pairs.txt (the 10 sets are the fo
   '--names', 'fixtures/lfw-demo/names.txt',
   '--features', 'fixtures/lfw-demo/features.npy',
   '--flip-features', 'fixtures/lfw-demo/features_flip.npy',
+  '--far', '1e-2,1e-1',
   '--json', join(out, 'lfw.json'),
 ]);
 facebench('The same protocol on an insightface .bin evaluation pack (features in the .bin image order)', [
@@ -88,12 +89,24 @@ facebench('The same protocol on an insightface .bin evaluation pack (features in
   '--bin', 'fixtures/lfw-demo/demo.bin',
   '--features', 'fixtures/lfw-demo/demo_features.npy',
   '--flip-features', 'fixtures/lfw-demo/demo_features_flip.npy',
+  '--far', '1e-1',
 ]);
 facebench('The .bin pack straight from a model: decode its images, run the tiny ONNX model on each and its mirror, evaluate', [
   'lfw',
   '--bin', 'fixtures/lfw-demo/demo.bin',
   '--model', 'fixtures/models/tiny-a32.onnx',
   '--ep', 'cpu',
+  '--far', '1e-1',
+  '--quiet',
+]);
+
+facebench('Score files in: a bob dev / eval pair (scores of any toolkit) → TAR@FAR, FMR100/1000, d′, the dev threshold on eval, the probit DET', [
+  'scores',
+  '--bob', 'fixtures/scores-demo/dev.txt',
+  '--eval', 'fixtures/scores-demo/eval.txt',
+  '--far', '1e-3,1e-2,1e-1',
+  '--json', join(out, 'scores.json'),
+  '--plots', join(out, 'scores-plots'),
   '--quiet',
 ]);
 

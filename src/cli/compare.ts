@@ -1,97 +1,135 @@
 /**
- * `facebench compare`: several result JSONs → one table (text, markdown, LaTeX, CSV), optionally the
- * published reference rows, ROC / DET plots as SVG and a self-contained HTML report.
+ * `facebench compare`: several result JSONs → one table (text, markdown, LaTeX, CSV, JSON), optionally
+ * the published reference rows, ROC / DET plots as SVG and a self-contained HTML report; or, with
+ * `--paired`, the paired template bootstrap of ΔTAR between two runs.
  */
-import type { Argv } from 'yargs';
 import { resolve } from 'node:path';
 import { FacebenchError, UsageError } from '../errors.js';
 import { defaultLabel, parseLabels, readResultFile, type ResultFile } from '../io/results-json.js';
-import { runPairedDelta } from '../protocols/paired-delta.js';
-import { buildCompareTable, compareCsv, compareLatex, compareMarkdown, compareText, pairedCsv, pairedMarkdown, pairedText } from '../report/compare-table.js';
+import { runPairedDelta, type PairedResult } from '../protocols/paired-delta.js';
+import { buildCompareTable, compareCsv, compareJson, compareLatex, compareMarkdown, compareText, pairedCsv, pairedJson, pairedMarkdown, pairedText, type CompareTable, type PairedTableInput } from '../report/compare-table.js';
 import { compareHtml } from '../report/html.js';
+import { METRIC_NAMES_HELP } from '../report/metric-keys.js';
 import { curveSeries, detSpec, renderSvg, rocSpec } from '../report/plots.js';
-import { PendingOutputs } from './outputs.js';
-import { parseChoice, parseIntegerFlag } from './parse.js';
-import { createProgress } from './progress.js';
+import type { Command, Ui } from './command.js';
+import { BOOTSTRAP_GROUP, parseBootstrap, QUIET_FLAG, type BootstrapSettings } from './flag-groups.js';
+import { parseChoice, parseCommaList } from './flag-values.js';
+import type { Args, CommandSpec } from './flags.js';
+import { PendingOutputs, type OutputRequest } from './outputs.js';
 
-const FORMATS = ['table', 'markdown', 'latex', 'csv'] as const;
+const FORMATS = ['table', 'markdown', 'latex', 'csv', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
-export function compareCommand(y: Argv): Argv {
-  return y.command(
-    'compare <results..>',
-    'Compare result JSONs: paper-style table, ROC/DET plots, HTML report',
-    (c) =>
-      c
-        .positional('results', { type: 'string', array: true, describe: 'result JSON files (ijb --json; the first is the baseline row)' })
-        .option('label', { type: 'string', array: true, default: [] as string[], describe: 'name=file: display name of a result file (default: the file name without .json)' })
-        .option('format', { type: 'string', default: 'table', describe: 'table, markdown, latex (booktabs) or csv' })
-        .option('out', { type: 'string', describe: 'write the table here instead of stdout' })
-        .option('plot', { type: 'string', describe: 'write the ROC curves (TAR vs log FAR) of all inputs as one SVG (inputs need ijb --curve)' })
-        .option('det', { type: 'string', describe: 'write the DET curves (FNMR vs FAR, log–log) as one SVG' })
-        .option('html', { type: 'string', describe: 'write a self-contained HTML report (table + inline ROC/DET plots when the inputs have curves)' })
-        .option('paired', { type: 'boolean', default: false, describe: 'paired template bootstrap of ΔTAR between exactly two results (needs --scores-a, --scores-b, --root)' })
-        .option('scores-a', { type: 'string', describe: '--paired: the ijb --scores folder of the first result' })
-        .option('scores-b', { type: 'string', describe: '--paired: the ijb --scores folder of the second result' })
-        .option('root', { type: 'string', describe: '--paired: the IJB release folder both results were computed on (for the pair file)' })
-        .option('bootstrap', { type: 'number', default: 1000, describe: '--paired: bootstrap replicates' })
-        .option('seed', { type: 'number', default: 1, describe: '--paired: bootstrap seed' })
-        .option('ci', { type: 'number', default: 95, describe: '--paired: confidence level in percent' })
-        .option('threads', { type: 'number', describe: '--paired: bootstrap threads (default: the number of CPUs)' })
-        .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
-        .option('published', { type: 'boolean', default: false, describe: 'add the published ResNet-100 rows (MagFace, ArcFace) for the datasets present' }),
-    async (argv) => {
-      const format = parseChoice(argv.format, FORMATS, '--format');
-      if (argv.paired) return comparePaired(argv, format);
-      for (const f of ['scores-a', 'scores-b', 'root'] as const) {
-        if (argv[f] !== undefined) throw new UsageError(`--${f} is only used with --paired`);
-      }
-      const files = loadResults((argv.results ?? []) as string[], argv.label as string[]);
-      for (const w of comparabilityWarnings(files)) process.stderr.write(`facebench: warning: ${w}\n`);
-      const table = buildCompareTable(files, { published: argv.published });
-      const out = new PendingOutputs();
-      const text = serialise(format, table);
-      out.add(argv.out, () => text);
-      // Build the specs first (they validate the curves), then render.
-      const roc = argv.plot !== undefined ? rocSpec(files) : undefined;
-      const det = argv.det !== undefined ? detSpec(files) : undefined;
-      if (roc) {
-        const svg = await renderSvg(roc);
-        out.add(argv.plot, () => svg);
-      }
-      if (det) {
-        const svg = await renderSvg(det);
-        out.add(argv.det, () => svg);
-      }
-      if (argv.html !== undefined) {
-        let plotNote: string | undefined;
-        try {
-          curveSeries(files);
-        } catch (e) {
-          if (!(e instanceof FacebenchError)) throw e;
-          plotNote = `No plots: ${e.message}.`;
-        }
-        const rocSvg = plotNote ? undefined : await renderSvg(rocSpec(files));
-        const detSvg = plotNote ? undefined : await renderSvg(detSpec(files));
-        const html = compareHtml({ files, table, rocSvg, detSvg, plotNote });
-        out.add(argv.html, () => html);
-      }
-      if (argv.out === undefined) out.print(text);
-      out.commit();
+const PAIRED_FLAGS = ['scores-a', 'scores-b', 'root', 'bootstrap', 'seed', 'ci', 'bootstrap-threads'];
+
+const spec: CommandSpec = {
+  name: 'compare',
+  summary: 'compare result JSONs: paper-style table, ROC/DET plots, HTML report, paired ΔTAR intervals',
+  usage: ['compare RESULT.json... [--label NAME=FILE …] [--format FORMAT] [--metric LIST] [--published] [--plot FILE] [--det FILE] [--html FILE] [--out FILE]', 'compare --paired A.json B.json --scores-a DIR --scores-b DIR --root DIR [--bootstrap N]'],
+  description: 'One row per checkpoint × aggregation (ijb) or checkpoint × dataset (lfw); the best value per column marked; Δ against the first row.',
+  positionals: { name: 'RESULT.json...', describe: 'result files of ijb --json / lfw --json (the first is the baseline row)', min: 1 },
+  groups: [
+    {
+      title: 'Table',
+      flags: {
+        label: { kind: 'repeatable', value: 'NAME=FILE', describe: 'display name of a result file [default: the file name without .json]' },
+        format: { kind: 'value', value: 'FORMAT', default: 'table', describe: 'table, markdown, latex (booktabs), csv or json' },
+        metric: { kind: 'value', value: 'LIST', default: 'tar (ijb), accuracy (lfw)', describe: `columns: ${METRIC_NAMES_HELP}` },
+        published: { kind: 'switch', describe: 'add the published ResNet-100 rows (MagFace, ArcFace) for the datasets present' },
+      },
     },
-  );
+    {
+      title: 'Outputs',
+      flags: {
+        out: { kind: 'value', value: 'FILE', describe: 'write the table here instead of stdout' },
+        plot: { kind: 'value', value: 'FILE', describe: 'write the ROC curves (TAR vs log FAR) of all inputs as one SVG (inputs need ijb --curve)' },
+        det: { kind: 'value', value: 'FILE', describe: 'write the DET curves (FNMR vs FAR, log–log) as one SVG' },
+        html: { kind: 'value', value: 'FILE', describe: 'write a self-contained HTML report (table + inline ROC/DET plots when the inputs have curves)' },
+        ...QUIET_FLAG,
+      },
+    },
+    {
+      title: 'Paired bootstrap (--paired)',
+      flags: {
+        paired: { kind: 'switch', describe: 'paired template bootstrap of ΔTAR between exactly two ijb results (needs --scores-a, --scores-b, --root)' },
+        'scores-a': { kind: 'value', value: 'DIR', describe: 'the ijb --scores folder of the first result' },
+        'scores-b': { kind: 'value', value: 'DIR', describe: 'the ijb --scores folder of the second result' },
+        root: { kind: 'value', value: 'DIR', describe: 'the IJB release folder both results were computed on (for the pair file)' },
+      },
+    },
+    { ...BOOTSTRAP_GROUP(1000), title: 'Paired bootstrap intervals (--paired)' },
+  ],
+  examples: [
+    { what: 'A paper table of two checkpoints with the published rows, in markdown', command: 'facebench compare arcface.json magface.json --label ArcFace=arcface.json --label MagFace=magface.json --format markdown --published' },
+    { what: 'ROC and DET plots and a self-contained HTML report (the inputs were made with ijb --curve)', command: 'facebench compare a.json b.json --plot roc.svg --det det.svg --html report.html' },
+    { what: 'Is B better than A? Paired bootstrap of ΔTAR from both runs\' --scores', command: 'facebench compare --paired a.json b.json --scores-a scores-a/ --scores-b scores-b/ --root IJB_release/IJBC --bootstrap 1000' },
+  ],
+};
+
+interface TableOptions {
+  kind: 'table';
+  labels: string[];
+  metrics?: string[];
+  published: boolean;
+  plot?: string;
+  det?: string;
+  html?: string;
 }
 
-function serialise(format: Format, table: ReturnType<typeof buildCompareTable>): string {
-  if (format === 'markdown') return compareMarkdown(table);
-  if (format === 'latex') return compareLatex(table);
-  if (format === 'csv') return compareCsv(table);
-  return compareText(table);
+interface PairedOptions {
+  kind: 'paired';
+  labels: string[];
+  scoresA: string;
+  scoresB: string;
+  root: string;
+  bootstrap: BootstrapSettings;
+}
+
+export interface CompareCommandOptions {
+  results: string[];
+  mode: TableOptions | PairedOptions;
+  format: Format;
+  out?: string;
+  quiet: boolean;
+}
+
+function parseMode(args: Args, format: Format): TableOptions | PairedOptions {
+  const labels = args.list('label');
+  if (!args.switch('paired')) {
+    const stray = PAIRED_FLAGS.find((f) => args.has(f));
+    if (stray) throw new UsageError(`--${stray} only applies with --paired`);
+    const metric = args.string('metric');
+    return { kind: 'table', labels, metrics: metric === undefined ? undefined : parseCommaList(metric, '--metric'), published: args.switch('published'), plot: args.string('plot'), det: args.string('det'), html: args.string('html') };
+  }
+  if (args.positionals.length !== 2) throw new UsageError(`--paired compares exactly two results; got ${args.positionals.length}`);
+  for (const f of ['plot', 'det', 'html', 'published', 'metric']) if (args.has(f)) throw new UsageError(`--${f} is not available with --paired`);
+  if (format === 'latex') throw new UsageError('--paired writes table, markdown, csv or json');
+  const need = (f: string): string => {
+    const v = args.string(f);
+    if (v === undefined) throw new UsageError(`--paired needs --${f}`);
+    return v;
+  };
+  return { kind: 'paired', labels, scoresA: need('scores-a'), scoresB: need('scores-b'), root: need('root'), bootstrap: parseBootstrap(args, 1000)! };
+}
+
+export function parseCompareOptions(args: Args): CompareCommandOptions {
+  const format = parseChoice(args.string('format') ?? 'table', FORMATS, '--format');
+  return { results: args.positionals, mode: parseMode(args, format), format, out: args.string('out'), quiet: args.switch('quiet') };
+}
+
+function compareFiles(o: CompareCommandOptions): { outputs: OutputRequest[]; inputs: { flag: string; path: string }[] } {
+  // Without --out the table itself goes to stdout, and nothing else may.
+  const outputs: OutputRequest[] = [o.out === undefined ? { flag: 'the table (no --out)', path: '-' } : { flag: '--out', path: o.out }];
+  if (o.mode.kind === 'table') {
+    for (const f of ['plot', 'det', 'html'] as const) if (o.mode[f] !== undefined) outputs.push({ flag: `--${f}`, path: o.mode[f]! });
+  }
+  const inputs = o.results.map((path) => ({ flag: 'RESULT', path }));
+  if (o.mode.kind === 'paired') inputs.push({ flag: '--scores-a', path: o.mode.scoresA }, { flag: '--scores-b', path: o.mode.scoresB }, { flag: '--root', path: o.mode.root });
+  return { outputs, inputs };
 }
 
 /** Reads every input, applying `--label name=file`; labels must be unique. */
 export function loadResults(paths: string[], labels: string[]): ResultFile[] {
-  if (paths.length === 0) throw new UsageError('compare needs at least one result JSON');
   const byFile = parseLabels(labels);
   const known = new Set(paths.map((p) => resolve(p)));
   for (const f of byFile.keys()) {
@@ -111,47 +149,6 @@ export function loadResults(paths: string[], labels: string[]): ResultFile[] {
   return files;
 }
 
-interface PairedArgs {
-  results?: string[];
-  label: string[];
-  out?: string;
-  plot?: string;
-  det?: string;
-  html?: string;
-  published: boolean;
-  'scores-a'?: string;
-  'scores-b'?: string;
-  root?: string;
-  bootstrap: number;
-  seed: number;
-  ci: number;
-  threads?: number;
-  quiet: boolean;
-}
-
-async function comparePaired(argv: PairedArgs, format: Format): Promise<void> {
-  const paths = (argv.results ?? []) as string[];
-  if (paths.length !== 2) throw new UsageError(`--paired compares exactly two results; got ${paths.length}`);
-  for (const f of ['plot', 'det', 'html'] as const) if (argv[f] !== undefined) throw new UsageError(`--${f} is not available with --paired`);
-  if (argv.published) throw new UsageError('--published is not available with --paired');
-  if (format === 'latex') throw new UsageError('--paired writes table, markdown or csv');
-  for (const f of ['scores-a', 'scores-b', 'root'] as const) if (argv[f] === undefined) throw new UsageError(`--paired needs --${f}`);
-  if (!(Number.isFinite(argv.ci) && argv.ci > 0 && argv.ci < 100)) throw new UsageError(`--ci must be a confidence level in percent, in (0, 100); got '${argv.ci}'`);
-  const replicates = parseIntegerFlag(argv.bootstrap, '--bootstrap', 1, 1_000_000);
-  const seed = parseIntegerFlag(argv.seed, '--seed', 0, 2 ** 32 - 1);
-  const threads = argv.threads === undefined ? undefined : parseIntegerFlag(argv.threads, '--threads', 1, 256);
-  const [a, b] = loadResults(paths, argv.label);
-  const progress = createProgress(2 * a.rows.length, argv.quiet);
-  const result = await runPairedDelta({ root: argv.root!, a, b, scoresA: argv['scores-a']!, scoresB: argv['scores-b']!, replicates, seed, ci: argv.ci, threads, onStage: (s, ms) => progress.step(s, ms) });
-  progress.done();
-  const input = { labelA: a.label, labelB: b.label, replicates, seed, ci: argv.ci, rows: result.rows };
-  const text = format === 'markdown' ? pairedMarkdown(input) : format === 'csv' ? pairedCsv(input) : pairedText(input);
-  const out = new PendingOutputs();
-  out.add(argv.out, () => text);
-  if (argv.out === undefined) out.print(text);
-  out.commit();
-}
-
 /**
  * Rows of one dataset are ranked against each other (best marks, Δ): say so when they were computed
  * under different TAR@FAR rules or on different pair sets, which makes those marks meaningless.
@@ -168,3 +165,61 @@ export function comparabilityWarnings(files: ResultFile[]): string[] {
   }
   return warnings;
 }
+
+const TABLE_SERIALISERS: Record<Format, (t: CompareTable) => string> = { table: compareText, markdown: compareMarkdown, latex: compareLatex, csv: compareCsv, json: compareJson };
+const PAIRED_SERIALISERS: Record<Exclude<Format, 'latex'>, (p: PairedTableInput) => string> = { table: pairedText, markdown: pairedMarkdown, csv: pairedCsv, json: pairedJson };
+
+type CompareResult = { kind: 'table'; text: string; svg: { path: string; svg: string }[]; html?: string; warnings: string[] } | { kind: 'paired'; text: string };
+
+async function runTable(o: CompareCommandOptions, m: TableOptions): Promise<CompareResult> {
+  const files = loadResults(o.results, m.labels);
+  const table = buildCompareTable(files, { published: m.published, metrics: m.metrics });
+  const svg: { path: string; svg: string }[] = [];
+  // Build the specs first (they validate the curves), then render.
+  const roc = m.plot !== undefined ? rocSpec(files) : undefined;
+  const det = m.det !== undefined ? detSpec(files) : undefined;
+  if (roc) svg.push({ path: m.plot!, svg: await renderSvg(roc) });
+  if (det) svg.push({ path: m.det!, svg: await renderSvg(det) });
+  let html: string | undefined;
+  if (m.html !== undefined) {
+    let plotNote: string | undefined;
+    try {
+      curveSeries(files);
+    } catch (e) {
+      if (!(e instanceof FacebenchError)) throw e;
+      plotNote = `No plots: ${e.message}.`;
+    }
+    const rocSvg = plotNote ? undefined : await renderSvg(rocSpec(files));
+    const detSvg = plotNote ? undefined : await renderSvg(detSpec(files));
+    html = compareHtml({ files, table, rocSvg, detSvg, plotNote });
+  }
+  return { kind: 'table', text: TABLE_SERIALISERS[o.format](table), svg, html, warnings: comparabilityWarnings(files) };
+}
+
+async function runPaired(o: CompareCommandOptions, m: PairedOptions, ui: Ui): Promise<CompareResult> {
+  const [a, b] = loadResults(o.results, m.labels);
+  const progress = ui.progress(2 * a.rows.length);
+  const b0 = m.bootstrap;
+  const result: PairedResult = await runPairedDelta({ root: m.root, a, b, scoresA: m.scoresA, scoresB: m.scoresB, replicates: b0.replicates, seed: b0.seed, ci: b0.ci, threads: b0.threads, onStage: (s, ms) => progress.step(s, ms) });
+  progress.done();
+  const input = { labelA: a.label, labelB: b.label, replicates: b0.replicates, seed: b0.seed, ci: b0.ci, rows: result.rows };
+  return { kind: 'paired', text: PAIRED_SERIALISERS[o.format as Exclude<Format, 'latex'>](input) };
+}
+
+export const compareCommand: Command<CompareCommandOptions, CompareResult> = {
+  spec,
+  parse: parseCompareOptions,
+  files: compareFiles,
+  quiet: (o) => o.quiet,
+  timed: (o) => o.mode.kind === 'paired',
+  run: (o, ui) => (o.mode.kind === 'table' ? runTable(o, o.mode) : runPaired(o, o.mode, ui)),
+  report(o, r) {
+    const out = new PendingOutputs();
+    out.add(o.out ?? '-', () => r.text);
+    if (r.kind === 'table') {
+      for (const s of r.svg) out.add(s.path, () => s.svg);
+      if (o.mode.kind === 'table') out.add(o.mode.html, () => r.html!);
+    }
+    return { outputs: out, warnings: r.kind === 'table' ? r.warnings : [] };
+  },
+};

@@ -3,186 +3,200 @@
  * feature store folder), or from a model (`--model`: extract into a cached store, then evaluate the
  * store's features.npy / features_flip.npy exactly as `--features` would).
  */
-import type { Argv } from 'yargs';
-import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
-import { DataError, UsageError } from '../errors.js';
-import { encodeNpy } from '../io/npy.js';
-import { checkSameFaces, ijbMetaPaths, parseTarget, readFaceLandmarks, readFaceTemplateMedia, type IjbTarget } from '../io/ijb-meta.js';
-import { DEFAULT_FARS, scoresInPairFileOrder, runIjb1v1, type FeatureSource } from '../protocols/ijb-1v1.js';
-import { TAR_RULES } from '../metrics/tar-at-far.js';
-import { SCORING_METHODS } from '../scoring/pair-scores.js';
-import { ijbCsv, ijbJson, ijbMarkdown, ijbText } from '../report/ijb-report.js';
-import { farKey } from '../report/format.js';
-import { ijbDatasetIdentity } from '../extract/extract.js';
-import { resolvePreprocessing } from '../extract/preprocess.js';
-import { sha256File } from '../extract/session.js';
-import { readStoreMeta, requestDifferences, STORE_FILE, type StoreMeta, type StoreRequest } from '../extract/store.js';
-import { extractionOptions, runExtraction, type ExtractionArgs } from './extract.js';
-import { PendingOutputs } from './outputs.js';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { parseAggregationList } from '../aggregate/spec.js';
-import { parseChoice, parseFarList, parseIntegerFlag } from './parse.js';
-import { createProgress } from './progress.js';
+import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
+import { farKey } from '../report/format.js';
+import type { Command, Ui } from './command.js';
+import { BOOTSTRAP_GROUP, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseExtraction, parseFileOutputs, refuseExtractionFlags, type BootstrapSettings, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
+import { parseChoice, parseRateList } from './flag-values.js';
+import type { Args, CommandSpec } from './flags.js';
+import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
+import { runIjb1v1, scoresInPairFileOrder, type IjbResult } from '../protocols/ijb-1v1.js';
+import { ijbCsv, ijbJson, ijbMarkdown, ijbText } from '../report/ijb-report.js';
+import { encodeNpy } from '../io/npy.js';
+import { scoresFileName } from '../protocols/paired-delta.js';
+import { featuresOfModel, featuresOfStore, type EvaluatedFeatures } from './feature-stores.js';
 
-interface StoreFeatures {
-  features: string;
-  flipFeatures?: string;
-  excludedFaces: number[];
-  source?: FeatureSource;
+export const IJB_DEFAULT_FARS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
+const TARGETS = ['IJBC', 'IJBB'] as const;
+const SCORING = ['auto', 'exact', 'simd', 'gemm'] as const;
+
+const spec: CommandSpec = {
+  name: 'ijb',
+  summary: 'IJB-B / IJB-C 1:1 verification (TAR@FAR) from saved features or a model',
+  usage: ['ijb --root DIR --features FILE [--flip-features FILE] [flags]', 'ijb --root DIR --features STORE_DIR [flags]', 'ijb --root DIR --model FILE [extraction flags] [flags]'],
+  description: 'Every aggregation asked for is computed from one read of the features and reported side by side; the numbers equal insightface ijb_11.py / MagFace eval_ijb.py (see the README).',
+  groups: [
+    {
+      title: 'Input',
+      flags: {
+        root: { kind: 'value', value: 'DIR', describe: 'IJB_release folder: meta/<t>_face_tid_mid.txt, <t>_template_pair_label.txt, <t>_name_5pts_score.txt (and loose_crop/ for --model)' },
+        target: { kind: 'value', value: 'IJBC|IJBB', default: 'IJBC', describe: 'which meta files (ijbc_ / ijbb_)' },
+        features: { kind: 'value', value: 'FILE|DIR', describe: 'face features: .npy [faces, dim] float16/32/64 (row i = face line i), a MagFace gen_feat.py list, or a feature store folder (facebench extract)' },
+        'flip-features': { kind: 'value', value: 'FILE', describe: 'features of the horizontally flipped faces, same shape (not with a store folder, which holds its own)' },
+        model: { kind: 'value', value: 'FILE', describe: 'ONNX model: extract features into a cached store, then evaluate them' },
+        store: { kind: 'value', value: 'DIR', describe: 'with --model: the store folder to use (reused when it matches the model, preprocessing and flip; refused otherwise)' },
+        cache: { kind: 'value', value: 'DIR', describe: 'with --model: the cache of stores [default: $FACEBENCH_CACHE, else $XDG_CACHE_HOME/facebench or ~/.cache/facebench]' },
+      },
+    },
+    {
+      title: 'Evaluation',
+      flags: {
+        aggregate: { kind: 'value', value: 'LIST', default: 'plain,magnitude', describe: 'comma list of: plain, magnitude, insightface, insightface:N<0|1>D<0|1>F<0|1>, magface, magface+' },
+        far: { kind: 'value', value: 'LIST', default: IJB_DEFAULT_FARS.map(farKey).join(','), describe: 'FAR targets, rates in (0, 1]; a target below 1/impostor pairs is reported as unresolvable (null)' },
+        rule: { kind: 'value', value: 'RULE', default: 'nearest', describe: 'TAR@FAR rule: nearest (ijb_11.py), le (best TAR with FAR ≤ target), bob (bob.measure far_threshold)' },
+        scoring: { kind: 'value', value: 'METHOD', default: 'auto', describe: 'exact (float64 dot per pair, numpy order), simd (float32 dot per pair), gemm (float32 block products), auto (exact for small sets, else simd; gemm when the block is over half full)' },
+        curve: { kind: 'switch', describe: 'store each ROC, thinned to ~2,000 vertices, in the JSON (for compare --plot/--det/--html)' },
+      },
+    },
+    BOOTSTRAP_GROUP(),
+    extractionGroup({ flipByDefault: false, skipBad: true, title: 'Extraction (with --model)' }),
+    outputFlags(
+      { json: 'write the JSON result here', csv: 'write a CSV (one line per aggregation × FAR target) here', markdown: 'write markdown tables here' },
+      { scores: { kind: 'value', value: 'DIR', describe: "write each aggregation's pair scores as DIR/<aggregation>.npy (pair-file order; the folder is created, not its parents)" } },
+    ),
+  ],
+  examples: [
+    { what: 'Saved features with flip features: plain vs magnitude-weighted aggregation, TAR at the six standard FARs', command: 'facebench ijb --root IJB_release/IJBC --features feats.npy --flip-features feats_flip.npy' },
+    { what: 'Every reference mode side by side, 1,000-replicate template bootstrap intervals, JSON for compare/gate', command: 'facebench ijb --root IJB_release/IJBC --features feats.npy --aggregate plain,magnitude,insightface,magface,magface+ --bootstrap 1000 --json r100.json' },
+    { what: 'From images: align, extract with flip on the first provider that works (cached store), evaluate', command: 'facebench ijb --root IJB_release/IJBC --model r100.onnx --flip' },
+  ],
+};
+
+type FeatureInput = { kind: 'files'; features: string; flipFeatures?: string } | { kind: 'store'; dir: string } | { kind: 'model'; model: string; store?: string; cache?: string; extraction: ExtractionSettings };
+
+export interface IjbCommandOptions {
+  root: string;
+  target: 'IJBC' | 'IJBB';
+  input: FeatureInput;
+  aggregate: string;
+  aggregationNames: string[];
+  fars: number[];
+  rule: TarRule;
+  scoring: (typeof SCORING)[number];
+  curve: boolean;
+  bootstrap?: BootstrapSettings;
+  outputs: FileOutputs & { scores?: string };
+  quiet: boolean;
 }
 
-/** Features of a complete store, after checking it was made from this dataset's face list. */
-function storeFeatures(dir: string, meta: StoreMeta, root: string, target: IjbTarget): StoreFeatures {
-  const here = ijbDatasetIdentity(root, target).identity;
-  // Store rows follow the landmark file; the protocol reads rows in face/template/media file order.
-  const paths = ijbMetaPaths(root, target);
-  checkSameFaces(readFaceTemplateMedia(paths.faceTemplateMedia), paths.faceTemplateMedia, readFaceLandmarks(paths.landmarks), paths.landmarks);
-  if (meta.shard.count !== 1) throw new DataError(`${dir}: is shard ${meta.shard.index}/${meta.shard.count} only`, 'join the shards first: facebench merge SHARD... --out STORE');
-  if (meta.dataset.target !== target || meta.dataset.faceListSha256 !== here.faceListSha256 || meta.dataset.faces !== here.faces) {
-    throw new DataError(`${dir}: was extracted from ${meta.dataset.target} face list ${meta.dataset.faceListSha256.slice(0, 12)}… (${meta.dataset.faces} faces), not from ${here.faceList} of ${root} (${here.faceListSha256.slice(0, 12)}…, ${here.faces} faces)`);
+const isFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
+
+function required(args: Args, name: string, why: string): string {
+  const v = args.string(name);
+  if (v === undefined) throw new UsageError(`--${name} is required: ${why}`, 'see facebench help ijb');
+  return v;
+}
+
+function parseInput(args: Args): FeatureInput {
+  const features = args.string('features');
+  const model = args.string('model');
+  if (model !== undefined) {
+    if (features !== undefined || args.has('flip-features')) throw new UsageError('give either --model or --features, not both');
+    return { kind: 'model', model, store: args.string('store'), cache: args.string('cache'), extraction: parseExtraction(args, { flipByDefault: false }) };
   }
+  for (const f of ['store', 'cache']) if (args.has(f)) throw new UsageError(`--${f} only applies with --model`);
+  refuseExtractionFlags(args, 'only applies with --model (it sets how images are extracted); saved features are evaluated as they are');
+  if (features === undefined) throw new UsageError('give --features (saved features or a store folder) or --model', 'see facebench help ijb');
+  if (isFolder(features)) {
+    if (args.has('flip-features')) throw new UsageError('--flip-features does not go with a store folder: the store holds its flip features');
+    return { kind: 'store', dir: features };
+  }
+  return { kind: 'files', features, flipFeatures: args.string('flip-features') };
+}
+
+export function parseIjbOptions(args: Args): IjbCommandOptions {
+  const input = parseInput(args);
+  const hasFlip = input.kind === 'model' ? input.extraction.flip : input.kind === 'store' || input.flipFeatures !== undefined;
+  const aggregate = args.string('aggregate') ?? 'plain,magnitude';
+  const aggregationNames = parseAggregationList(aggregate, hasFlip).map((s) => s.name);
+  const names = aggregationNames.map(scoresFileName);
+  const clash = names.find((n, i) => names.indexOf(n) !== i);
+  if (clash && args.has('scores')) throw new UsageError(`--aggregate: two aggregations would both write ${clash} under --scores`);
   return {
-    features: join(dir, meta.files.features),
-    flipFeatures: meta.flip ? join(dir, meta.files.featuresFlip ?? 'features_flip.npy') : undefined,
-    excludedFaces: meta.badFaces.map((b) => b.face),
-    source: {
-      model_sha256: meta.model.sha256,
-      provider: meta.provider,
-      dtype: meta.model.dtype,
-      ort_version: meta.ortVersion,
-      preprocessing: { preset: meta.preprocessing.preset, channels: meta.preprocessing.channels, scale: meta.preprocessing.scale, mean: meta.preprocessing.mean, std: meta.preprocessing.std },
-      flip: meta.flip,
-      unreadable_faces: meta.badFaces.length,
-    },
+    root: required(args, 'root', 'the IJB_release folder'),
+    target: parseChoice(args.string('target') ?? 'IJBC', TARGETS, '--target'),
+    input,
+    aggregate,
+    aggregationNames,
+    fars: parseRateList(args.string('far') ?? IJB_DEFAULT_FARS.map(farKey).join(','), '--far'),
+    rule: parseChoice(args.string('rule') ?? 'nearest', TAR_RULES, '--rule'),
+    scoring: parseChoice(args.string('scoring') ?? 'auto', SCORING, '--scoring'),
+    curve: args.switch('curve'),
+    bootstrap: parseBootstrap(args),
+    outputs: { ...parseFileOutputs(args), scores: args.string('scores') },
+    quiet: args.switch('quiet'),
   };
 }
 
-const isStoreFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
-
-function cacheRoot(flag: string | undefined): string {
-  if (flag) return flag;
-  if (process.env.FACEBENCH_CACHE) return process.env.FACEBENCH_CACHE;
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'facebench');
+function ijbFiles(o: IjbCommandOptions): { outputs: OutputRequest[]; inputs: InputRequest[] } {
+  const outputs = fileOutputRequests(o.outputs);
+  if (o.outputs.scores !== undefined) outputs.push({ flag: '--scores', path: o.outputs.scores, kind: 'folder', files: o.aggregationNames.map(scoresFileName) });
+  const inputs: InputRequest[] = [{ flag: '--root', path: o.root }];
+  if (o.input.kind === 'files') {
+    inputs.push({ flag: '--features', path: o.input.features });
+    if (o.input.flipFeatures) inputs.push({ flag: '--flip-features', path: o.input.flipFeatures });
+  } else if (o.input.kind === 'store') inputs.push({ flag: '--features', path: o.input.dir });
+  else inputs.push({ flag: '--model', path: o.input.model });
+  return { outputs, inputs };
 }
 
-export function ijbCommand(y: Argv): Argv {
-  return y.command(
-    'ijb',
-    'IJB-B / IJB-C 1:1 verification (TAR@FAR) from saved features or a model',
-    (c) =>
-      extractionOptions(
-        c
-          .option('root', { type: 'string', demandOption: true, describe: 'IJB_release folder holding meta/<t>_face_tid_mid.txt, <t>_template_pair_label.txt, <t>_name_5pts_score.txt (and loose_crop/ for --model)' })
-          .option('target', { type: 'string', default: 'IJBC', describe: 'IJBC or IJBB (picks the meta file prefix ijbc_/ijbb_)' })
-          .option('features', { type: 'string', describe: 'face features: .npy [faces, dim] float16/32/64 (row i = face line i), a MagFace gen_feat.py list (path v1 … vD), or a feature store folder (facebench extract)' })
-          .option('flip-features', { type: 'string', describe: 'features of the horizontally flipped faces, same shape' })
-          .option('model', { type: 'string', describe: 'ONNX model: extract features into a cached store (see --store, --cache), then evaluate them' })
-          .option('store', { type: 'string', describe: 'with --model: the store folder to use (reused when it matches the model/preset/flip, refused when it does not)' })
-          .option('cache', { type: 'string', describe: 'with --model: cache folder for stores (default $FACEBENCH_CACHE, else $XDG_CACHE_HOME/facebench or ~/.cache/facebench)' })
-          .option('aggregate', { type: 'string', default: 'plain,magnitude', describe: 'comma list of: plain, magnitude, insightface, insightface:N<0|1>D<0|1>F<0|1>, magface, magface+' })
-          .option('far', { type: 'string', default: DEFAULT_FARS.map(farKey).join(','), describe: 'FAR targets' })
-          .option('rule', { type: 'string', default: 'nearest', describe: 'TAR@FAR rule: nearest (ijb_11.py), le (best TAR with FAR <= target), bob (bob.measure far_threshold)' })
-          .option('scoring', { type: 'string', default: 'auto', describe: 'pair scoring: exact (float64 dot per pair, numpy order), simd (float32 dot per pair, WebAssembly SIMD), gemm (float32 matrix products over the gallery × probe block), auto (exact for small sets, else simd; gemm when the block is over half full)' })
-          .option('json', { type: 'string', nargs: 1, describe: 'write the JSON result here (- for stdout)' })
-          .option('csv', { type: 'string', nargs: 1, describe: 'write a CSV (one line per aggregation × FAR) here' })
-          .option('markdown', { type: 'string', nargs: 1, describe: 'write a markdown table here' })
-          .option('scores', { type: 'string', describe: 'folder for each aggregation\'s pair scores as <aggregation>.npy (pair-file order; float64 from exact, float32 from simd and gemm scoring)' })
-          .option('curve', { type: 'boolean', default: false, describe: 'store each ROC, thinned to ~2,000 vertices, in the JSON (for compare --plot/--det/--html)' })
-          .option('bootstrap', { type: 'number', describe: 'bootstrap TAR@FAR intervals with this many replicates, resampling templates (e.g. 1000)' })
-          .option('seed', { type: 'number', default: 1, describe: 'seed of the bootstrap (integer in [0, 2^32))' })
-          .option('ci', { type: 'number', default: 95, describe: 'bootstrap confidence level in percent' })
-          .option('bootstrap-threads', { type: 'number', describe: 'threads for the bootstrap (default: the number of CPUs); results do not depend on it' }),
-      ),
-    async (argv) => {
-      // Every flag is checked before anything slow starts (an extraction can take hours).
-      const target = parseTarget(argv.target);
-      const fars = parseFarList(argv.far);
-      const rule = parseChoice(argv.rule, TAR_RULES, '--rule');
-      const scoring = parseChoice(argv.scoring, SCORING_METHODS, '--scoring');
-      const hasFlip = argv.model !== undefined ? Boolean(argv.flip) : argv['flip-features'] !== undefined;
-      const aggregateCount = parseAggregationList(argv.aggregate, hasFlip || (argv.features !== undefined && isStoreFolder(argv.features))).length;
-      let bootstrap: { replicates: number; seed: number; ci: number; threads?: number } | undefined;
-      if (argv.bootstrap !== undefined) {
-        const ci = argv.ci;
-        if (!(Number.isFinite(ci) && ci > 0 && ci < 100)) throw new UsageError(`--ci must be a confidence level in percent, in (0, 100); got '${ci}'`);
-        bootstrap = {
-          replicates: parseIntegerFlag(argv.bootstrap, '--bootstrap', 1, 1_000_000),
-          seed: parseIntegerFlag(argv.seed, '--seed', 0, 2 ** 32 - 1),
-          ci,
-          threads: argv['bootstrap-threads'] === undefined ? undefined : parseIntegerFlag(argv['bootstrap-threads'], '--bootstrap-threads', 1, 256),
-        };
-      }
-      let source: StoreFeatures;
-      if (argv.model !== undefined) {
-        if (argv.features !== undefined || argv['flip-features'] !== undefined) throw new UsageError('give either --model or --features, not both');
-        source = await featuresFromModel(argv as typeof argv & ExtractionArgs, argv.model, target);
-      } else if (argv.features === undefined) {
-        throw new UsageError('give --features (saved features or a store folder) or --model');
-      } else if (isStoreFolder(argv.features)) {
-        if (argv['flip-features'] !== undefined) throw new UsageError('--flip-features does not go with a store folder: the store holds its flip features');
-        source = storeFeatures(argv.features, readStoreMeta(argv.features), argv.root, target);
-      } else {
-        source = { features: argv.features, flipFeatures: argv['flip-features'], excludedFaces: [] };
-      }
-      const progress = createProgress(2 + (bootstrap ? 3 : 2) * aggregateCount, argv.quiet);
-      const result = await runIjb1v1({
-        root: argv.root,
-        target,
-        features: source.features,
-        flipFeatures: source.flipFeatures,
-        excludedFaces: source.excludedFaces,
-        aggregate: argv.aggregate,
-        fars,
-        rule,
-        scoring,
-        bootstrap,
-        keepScores: argv.scores !== undefined,
-        onStage: (stage, ms) => progress.step(stage, ms),
-      });
-      progress.done();
-      if (source.source) result.featureSource = source.source;
-      const out = new PendingOutputs();
-      out.add(argv.json, () => ijbJson(result, { curve: argv.curve }));
-      out.add(argv.csv, () => ijbCsv(result));
-      out.add(argv.markdown, () => ijbMarkdown(result));
-      if (argv.scores !== undefined) {
-        for (const r of result.results) {
-          out.add(join(argv.scores, `${r.aggregation.replace(/[^A-Za-z0-9+_-]/g, '_')}.npy`), () => {
-            const scores = scoresInPairFileOrder(result, r);
-            return encodeNpy(scores, [scores.length]);
-          });
-        }
-      }
-      if (argv.json !== '-') out.print(ijbText(result));
-      out.commit();
-    },
-  );
+export interface IjbCommandResult {
+  result: IjbResult;
+  features: EvaluatedFeatures;
 }
 
-/** Finds (or fills) the store for this model + preprocessing + flip + face list. */
-async function featuresFromModel(argv: ExtractionArgs & { root: string; store?: string; cache?: string; quiet: boolean }, modelPath: string, target: IjbTarget): Promise<StoreFeatures> {
-  if (!existsSync(modelPath)) throw new DataError(`${modelPath}: cannot read the model (no such file)`);
-  const request: StoreRequest = {
-    modelSha256: sha256File(modelPath),
-    preprocessing: resolvePreprocessing(argv),
-    flip: argv.flip,
-    dataset: ijbDatasetIdentity(argv.root, target).identity,
-  };
-  const key = createHash('sha256')
-    .update(JSON.stringify([request.modelSha256, request.preprocessing.channels, request.preprocessing.scale, request.preprocessing.mean, request.preprocessing.std, request.flip, request.dataset]))
-    .digest('hex')
-    .slice(0, 16);
-  const dir = argv.store ?? join(cacheRoot(argv.cache), 'stores', `${basename(modelPath).replace(/\.onnx$/i, '')}-${target.toLowerCase()}-${key}`);
-  if (existsSync(join(dir, STORE_FILE))) {
-    const meta = readStoreMeta(dir);
-    const diffs = requestDifferences(meta, request);
-    if (diffs.length) throw new DataError(`${dir}: holds features of other settings (${diffs.join('; ')})`, 'use another --store, or delete it to extract again');
-    if (!argv.quiet) process.stderr.write(`facebench: using the features already extracted in ${dir}\n`);
-    return storeFeatures(dir, meta, argv.root, target);
-  }
-  if (!argv.quiet) process.stderr.write(`facebench: extracting into ${dir}\n`);
-  const result = await runExtraction(argv, { modelPath, root: argv.root, target, out: dir, resume: true, shard: { index: 1, count: 1 } });
-  return storeFeatures(dir, result.meta!, argv.root, target);
+export async function runIjbCommand(o: IjbCommandOptions, ui: Ui): Promise<IjbCommandResult> {
+  const features: EvaluatedFeatures =
+    o.input.kind === 'files'
+      ? { features: o.input.features, flipFeatures: o.input.flipFeatures, excludedFaces: [] }
+      : o.input.kind === 'store'
+        ? await featuresOfStore(o.input.dir, o.root, o.target)
+        : await featuresOfModel({ ...o.input, root: o.root, target: o.target }, ui);
+  const progress = ui.progress(2 + (o.bootstrap ? 3 : 2) * o.aggregationNames.length);
+  const result = await runIjb1v1({
+    root: o.root,
+    target: o.target,
+    features: features.features,
+    flipFeatures: features.flipFeatures,
+    excludedFaces: features.excludedFaces,
+    aggregate: o.aggregate,
+    fars: o.fars,
+    rule: o.rule,
+    scoring: o.scoring,
+    bootstrap: o.bootstrap,
+    keepScores: o.outputs.scores !== undefined,
+    onStage: (stage, ms) => progress.step(stage, ms),
+  });
+  progress.done();
+  if (features.source) result.featureSource = features.source;
+  return { result, features };
 }
+
+export const ijbCommand: Command<IjbCommandOptions, IjbCommandResult> = {
+  spec,
+  parse: parseIjbOptions,
+  files: ijbFiles,
+  run: runIjbCommand,
+  quiet: (o) => o.quiet,
+  report(o, { result }) {
+    const out = new PendingOutputs();
+    out.add(o.outputs.json, () => ijbJson(result, { curve: o.curve }));
+    out.add(o.outputs.csv, () => ijbCsv(result));
+    out.add(o.outputs.markdown, () => ijbMarkdown(result));
+    if (o.outputs.scores !== undefined) {
+      out.addFolder(o.outputs.scores);
+      for (const r of result.results) {
+        out.add(join(o.outputs.scores, scoresFileName(r.aggregation)), () => {
+          const scores = scoresInPairFileOrder(result, r);
+          return encodeNpy(scores, [scores.length]);
+        });
+      }
+    }
+    if (!out.printsToStdout) out.print(ijbText(result));
+    return { outputs: out, warnings: result.warnings };
+  },
+};

@@ -2,25 +2,38 @@
  * Progress on stderr: a cli-progress bar on a terminal, plain lines elsewhere (CI logs), nothing
  * with --quiet. Results never go to stderr, so piping stdout stays clean.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressTypes from 'cli-progress';
+
+// Loaded on a terminal only (it costs start-up time that plain lines do not need).
+const loadCliProgress = (): typeof cliProgressTypes => createRequire(import.meta.url)('cli-progress');
 
 export interface Progress {
   step(label: string, ms?: number): void;
   done(): void;
 }
 
-export function createProgress(total: number, quiet: boolean): Progress {
+/** Where progress goes: plain lines through `write` off a terminal; a bar on process.stderr on one. */
+export interface ProgressSink {
+  write(text: string): void;
+  isTTY: boolean;
+}
+
+export const STDERR_SINK: ProgressSink = { write: (text) => void process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) };
+
+export function createProgress(total: number, quiet: boolean, sink: ProgressSink = STDERR_SINK): Progress {
   if (quiet) return { step() {}, done() {} };
-  if (!process.stderr.isTTY) {
+  if (!sink.isTTY) {
     let n = 0;
     return {
       step(label, ms) {
         n++;
-        process.stderr.write(`facebench: [${n}/${total}] ${label}${ms === undefined ? '' : ` (${(ms / 1000).toFixed(2)} s)`}\n`);
+        sink.write(`facebench: [${n}/${total}] ${label}${ms === undefined ? '' : ` (${(ms / 1000).toFixed(2)} s)`}\n`);
       },
       done() {},
     };
   }
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     { format: ' {bar} {value}/{total} {stage}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -47,7 +60,7 @@ export interface RateProgress {
  * a plain line every ~2 s elsewhere, nothing with --quiet. `startAt` items were already done
  * (a resumed run) and do not count towards the rate.
  */
-export function createRateProgress(total: number, quiet: boolean, unit: string, startAt = 0): RateProgress {
+export function createRateProgress(total: number, quiet: boolean, unit: string, startAt = 0, sink: ProgressSink = STDERR_SINK): RateProgress {
   if (quiet) return { update() {}, done() {} };
   const t0 = performance.now();
   const rate = (done: number) => (done - startAt) / Math.max((performance.now() - t0) / 1000, 1e-9);
@@ -55,10 +68,10 @@ export function createRateProgress(total: number, quiet: boolean, unit: string, 
     const r = rate(done);
     return r > 0 ? `${Math.ceil((total - done) / r)} s` : '?';
   };
-  if (!process.stderr.isTTY) {
+  if (!sink.isTTY) {
     let last = 0;
     const line = (done: number) =>
-      process.stderr.write(`facebench: ${done}/${total} ${unit} (${Math.round((100 * done) / Math.max(total, 1))}%), ${rate(done).toFixed(0)} ${unit}/s, ETA ${eta(done)}\n`);
+      sink.write(`facebench: ${done}/${total} ${unit} (${Math.round((100 * done) / Math.max(total, 1))}%), ${rate(done).toFixed(0)} ${unit}/s, ETA ${eta(done)}\n`);
     return {
       update(done) {
         const now = performance.now();
@@ -70,6 +83,7 @@ export function createRateProgress(total: number, quiet: boolean, unit: string, 
       done() {},
     };
   }
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     { format: ` {bar} {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,

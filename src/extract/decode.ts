@@ -5,12 +5,22 @@
  * in both, default IDCT); the alignment parity test checks this on committed JPEGs.
  */
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { createRequire } from 'node:module';
+import type SharpModule from 'sharp';
 import type { RawImage } from './align.js';
 
-// One decode per worker thread at a time is what we want; libvips' own thread pool stays small.
-sharp.concurrency(1);
-sharp.cache(false);
+let sharpModule: typeof SharpModule | undefined;
+
+/** sharp, loaded on first use (it costs ~110 ms of start-up to commands that decode nothing). */
+function loadSharp(): typeof SharpModule {
+  if (!sharpModule) {
+    sharpModule = createRequire(import.meta.url)('sharp') as typeof SharpModule;
+    // One decode per worker thread at a time is what we want; libvips' own thread pool stays small.
+    sharpModule.concurrency(1);
+    sharpModule.cache(false);
+  }
+  return sharpModule;
+}
 
 export type ChannelOrder = 'rgb' | 'bgr';
 
@@ -19,7 +29,7 @@ export async function decodeImage(input: string | Uint8Array, order: ChannelOrde
   // Reading the file here and decoding from memory costs ~0.7 ms less per small image than
   // letting libvips open the path.
   const bytes = typeof input === 'string' ? await readFile(input) : input;
-  const { data, info } = await sharp(bytes, { failOn: 'error' })
+  const { data, info } = await loadSharp()(bytes, { failOn: 'error' })
     .rotate()
     .removeAlpha()
     .toColourspace('srgb')
@@ -39,7 +49,7 @@ export const RESIZE_KERNEL = 'linear';
  * not kept). Not pixel-identical to cv2.resize; images already size × size are never resized.
  */
 export async function resizeImage(img: RawImage, size: number): Promise<RawImage> {
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+  const { data, info } = await loadSharp()(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(size, size, { fit: 'fill', kernel: RESIZE_KERNEL })
     .raw()
     .toBuffer({ resolveWithObject: true });

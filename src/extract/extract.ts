@@ -9,7 +9,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type * as PiscinaModule from 'piscina';
 import { DataError, UsageError } from '../errors.js';
 import { ijbMetaPaths, readFaceLandmarks, type IjbTarget } from '../io/ijb-meta.js';
 import { FACEBENCH_VERSION } from '../version.js';
@@ -215,8 +216,9 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
  * thread in flight), or one at a time on the main thread when `workers` is 0.
  */
 function preparePipeline(count: number, taskAt: (k: number) => PrepareTask, workers: number) {
+  // piscina is loaded only when a pool is made (start-up time of the commands that never extract).
   const pool = workers > 0 && count > 0
-    ? new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 })
+    ? new (createRequire(import.meta.url)('piscina') as typeof PiscinaModule).Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 })
     : undefined;
   const prepare = (k: number): Promise<PreparedBatch> => (pool ? (pool.run(taskAt(k)) as Promise<PreparedBatch>) : prepareBatch(taskAt(k)));
   const ahead = pool ? 2 * workers : 1;

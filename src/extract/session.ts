@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { DataError, UsageError } from '../errors.js';
-import { loadOrt, ortVersion } from '../onnx/runtime.js';
+import { createOrtSession, loadOrt, ortVersion } from '../onnx/runtime.js';
+import { webgpuUnavailableReason } from './vulkan-probe.js';
 import type { Layout } from './preprocess.js';
 
 export const EXECUTION_PROVIDERS = Object.freeze(['cuda', 'webgpu', 'cpu'] as const);
@@ -61,12 +62,13 @@ async function unavailableReason(ep: ExecutionProvider): Promise<string | undefi
   const listed = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] }).listSupportedBackends?.() ?? [];
   const entry = listed.find((b) => b.name === ep);
   if (!entry) return `not supported by onnxruntime-node ${await ortVersion()} on ${process.platform}/${process.arch}`;
+  if (ep === 'webgpu') return webgpuUnavailableReason();
   if (!entry.bundled) {
     // Not in the npm package; present only when onnxruntime-node's install script fetched it.
     const require = createRequire(import.meta.url);
     const binDir = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
     const lib = join(binDir, process.platform === 'win32' ? `onnxruntime_providers_${ep}.dll` : `libonnxruntime_providers_${ep}.so`);
-    if (!existsSync(lib)) return `its libraries are not installed (${lib} is missing; they come with onnxruntime-node's install script: ONNXRUNTIME_NODE_INSTALL=${ep})`;
+    if (!existsSync(lib)) return `its libraries are not installed (${lib} is missing: see the README's "CUDA" section)`;
   }
   return undefined;
 }
@@ -145,7 +147,7 @@ export async function openModelSession(modelPath: string, ep: EpChoice, opts: { 
       continue;
     }
     try {
-      session = await ort.InferenceSession.create(bytes, {
+      session = await createOrtSession(bytes, {
         executionProviders: [candidate],
         graphOptimizationLevel: 'all',
         intraOpNumThreads: candidate === 'cpu' ? (opts.threads ?? availableParallelism()) : undefined,

@@ -3,7 +3,8 @@
  * single count header), a `a,b,label[,fold]` CSV, and the image-name list that maps image paths to
  * feature rows. Every error names file:line, what was expected and what was found.
  */
-import { parse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type * as CsvParseSync from 'csv-parse/sync';
 import { DataError, at } from '../errors.js';
 import { readTextFile } from './ijb-meta.js';
 import { LineScanner } from './line-scanner.js';
@@ -99,21 +100,28 @@ export function readLfwPairs(file: string): PairList {
 
 const LABELS: Record<string, number> = { '1': 1, '0': 0, true: 1, false: 0, True: 1, False: 0 };
 
+/** Names a header line may give the label and fold columns. */
+const LABEL_COLUMN = /^(label|issame|is_same|same|genuine|match|target)$/i;
+const FOLD_COLUMN = /^(fold|folds|split|set)$/i;
+
 /**
- * CSV pairs `a,b,label[,fold]` (label 1/0 or true/false; an optional header line is recognised by
- * its label column not being a label). With a fold column, every row needs one (an integer); folds
- * are numbered in ascending order of their values.
+ * CSV pairs `a,b,label[,fold]` (label 1/0 or true/false). An optional header line is recognised by
+ * its column names (`label` / `issame` … third, `fold` … fourth); anything else on line 1 is a pair,
+ * checked like every other. With a fold column, every row needs one (an integer); folds are numbered
+ * in ascending order of their values.
  */
 export function readPairsCsv(file: string): PairList {
   let records: { record: string[]; info: { lines: number } }[];
   try {
+    const { parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParseSync; // loaded when a CSV is read
     records = parse(readTextFile(file), { info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
   } catch (e) {
     if (e instanceof DataError) throw e;
     const line = (e as { lines?: number }).lines;
     throw new DataError(at(file, line, `malformed CSV (${(e as Error).message})`));
   }
-  if (records.length > 0 && LABELS[records[0].record[2] ?? ''] === undefined) records = records.slice(1); // header
+  const first = records[0]?.record;
+  if (first && LABEL_COLUMN.test(first[2] ?? '') && (first.length < 4 || FOLD_COLUMN.test(first[3]))) records = records.slice(1); // header
   const n = records.length;
   if (n === 0) throw new DataError(at(file, undefined, 'no pairs'));
   const withFold = records[0].record.length >= 4;

@@ -1,15 +1,22 @@
 /**
- * Reads and validates facebench result JSON files (the `ijb --json` contract, schemaVersion 1, and
- * the `pairs-kfold` results of the LFW-style protocol) into one protocol-neutral shape that
- * `compare` and `gate` consume: rows (one per aggregation, or one per dataset for pairs-kfold) of
- * named metrics. Every error names the file and the JSON path that is wrong.
+ * Reads and validates facebench result JSON files (`ijb --json` and `lfw --json`, schemaVersion 1 and
+ * 2) into one protocol-neutral shape that `compare` and `gate` consume: rows (one per aggregation,
+ * or one per dataset for pairs-kfold) of metrics named in the vocabulary of report/metric-keys.ts
+ * (`tar@1e-4`, `auc`, `eer`, `accuracy`). Every error names the file and the JSON path that is wrong.
+ *
+ * Schema 2 renamed: ijb `target` → `dataset`; lfw `tar_threshold` → `threshold` (per FAR target, as
+ * ijb), the per-fold thresholds → `accuracy.threshold_per_fold`, `pairs/genuine/impostor` →
+ * `counts`, `dim/flip` → `features`, one dataset or `datasets` → always `results`; input paths are
+ * gone. Version 1 files are still read.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { tarKey } from '../report/metric-keys.js';
 
-export const SUPPORTED_SCHEMA_VERSION = 1;
-export type ResultProtocol = 'ijb-1v1' | 'pairs-kfold';
+export const SCHEMA_VERSION = 2;
+export const READABLE_SCHEMA_VERSIONS = [1, 2];
+export type ResultProtocol = 'ijb-1v1' | 'pairs-kfold' | 'scores';
 
 /** The ROC vertices stored by `ijb --curve` (thinned for plotting only). */
 export interface StoredCurve {
@@ -20,7 +27,7 @@ export interface StoredCurve {
 }
 
 export interface ResultMetric {
-  /** `1e-4` (TAR at that FAR target) or `accuracy`. */
+  /** `tar@1e-4`, `auc`, `eer` or `accuracy` (report/metric-keys.ts). */
   key: string;
   /** NaN when the file holds null. */
   value: number;
@@ -81,10 +88,14 @@ class Checker {
     if (typeof x !== 'string' || x.length === 0) throw this.fail(path, `expected a non-empty string, found ${describe(x)}`);
     return x;
   }
-  /** A number or null (null = NaN: JSON has no NaN). */
+  /** A rate in [0, 1] or null (null = NaN: JSON has no NaN). */
   rate(x: Json, path: string): number {
     if (x === null) return NaN;
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw this.fail(path, `expected a number or null, found ${describe(x)}`);
+    if (typeof x !== 'number' || !(x >= 0 && x <= 1)) throw this.fail(path, `expected a rate in [0, 1] or null, found ${describe(x)}`);
+    return x;
+  }
+  count(x: Json, path: string): number {
+    if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) throw this.fail(path, `expected a count (an integer >= 0), found ${describe(x)}`);
     return x;
   }
   finite(x: Json, path: string): number {
@@ -120,18 +131,26 @@ export function defaultLabel(file: string): string {
   return basename(file).replace(/\.json$/i, '');
 }
 
+
+/** Largest result file read whole (a result JSON is a few MB even with curves). */
+export const MAX_RESULT_JSON_BYTES = 256 * 2 ** 20;
+
 export function readResultFile(file: string, label?: string): ResultFile {
   let text: string;
   try {
+    const size = statSync(file);
+    if (!size.isFile()) throw new DataError(`${file}: not a regular file (${size.isDirectory() ? 'a folder' : 'a device, FIFO or socket'})`);
+    if (size.size > MAX_RESULT_JSON_BYTES) throw new DataError(`${file}: ${size.size} bytes is more than a result JSON can be (limit ${MAX_RESULT_JSON_BYTES} bytes)`);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof DataError) throw e;
     throw new DataError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   let doc: Json;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new DataError(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new DataError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`);
   }
   return parseResultDocument(doc, file, label ?? defaultLabel(file));
 }
@@ -139,30 +158,59 @@ export function readResultFile(file: string, label?: string): ResultFile {
 export function parseResultDocument(doc: Json, file: string, label: string): ResultFile {
   const c = new Checker(file);
   const root = c.object(doc, '$');
-  if (root.schemaVersion !== SUPPORTED_SCHEMA_VERSION) {
-    throw c.fail('schemaVersion', `expected ${SUPPORTED_SCHEMA_VERSION}, found ${describe(root.schemaVersion)} (is this a facebench result JSON?)`);
+  const version = root.schemaVersion;
+  if (!READABLE_SCHEMA_VERSIONS.includes(version as number)) {
+    throw c.fail('schemaVersion', `expected ${READABLE_SCHEMA_VERSIONS.join(' or ')}, found ${describe(version)} (is this a facebench result JSON?)`);
   }
   const protocol = root.protocol;
-  if (protocol === 'ijb-1v1') return parseIjb(root, c, label);
-  if (protocol === 'pairs-kfold') return parsePairsKfold(root, c, label);
-  throw c.fail('protocol', `expected 'ijb-1v1' or 'pairs-kfold', found ${describe(protocol)}`);
+  if (protocol === 'ijb-1v1') return parseIjb(root, c, label, version as number);
+  if (protocol === 'pairs-kfold') return parsePairsKfold(root, c, label, version as number);
+  if (protocol === 'scores' && version === 2) return parseScores(root, c, label);
+  throw c.fail('protocol', `expected 'ijb-1v1', 'pairs-kfold' or 'scores', found ${describe(protocol)}`);
 }
 
 const FAR_KEY = /^[0-9.]+e-?[0-9]+$|^1$|^0?\.[0-9]+$/;
 
-function parseIjb(root: Record<string, Json>, c: Checker, label: string): ResultFile {
-  const dataset = c.string(root.target, 'target');
-  if (dataset !== 'IJBB' && dataset !== 'IJBC') throw c.fail('target', `expected 'IJBB' or 'IJBC', found ${describe(dataset)}`);
+function parseCounts(x: Json, path: string, c: Checker): ResultRow['counts'] {
+  const o = c.object(x, path);
+  return { pairs: c.count(o.pairs, `${path}.pairs`), genuine: c.count(o.genuine, `${path}.genuine`), impostor: c.count(o.impostor, `${path}.impostor`) };
+}
+
+/** `tar_at_far` (+ `tar_ci`), `auc`, `eer` of one result object → metrics. */
+function verificationMetrics(o: Record<string, Json>, p: string, c: Checker): ResultMetric[] {
+  const tars = c.object(o.tar_at_far, `${p}tar_at_far`);
+  const keys = Object.keys(tars);
+  if (keys.length === 0) throw c.fail(`${p}tar_at_far`, 'is empty');
+  const cis = o.tar_ci === undefined ? undefined : c.object(o.tar_ci, `${p}tar_ci`);
+  const metrics = keys.map((key): ResultMetric => {
+    if (!FAR_KEY.test(key) || !(Number(key) > 0 && Number(key) <= 1)) throw c.fail(`${p}tar_at_far`, `key '${key}' is not a FAR target like 1e-4`);
+    const m: ResultMetric = { key: tarKey(Number(key)), value: c.rate(tars[key], `${p}tar_at_far["${key}"]`) };
+    if (cis?.[key] !== undefined && cis[key] !== null) {
+      const ci = c.numberArray(cis[key], `${p}tar_ci["${key}"]`, true);
+      if (ci.length !== 2) throw c.fail(`${p}tar_ci["${key}"]`, `expected [lo, hi], found ${ci.length} values`);
+      if (ci[0] !== null && ci[1] !== null) {
+        const [lo, hi] = [c.rate(ci[0], `${p}tar_ci["${key}"][0]`), c.rate(ci[1], `${p}tar_ci["${key}"][1]`)];
+        if (!(lo <= hi)) throw c.fail(`${p}tar_ci["${key}"]`, `expected [lo, hi] with lo <= hi, found [${lo}, ${hi}]`);
+        m.ci = [lo, hi];
+      }
+    }
+    return m;
+  });
+  if (new Set(metrics.map((m) => m.key)).size !== metrics.length) throw c.fail(`${p}tar_at_far`, 'names one FAR target twice');
+  for (const k of ['auc', 'eer'] as const) if (o[k] !== undefined) metrics.push({ key: k, value: c.rate(o[k], `${p}${k}`) });
+  return metrics;
+}
+
+function parseIjb(root: Record<string, Json>, c: Checker, label: string, version: number): ResultFile {
+  const datasetField = version === 1 ? 'target' : 'dataset';
+  const dataset = c.string(root[datasetField], datasetField);
+  if (dataset !== 'IJBB' && dataset !== 'IJBC') throw c.fail(datasetField, `expected 'IJBB' or 'IJBC', found ${describe(dataset)}`);
   const rule = c.string(root.rule, 'rule');
-  let counts: ResultFile['counts'];
-  if (root.counts !== undefined) {
-    const o = c.object(root.counts, 'counts');
-    counts = { pairs: c.finite(o.pairs, 'counts.pairs'), genuine: c.finite(o.genuine, 'counts.genuine'), impostor: c.finite(o.impostor, 'counts.impostor') };
-  }
+  const counts = root.counts === undefined ? undefined : parseCounts(root.counts, 'counts', c);
   let bootstrap: BootstrapInfo | undefined;
   if (root.bootstrap !== undefined) {
     const o = c.object(root.bootstrap, 'bootstrap');
-    bootstrap = { replicates: c.finite(o.replicates, 'bootstrap.replicates'), seed: c.finite(o.seed, 'bootstrap.seed'), ci: c.finite(o.ci, 'bootstrap.ci'), unit: c.string(o.unit, 'bootstrap.unit') };
+    bootstrap = { replicates: c.count(o.replicates, 'bootstrap.replicates'), seed: c.count(o.seed, 'bootstrap.seed'), ci: c.finite(o.ci, 'bootstrap.ci'), unit: c.string(o.unit, 'bootstrap.unit') };
   }
   if (!Array.isArray(root.results) || root.results.length === 0) throw c.fail('results', `expected a non-empty array, found ${describe(root.results)}`);
   const seen = new Set<string>();
@@ -172,21 +220,7 @@ function parseIjb(root: Record<string, Json>, c: Checker, label: string): Result
     const name = c.string(o.aggregation, `${p}.aggregation`);
     if (seen.has(name)) throw c.fail(`${p}.aggregation`, `'${name}' appears twice`);
     seen.add(name);
-    const tars = c.object(o.tar_at_far, `${p}.tar_at_far`);
-    const keys = Object.keys(tars);
-    if (keys.length === 0) throw c.fail(`${p}.tar_at_far`, 'is empty');
-    const cis = o.tar_ci === undefined ? undefined : c.object(o.tar_ci, `${p}.tar_ci`);
-    const metrics = keys.map((key): ResultMetric => {
-      if (!FAR_KEY.test(key) || !(Number(key) > 0 && Number(key) <= 1)) throw c.fail(`${p}.tar_at_far`, `key '${key}' is not a FAR target like 1e-4`);
-      const m: ResultMetric = { key, value: c.rate(tars[key], `${p}.tar_at_far["${key}"]`) };
-      if (cis?.[key] !== undefined) {
-        const ci = c.numberArray(cis[key], `${p}.tar_ci["${key}"]`, false) as number[];
-        if (ci.length !== 2 || !(ci[0] <= ci[1])) throw c.fail(`${p}.tar_ci["${key}"]`, `expected [lo, hi] with lo <= hi, found [${ci.join(', ')}]`);
-        m.ci = [ci[0], ci[1]];
-      }
-      return m;
-    });
-    const row: ResultRow = { name, metrics };
+    const row: ResultRow = { name, metrics: verificationMetrics(o, `${p}.`, c) };
     if (o.curve !== undefined) row.curve = parseCurve(o.curve, `${p}.curve`, c);
     return row;
   });
@@ -209,28 +243,54 @@ function parseCurve(x: Json, path: string, c: Checker): StoredCurve {
 }
 
 /**
- * One dataset's object at the top level, or several under `datasets: [...]` (as `lfw` writes them);
- * one row per dataset, each with its own pair counts.
+ * Version 2: one object per dataset under `results`. Version 1: one dataset's object at the top level,
+ * or several under `datasets`. One row per dataset, each with its own pair counts.
  */
-function parsePairsKfold(root: Record<string, Json>, c: Checker, label: string): ResultFile {
-  const entries: [Record<string, Json>, string][] = Array.isArray(root.datasets)
-    ? root.datasets.map((d, i) => [c.object(d, `datasets[${i}]`), `datasets[${i}].`])
-    : [[root, '']];
-  if (entries.length === 0) throw c.fail('datasets', 'is empty');
+function parsePairsKfold(root: Record<string, Json>, c: Checker, label: string, version: number): ResultFile {
+  const list = version === 1 ? (Array.isArray(root.datasets) ? root.datasets : undefined) : root.results;
+  if (version !== 1 && !Array.isArray(list)) throw c.fail('results', `expected an array, found ${describe(list)}`);
+  const where = version === 1 ? 'datasets' : 'results';
+  const entries: [Record<string, Json>, string][] = Array.isArray(list) ? list.map((d, i) => [c.object(d, `${where}[${i}]`), `${where}[${i}].`]) : [[root, '']];
+  if (entries.length === 0) throw c.fail(where, 'is empty');
+  const rule = root.rule ?? entries[0][0].rule;
   const seen = new Set<string>();
   const rows = entries.map(([o, p]): ResultRow => {
     const dataset = c.string(o.dataset, `${p}dataset`);
     if (seen.has(dataset)) throw c.fail(`${p}dataset`, `'${dataset}' appears twice`);
     seen.add(dataset);
     const acc = c.object(o.accuracy, `${p}accuracy`);
-    const metric: ResultMetric = { key: 'accuracy', value: c.rate(acc.mean, `${p}accuracy.mean`) };
-    if (acc.std !== undefined && acc.std !== null) metric.std = c.finite(acc.std, `${p}accuracy.std`);
-    const counts: ResultRow['counts'] = {};
-    for (const k of ['pairs', 'genuine', 'impostor'] as const) if (o[k] !== undefined) counts[k] = c.finite(o[k], `${p}${k}`);
-    return { name: dataset, dataset, counts, metrics: [metric] };
+    const accuracy: ResultMetric = { key: 'accuracy', value: c.rate(acc.mean, `${p}accuracy.mean`) };
+    if (acc.std !== undefined && acc.std !== null) accuracy.std = c.finite(acc.std, `${p}accuracy.std`);
+    const metrics = [accuracy, ...(o.tar_at_far === undefined ? [] : verificationMetrics(o, p, c))];
+    let counts: ResultRow['counts'];
+    if (version === 1) {
+      counts = {};
+      for (const k of ['pairs', 'genuine', 'impostor'] as const) if (o[k] !== undefined) counts[k] = c.count(o[k], `${p}${k}`);
+    } else counts = parseCounts(o.counts, `${p}counts`, c);
+    return { name: dataset, dataset, counts, metrics };
   });
   const dataset = rows.map((r) => r.name).join('+');
-  return { file: c.file, label, protocol: 'pairs-kfold', dataset, counts: rows.length === 1 ? rows[0].counts : undefined, rows };
+  return { file: c.file, label, protocol: 'pairs-kfold', dataset, rule: typeof rule === 'string' ? rule : undefined, counts: rows.length === 1 ? rows[0].counts : undefined, rows };
+}
+
+/** `scores`: one row per score set (named by its label, which is also its dataset: sets are compared by name). */
+function parseScores(root: Record<string, Json>, c: Checker, label: string): ResultFile {
+  if (!Array.isArray(root.results) || root.results.length === 0) throw c.fail('results', `expected a non-empty array, found ${describe(root.results)}`);
+  const seen = new Set<string>();
+  const rows = root.results.map((r, i): ResultRow => {
+    const p = `results[${i}].`;
+    const o = c.object(r, `results[${i}]`);
+    const name = c.string(o.label, `${p}label`);
+    if (seen.has(name)) throw c.fail(`${p}label`, `'${name}' appears twice`);
+    seen.add(name);
+    const metrics = verificationMetrics(o, p, c);
+    for (const k of ['fmr100', 'fmr1000', 'zero_fmr', 'zero_fnmr', 'min_hter'] as const) if (o[k] !== undefined) metrics.push({ key: k, value: c.rate(o[k], `${p}${k}`) });
+    if (o.d_prime !== undefined) metrics.push({ key: 'd_prime', value: o.d_prime === null ? NaN : c.finite(o.d_prime, `${p}d_prime`) });
+    const evaluation = o.decision === undefined ? undefined : c.object(o.decision, `${p}decision`).eval;
+    if (evaluation !== undefined) metrics.push({ key: 'eval_hter', value: c.rate(c.object(evaluation, `${p}decision.eval`).hter, `${p}decision.eval.hter`) });
+    return { name, dataset: name, counts: parseCounts(o.counts, `${p}counts`, c), metrics };
+  });
+  return { file: c.file, label, protocol: 'scores', dataset: rows.map((r) => r.name).join('+'), rule: c.string(root.rule, 'rule'), rows };
 }
 
 /** Human name of a dataset: IJBC → IJB-C. */
@@ -239,4 +299,3 @@ export function datasetName(dataset: string): string {
   if (dataset === 'IJBB') return 'IJB-B';
   return dataset.toUpperCase();
 }
-

@@ -18,6 +18,23 @@ export interface TarAtFar {
   falseAccepts: number;
   trueAccepts: number;
   threshold: number;
+  /**
+   * False when the target is below 1 / impostors: not even one false accept is allowed, so the
+   * data cannot tell TAR at this FAR from TAR at FAR 0 and the number must not be reported.
+   */
+  resolvable: boolean;
+}
+
+/** A FAR target the impostors can resolve: it allows at least one false accept (target · N ≥ 1). */
+export function isResolvableFar(target: number, impostors: number): boolean {
+  return target * impostors >= 1 - 1e-9;
+}
+
+/** One warning per unresolvable target, naming it and the impostor count ('' entries dropped). */
+export function unresolvableFarWarnings(targets: number[], impostors: number, what = 'impostor pairs'): string[] {
+  return targets
+    .filter((t) => !isResolvableFar(t, impostors))
+    .map((t) => `FAR ${t.toExponential().replace('e+', 'e')} cannot be resolved with ${impostors.toLocaleString('en-US')} ${what} (it needs at least ${Math.ceil(1 / t - 1e-9).toLocaleString('en-US')}): its TAR is reported as null`);
 }
 
 /**
@@ -44,11 +61,12 @@ export function tarAtFarNearest(roc: RocCurve, target: number): TarAtFar {
     falseAccepts: roc.falseAccepts[best],
     trueAccepts: roc.trueAccepts[best],
     threshold: roc.thresholds[best],
+    resolvable: isResolvableFar(target, roc.negatives),
   };
 }
 
 /** Number of values in the descending array `v` that are strictly greater than `x`. */
-function countGreater(v: Float64Array | Float32Array, x: number): number {
+export function countGreater(v: Float64Array | Float32Array, x: number): number {
   let lo = 0;
   let hi = v.length;
   while (lo < hi) {
@@ -60,7 +78,7 @@ function countGreater(v: Float64Array | Float32Array, x: number): number {
 }
 
 /** Number of values in the descending array `v` that are >= `x`. */
-function countAtLeast(v: Float64Array | Float32Array, x: number): number {
+export function countAtLeast(v: Float64Array | Float32Array, x: number): number {
   let lo = 0;
   let hi = v.length;
   while (lo < hi) {
@@ -72,7 +90,7 @@ function countAtLeast(v: Float64Array | Float32Array, x: number): number {
 }
 
 /** Largest number of false accepts k with k / negatives <= target (compared as float64 rates). */
-function allowedFalseAccepts(target: number, negatives: number): number {
+export function allowedFalseAccepts(target: number, negatives: number): number {
   let k = Math.min(negatives, Math.max(0, Math.floor(target * negatives)));
   while (k < negatives && (k + 1) / negatives <= target) k++;
   while (k > 0 && k / negatives > target) k--;
@@ -134,7 +152,7 @@ function pointAt(rule: TarRule, target: number, sorted: SortedScores, threshold:
   const N = sorted.impostor.length;
   const trueAccepts = countAtLeast(sorted.genuine, threshold);
   const falseAccepts = countAtLeast(sorted.impostor, threshold);
-  return { rule, target, tar: trueAccepts / P, far: falseAccepts / N, falseAccepts, trueAccepts, threshold };
+  return { rule, target, tar: trueAccepts / P, far: falseAccepts / N, falseAccepts, trueAccepts, threshold, resolvable: isResolvableFar(target, N) };
 }
 
 const scratch = new DataView(new ArrayBuffer(8));

@@ -3,7 +3,9 @@
  * and keep working where its native binding cannot load). Everything else asks it for sessions or
  * for the dense matrix product used to score pair blocks.
  */
-import { availableParallelism } from 'node:os';
+import { rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodeOnnxModel } from './onnx-writer.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -12,6 +14,22 @@ let ortModule: Promise<Ort> | undefined;
 export function loadOrt(): Promise<Ort> {
   ortModule ??= import('onnxruntime-node');
   return ortModule;
+}
+
+/**
+ * `InferenceSession.create`, then the removal of the empty `mat-debug-<pid>.log` that onnxruntime's
+ * telemetry layer (PAL) creates in the temp folder with the first session of every process.
+ */
+export async function createOrtSession(model: Uint8Array, options: import('onnxruntime-node').InferenceSession.SessionOptions): Promise<import('onnxruntime-node').InferenceSession> {
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(model, options);
+  const log = join(tmpdir(), `mat-debug-${process.pid}.log`);
+  try {
+    if (statSync(log).size === 0) rmSync(log);
+  } catch {
+    // Not there (a later session of this process): nothing to remove.
+  }
+  return session;
 }
 
 export async function ortVersion(): Promise<string> {
@@ -36,7 +54,7 @@ export async function createGemmABt(): Promise<GemmABt> {
     ],
     outputs: [{ name: 'C', elemType: 'float32', dims: ['M', 'N'] }],
   });
-  const session = await ort.InferenceSession.create(model, {
+  const session = await createOrtSession(model, {
     executionProviders: ['cpu'],
     intraOpNumThreads: availableParallelism(),
     graphOptimizationLevel: 'all',

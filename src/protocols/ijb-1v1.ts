@@ -31,7 +31,7 @@ import { parseAggregationList, scoreKindOf, type AggregationSpec } from '../aggr
 import { areaUnderCurve, equalErrorRate, rocCurve, splitByLabel, type RocCurve, type SortedScores } from '../metrics/roc.js';
 import { rocCurveInKernels, rocKernelBytes } from '../metrics/roc-kernel.js';
 import { thinRocCurve, type ThinCurve } from '../metrics/thin-curve.js';
-import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
+import { tarAtFar, unresolvableFarWarnings, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import {
   chooseScoringMethod,
   FLOAT32_SCORING_MIN_WORK,
@@ -245,6 +245,7 @@ export async function runIjb1v1(opts: IjbOptions): Promise<IjbResult> {
       warnings.push(`${excluded.faces} faces excluded (listed as unreadable by the feature store); ${excluded.templates} templates left without faces and ${excluded.pairs} pairs dropped`);
     }
     const counts = countPairs(pairs, paths.pairs, faces.names.length - (excluded?.faces ?? 0), grouping.templateIds.length);
+    warnings.push(...unresolvableFarWarnings(opts.fars, counts.impostor));
     if (hasFlip && specs.some((s) => s.kind === 'magface')) {
       warnings.push('magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)');
     }

@@ -14,6 +14,7 @@ import { percentile, type BootstrapResult } from '../metrics/bootstrap.js';
 import type { TarRule } from '../metrics/tar-at-far.js';
 import { checkComparable } from '../report/gate.js';
 import { farKey } from '../report/format.js';
+import { tarKey, tarTarget } from '../report/metric-keys.js';
 import { bootstrapParallel } from './bootstrap-parallel.js';
 import { evaluateScores } from './ijb-1v1.js';
 
@@ -53,9 +54,14 @@ export interface PairedResult {
   strata: string;
 }
 
+/** The name of the file `ijb --scores DIR` writes for an aggregation (`:` and other specials become `_`). */
+export function scoresFileName(aggregation: string): string {
+  return `${aggregation.replace(/[^A-Za-z0-9+_-]/g, '_')}.npy`;
+}
+
 /** The file `ijb --scores DIR` writes for an aggregation. */
 export function scoresFile(dir: string, aggregation: string): string {
-  return join(dir, `${aggregation.replace(/[^A-Za-z0-9+_-]/g, '_')}.npy`);
+  return join(dir, scoresFileName(aggregation));
 }
 
 export async function runPairedDelta(opts: PairedOptions): Promise<PairedResult> {
@@ -92,14 +98,16 @@ export async function runPairedDelta(opts: PairedOptions): Promise<PairedResult>
   for (const agg of aggregations) {
     const rowA = a.rows.find((r) => r.name === agg)!;
     const rowB = b.rows.find((r) => r.name === agg)!;
-    const keys = rowA.metrics.map((m) => m.key);
-    for (const k of keys) if (!rowB.metrics.some((m) => m.key === k)) throw new DataError(`${b.file}: '${agg}' has no ${k}, which ${a.file} has`);
-    const fars = keys.map(Number);
+    // A null TAR is a FAR target the data cannot resolve: nothing to compare there.
+    const tarsA = rowA.metrics.filter((m) => tarTarget(m.key) !== undefined && !Number.isNaN(m.value));
+    for (const m of tarsA) if (!rowB.metrics.some((x) => x.key === m.key)) throw new DataError(`${b.file}: '${agg}' has no ${m.key}, which ${a.file} has`);
+    const fars = tarsA.map((m) => tarTarget(m.key)!);
     const rule = a.rule as TarRule;
     const sides = [
       { file: a, row: rowA, dir: opts.scoresA, flag: '--scores-a' },
       { file: b, row: rowB, dir: opts.scoresB, flag: '--scores-b' },
     ].map((side) => {
+      const stored = (far: number): number => side.row.metrics.find((m) => m.key === tarKey(far))!.value;
       const file = scoresFile(side.dir, agg);
       const scores = readNpyScores(file);
       if (scores.length !== pairs.labels.length) throw new DataError(`${file}: has ${scores.length} scores for ${pairs.labels.length} pairs in ${paths.pairs}`);
@@ -109,12 +117,11 @@ export async function runPairedDelta(opts: PairedOptions): Promise<PairedResult>
       // The scores must reproduce the result they claim to belong to.
       let sortedImpostorScores: Float64Array | Float32Array | undefined;
       const check = evaluateScores(agg, scores, pairs.labels, { fars, rule }, (s) => (sortedImpostorScores = s.impostor));
-      check.tarAtFar.forEach((t, i) => {
-        const stored = side.row.metrics[i].value;
-        if (t.tar !== stored) {
-          throw new DataError(`${file}: these scores give TAR@${farKey(t.target)} = ${t.tar} for '${agg}', but ${side.file.file} says ${stored} (${side.flag} points at another run?)`);
+      for (const t of check.tarAtFar) {
+        if (t.tar !== stored(t.target)) {
+          throw new DataError(`${file}: these scores give TAR@${farKey(t.target)} = ${t.tar} for '${agg}', but ${side.file.file} says ${stored(t.target)} (${side.flag} points at another run?)`);
         }
-      });
+      }
       return { scores, sortedImpostorScores, tar: check.tarAtFar.map((t) => t.tar) };
     });
     const boot: BootstrapResult[] = [];
@@ -132,11 +139,11 @@ export async function runPairedDelta(opts: PairedOptions): Promise<PairedResult>
     strata = boot[0].strata;
     const lo = (100 - opts.ci) / 200;
     const hi = (100 + opts.ci) / 200;
-    keys.forEach((key, t) => {
+    fars.forEach((far, t) => {
       const d = boot[1].values[t].map((v, r) => v - boot[0].values[t][r]);
       rows.push({
         aggregation: agg,
-        target: key,
+        target: farKey(far),
         tarA: sides[0].tar[t],
         tarB: sides[1].tar[t],
         delta: sides[1].tar[t] - sides[0].tar[t],

@@ -12,7 +12,7 @@ import { readLfwPairs, readNameList, readPairsCsv, resolvePairRows, type PairLis
 import type { FeatureMatrix } from '../io/npy.js';
 import { contiguousFolds, kfoldAccuracy, valAtFar, type KFoldAccuracy, type ValAtFar } from '../metrics/kfold-accuracy.js';
 import { equalErrorRate, rocCurve, splitByLabel, areaUnderCurve } from '../metrics/roc.js';
-import { tarAtFar, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
+import { isResolvableFar, tarAtFar, unresolvableFarWarnings, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { pairDistances, xnorm, type PairFeatures } from '../scoring/pair-distances.js';
 import { checkFinite, readFeatureMatrix } from '../io/feature-source.js';
 
@@ -54,7 +54,6 @@ export interface InMemoryFeatures {
 
 /** Model mode's feature provenance: JSON `features.source` (the fields of `ijb --model`'s, plus image counts). */
 export interface LfwFeatureSource {
-  model: string;
   model_sha256: string;
   provider: string;
   dtype: string;
@@ -94,6 +93,11 @@ export interface PairsKfoldDatasetResult {
   foldSizes: number[];
   xnorm: number;
   val: ValAtFar;
+  /**
+   * False when a training split (all folds but one) holds fewer impostor pairs than 1 / VAL_FAR:
+   * calculate_val's interpolated threshold then rests on no false accept and VAL is not reported.
+   */
+  valResolvable: boolean;
   eer: number;
   /** Distance threshold of the EER vertex (accept `distance <= threshold`). */
   eerThreshold: number;
@@ -214,8 +218,10 @@ function evaluate(name: string, d: PairsKfoldDataset, loaded: LoadedDataset, opt
     }
     folds = loaded.folds;
     foldOf = loaded.foldOf;
+    if (folds < 2) throw new DataError(`${d.pairs}: defines a single fold: the threshold would be fitted on the pairs it is tested on (give a file with at least 2 sets / fold values)`);
   } else {
     folds = opts.folds ?? DEFAULT_FOLDS;
+    if (folds < 2) throw new UsageError(`--folds ${folds}: at least 2 folds are needed (the threshold is fitted on the other folds)`);
     if (folds > n) throw new UsageError(`--folds ${folds}: ${d.pairs} has only ${n} pairs`);
     foldOf = contiguousFolds(n, folds);
   }
@@ -238,12 +244,18 @@ function evaluate(name: string, d: PairsKfoldDataset, loaded: LoadedDataset, opt
   const distances = pairDistances(loaded.features);
   const accuracy = kfoldAccuracy(distances, labels, foldOf, folds);
   const val = valAtFar(distances, labels, foldOf, folds, VAL_FAR);
+  const fewestTrainImpostors = Math.min(...foldSizes.map((size, f) => impostor - (size - foldGenuine[f])));
+  const valResolvable = isResolvableFar(VAL_FAR, fewestTrainImpostors);
+  if (!valResolvable) {
+    warnings.push(`VAL@${VAL_FAR.toExponential().replace('e+', 'e')} (verification.py calculate_val) cannot be resolved: a training split holds only ${fewestTrainImpostors.toLocaleString('en-US')} impostor pairs (it needs at least ${Math.round(1 / VAL_FAR).toLocaleString('en-US')}): reported as null`);
+  }
   const scores = distances.map((x) => -x);
   const sorted = splitByLabel(scores, labels);
   const roc = rocCurve(sorted);
   const eer = equalErrorRate(roc);
   const tars = opts.fars.map((far) => tarAtFar(opts.rule, roc, sorted, far));
   if (Number.isNaN(eer.eer)) warnings.push('the ROC never reaches FAR = FRR: EER is undefined (null)');
+  warnings.push(...unresolvableFarWarnings(opts.fars, impostor));
   return {
     dataset: name,
     format: d.format,
@@ -259,6 +271,7 @@ function evaluate(name: string, d: PairsKfoldDataset, loaded: LoadedDataset, opt
     foldSizes,
     xnorm: xnorm(loaded.features),
     val,
+    valResolvable,
     eer: eer.eer,
     eerThreshold: -eer.threshold,
     auc: areaUnderCurve(roc),

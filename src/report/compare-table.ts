@@ -1,20 +1,25 @@
 /**
  * `compare`'s table: one row per checkpoint × aggregation (or checkpoint × dataset for pairs-kfold),
- * one column per metric (TAR at each FAR target, accuracy), the best value of each column marked and
- * each row's difference to the first (baseline) row. One builder, four serialisers: terminal text,
- * markdown, LaTeX (booktabs) and CSV. PURE.
+ * one column per metric (report/metric-keys.ts: TAR at each FAR target, AUC, EER, accuracy), the
+ * best value of each column marked and each row's difference to the first (baseline) row. One
+ * builder, five serialisers: terminal text, markdown, LaTeX (booktabs), CSV and JSON. PURE.
  *
  * Conventions:
  * - Values print as percentages with two decimals ('%.2f' of ijb_11.py); Δ in percentage points.
- * - "Best" = the highest value in the column among the rows of the same dataset (ties: all marked).
- *   Published rows (--published) are references: never marked best, no Δ.
+ * - "Best" = the best value in the column among the rows of the same dataset (the highest; the
+ *   lowest for EER; ties: all marked). Published rows (--published) are references: never marked
+ *   best, no Δ.
  * - Δ = row − first row, only for rows of the first row's dataset and columns the first row has.
  */
 import type { ResultFile } from '../io/results-json.js';
-import { datasetName } from '../io/results-json.js';
-import { csvLine, percent } from './format.js';
+import { datasetName, SCHEMA_VERSION } from '../io/results-json.js';
+import { FACEBENCH_VERSION } from '../version.js';
+import { csvLine, jsonNumber, percent } from './format.js';
+import { compareMetricKeys, defaultMetricNames, formatDelta, formatMetric, metricInfo, selectMetrics, tarKey, tarTarget } from './metric-keys.js';
 
 export interface CompareCell {
+  /** The metric (report/metric-keys.ts): decides percent or plain printing. */
+  key: string;
   value: number;
   ci?: [number, number];
   std?: number;
@@ -28,12 +33,12 @@ export interface CompareRow {
   dataset: string;
   aggregation: string;
   published: boolean;
-  /** Keyed by metric key (`1e-4`, `accuracy`); absent = the result has no such metric. */
+  /** Keyed by metric key (`tar@1e-4`, `accuracy` …); absent = the result has no such metric. */
   cells: Map<string, CompareCell>;
 }
 
 export interface CompareTable {
-  /** Metric keys: FAR targets ascending, then accuracy. */
+  /** Metric keys: TAR@FAR targets ascending, then AUC, EER, accuracy. */
   columns: string[];
   rows: CompareRow[];
   datasets: string[];
@@ -53,13 +58,17 @@ export const PUBLISHED: readonly PublishedResult[] = [
   { label: 'ArcFace r100 (insightface)', source: 'insightface notebook, ijb_11.py default mode', tar: { IJBB: { '1e-5': 90.82, '1e-4': 94.9 }, IJBC: { '1e-6': 89.85, '1e-5': 94.47, '1e-4': 96.28 } } },
 ];
 
-export function buildCompareTable(files: ResultFile[], options: { published?: boolean } = {}): CompareTable {
+/** `metrics`: names as typed on the command line (`--metric`); default per result: TAR@FAR, or accuracy for pairs-kfold. */
+export function buildCompareTable(files: ResultFile[], options: { published?: boolean; metrics?: string[] } = {}): CompareTable {
   const rows: CompareRow[] = [];
   for (const f of files) {
+    const pick = selectMetrics(f, options.metrics ?? defaultMetricNames(f), '--metric');
     for (const r of f.rows) {
       const cells = new Map<string, CompareCell>();
-      for (const m of r.metrics) cells.set(m.key, { value: m.value, ci: m.ci, std: m.std, best: false });
-      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'pairs-kfold' ? '' : r.name, published: false, cells });
+      // A null value (an unresolvable FAR target, an undefined rate) is shown like a missing one: —.
+      for (const m of pick(r)) if (!Number.isNaN(m.value)) cells.set(m.key, { key: m.key, value: m.value, ci: m.ci, std: m.std, best: false });
+      // ijb rows are aggregations of one dataset; lfw and score-set rows are datasets of their own.
+      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'ijb-1v1' ? r.name : '', published: false, cells });
     }
   }
   const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -69,23 +78,24 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
         const tar = p.tar[d as 'IJBB' | 'IJBC'];
         if (!tar) continue;
         const cells = new Map<string, CompareCell>();
-        for (const [key, v] of Object.entries(tar)) cells.set(key, { value: Number((v / 100).toPrecision(12)), best: false });
+        for (const [far, v] of Object.entries(tar)) cells.set(tarKey(Number(far)), { key: tarKey(Number(far)), value: Number((v / 100).toPrecision(12)), best: false });
         rows.push({ label: p.label, dataset: d, aggregation: '', published: true, cells });
       }
     }
   }
-  const columns = orderColumns(rows.flatMap((r) => [...r.cells.keys()]));
+  const columns = [...new Set(rows.flatMap((r) => [...r.cells.keys()]))].sort(compareMetricKeys);
   const own = rows.filter((r) => !r.published);
   for (const col of columns) {
+    const sign = metricInfo(col)?.higherIsBetter === false ? -1 : 1;
     for (const d of datasets) {
       let best = -Infinity;
       for (const r of own) {
         const c = r.dataset === d ? r.cells.get(col) : undefined;
-        if (c && c.value > best) best = c.value;
+        if (c && sign * c.value > best) best = sign * c.value;
       }
       for (const r of own) {
         const c = r.dataset === d ? r.cells.get(col) : undefined;
-        if (c && c.value === best) c.best = true;
+        if (c && sign * c.value === best) c.best = true;
       }
     }
   }
@@ -100,16 +110,12 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
   return { columns, rows, datasets };
 }
 
-function orderColumns(keys: string[]): string[] {
-  const unique = [...new Set(keys)];
-  const fars = unique.filter((k) => k !== 'accuracy').sort((a, b) => Number(a) - Number(b));
-  return unique.includes('accuracy') ? [...fars, 'accuracy'] : fars;
-}
+const columnTitle = (key: string): string => metricInfo(key)?.title ?? key;
 
 function title(t: CompareTable): string {
-  const parts = t.columns.some((c) => c !== 'accuracy') ? ['TAR (%) @ FAR'] : [];
-  if (t.columns.includes('accuracy')) parts.push('accuracy (%)');
-  return `${t.datasets.map(datasetName).join(', ')}: ${parts.join(', ')}`;
+  const rates = t.columns.filter((k) => metricInfo(k)?.rate !== false).map(columnTitle);
+  const plain = t.columns.filter((k) => metricInfo(k)?.rate === false).map(columnTitle);
+  return `${t.datasets.map(datasetName).join(', ')}: ${[...(rates.length ? [`${rates.join(', ')} (%)`] : []), ...plain].join(', ')}`;
 }
 
 const multiDataset = (t: CompareTable): boolean => t.datasets.length > 1;
@@ -123,24 +129,25 @@ function labelCells(t: CompareTable, r: CompareRow, dash: string): string[] {
   return [r.label, ...(hasAggregation(t) ? [r.aggregation || dash] : []), ...(multiDataset(t) ? [datasetName(r.dataset)] : [])];
 }
 
-function signed(delta: number): string {
-  const s = (delta * 100).toFixed(2);
-  if (s === '0.00' || s === '-0.00') return '±0.00';
-  return delta > 0 ? `+${s}` : s;
+/** A cell's Δ: percentage points for rates, plain for d′; `±0.00` when it rounds to zero. */
+function signed(c: CompareCell): string {
+  return formatDelta(c.key, c.delta!, '±');
 }
+
+const fmt = (c: CompareCell, x: number): string => formatMetric(c.key, x);
 
 /** Plain-text cell: `95.12* [94.80, 95.41] (+0.31)`. */
 function plainCell(c: CompareCell | undefined, bestMark: (s: string) => string): string {
   if (!c) return '—';
-  let s = bestMark(percent(c.value));
-  if (c.ci) s += ` [${percent(c.ci[0])}, ${percent(c.ci[1])}]`;
-  if (c.std !== undefined) s += ` ±${percent(c.std)}`;
-  if (c.delta !== undefined) s += ` (${signed(c.delta)})`;
+  let s = bestMark(fmt(c, c.value));
+  if (c.ci) s += ` [${fmt(c, c.ci[0])}, ${fmt(c, c.ci[1])}]`;
+  if (c.std !== undefined) s += ` ±${fmt(c, c.std)}`;
+  if (c.delta !== undefined) s += ` (${signed(c)})`;
   return s;
 }
 
 export function compareText(t: CompareTable): string {
-  const rows = [headCells(t, (k) => (k === 'accuracy' ? 'accuracy' : k)), ...t.rows.map((r) => [...labelCells(t, r, '—'), ...t.columns.map((k) => plainCell(r.cells.get(k), (s) => (r.cells.get(k)?.best ? `${s}*` : s)))])];
+  const rows = [headCells(t, columnTitle), ...t.rows.map((r) => [...labelCells(t, r, '—'), ...t.columns.map((k) => plainCell(r.cells.get(k), (s) => (r.cells.get(k)?.best ? `${s}*` : s)))])];
   const lead = rows[0].length - t.columns.length;
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const body = rows.map((r) => r.map((cell, c) => (c < lead ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd()).join('\n');
@@ -152,7 +159,7 @@ function mdEscape(s: string): string {
 }
 
 export function compareMarkdown(t: CompareTable): string {
-  const head = headCells(t, (k) => (k === 'accuracy' ? 'Acc. (%)' : `TAR@${k}`));
+  const head = headCells(t, columnTitle);
   const body = t.rows.map((r) => [
     ...labelCells(t, r, '—').map((s, i) => (i === 0 && r.published ? `*${mdEscape(s)}*` : mdEscape(s))),
     ...t.columns.map((k) => plainCell(r.cells.get(k), (s) => (r.cells.get(k)?.best ? `**${s}**` : s))),
@@ -171,8 +178,9 @@ function texEscape(s: string): string {
   });
 }
 
-/** `1e-6` → `$10^{-6}$`, `5e-2` → `$5\cdot10^{-2}$`. */
+/** `tar@1e-6` (or `1e-6`) → `$10^{-6}$`, `5e-2` → `$5\cdot10^{-2}$`. */
 export function texFar(key: string): string {
+  key = key.replace(/^tar@/, '');
   const m = /^([0-9.]+)e(-?[0-9]+)$/.exec(key);
   if (!m) return `$${key}$`;
   return m[1] === '1' ? `$10^{${m[2]}}$` : `$${m[1]}\\cdot10^{${m[2]}}$`;
@@ -180,19 +188,19 @@ export function texFar(key: string): string {
 
 function texCell(c: CompareCell | undefined): string {
   if (!c) return '--';
-  let s = percent(c.value);
+  let s = fmt(c, c.value);
   if (c.best) s = `\\textbf{${s}}`;
-  if (c.ci) s += `\\,{\\scriptsize[${percent(c.ci[0])}, ${percent(c.ci[1])}]}`;
-  if (c.std !== undefined) s += `\\,{\\scriptsize$\\pm$${percent(c.std)}}`;
-  if (c.delta !== undefined) s += `\\,{\\scriptsize(${signed(c.delta).replace('±', '$\\pm$').replace('-', '$-$')})}`;
+  if (c.ci) s += `\\,{\\scriptsize[${fmt(c, c.ci[0])}, ${fmt(c, c.ci[1])}]}`;
+  if (c.std !== undefined) s += `\\,{\\scriptsize$\\pm$${fmt(c, c.std)}}`;
+  if (c.delta !== undefined) s += `\\,{\\scriptsize(${signed(c).replace('±', '$\\pm$').replace('-', '$-$')})}`;
   return s;
 }
 
 /** A booktabs tabular (needs `\usepackage{booktabs}`), ready to paste into a table environment. */
 export function compareLatex(t: CompareTable): string {
   const lead = headCells(t, () => '').length - t.columns.length;
-  const fars = t.columns.filter((k) => k !== 'accuracy');
-  const hasAcc = t.columns.includes('accuracy');
+  const fars = t.columns.filter((k) => tarTarget(k) !== undefined);
+  const others = t.columns.filter((k) => tarTarget(k) === undefined);
   const leadTitles = ['Checkpoint', ...(hasAggregation(t) ? ['Aggregation'] : []), ...(multiDataset(t) ? ['Dataset'] : [])];
   const lines = [
     `% facebench compare: ${title(t)}. Bold: best in column; (+x.xx): difference to the first row in percentage points.`,
@@ -200,12 +208,13 @@ export function compareLatex(t: CompareTable): string {
     `\\begin{tabular}{${'l'.repeat(lead)}${'r'.repeat(t.columns.length)}}`,
     '\\toprule',
   ];
+  const otherTitles = others.map((k) => `${texEscape(columnTitle(k) === 'accuracy' ? 'Acc.' : columnTitle(k))} (\\%)`);
   if (fars.length > 0) {
-    lines.push(`${[...leadTitles, `\\multicolumn{${fars.length}}{c}{TAR (\\%) @ FAR}`, ...(hasAcc ? ['Acc. (\\%)'] : [])].join(' & ')} \\\\`);
+    lines.push(`${[...leadTitles, `\\multicolumn{${fars.length}}{c}{TAR (\\%) @ FAR}`, ...otherTitles].join(' & ')} \\\\`);
     lines.push(`\\cmidrule(lr){${lead + 1}-${lead + fars.length}}`);
-    lines.push(`${[...leadTitles.map(() => ''), ...fars.map(texFar), ...(hasAcc ? [''] : [])].join(' & ')} \\\\`);
+    lines.push(`${[...leadTitles.map(() => ''), ...fars.map(texFar), ...others.map(() => '')].join(' & ')} \\\\`);
   } else {
-    lines.push(`${[...leadTitles, 'Acc. (\\%)'].join(' & ')} \\\\`);
+    lines.push(`${[...leadTitles, ...otherTitles].join(' & ')} \\\\`);
   }
   lines.push('\\midrule');
   let inPublished = false;
@@ -234,6 +243,31 @@ export function compareCsv(t: CompareTable): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** The table as JSON (rates, not percent): what the other serialisers print, for scripts. */
+export function compareJson(t: CompareTable): string {
+  const doc = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    protocol: 'compare',
+    columns: t.columns,
+    rows: t.rows.map((r) => ({
+      checkpoint: r.label,
+      dataset: r.dataset,
+      ...(r.aggregation ? { aggregation: r.aggregation } : {}),
+      published: r.published,
+      metrics: Object.fromEntries(
+        t.columns
+          .filter((k) => r.cells.has(k))
+          .map((k) => {
+            const c = r.cells.get(k)!;
+            return [k, { value: jsonNumber(c.value), ...(c.ci ? { ci: c.ci.map(jsonNumber) } : {}), ...(c.std !== undefined ? { std: jsonNumber(c.std) } : {}), ...(c.delta !== undefined ? { delta: jsonNumber(c.delta) } : {}), best: c.best }];
+          }),
+      ),
+    })),
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
 }
 
 /** `compare --paired`: ΔTAR with its paired bootstrap interval, one line per aggregation × target. */
@@ -270,6 +304,19 @@ export function pairedMarkdown(p: PairedTableInput): string {
   const [head, ...body] = pairedRows(p);
   const line = (cells: string[]): string => `| ${cells.map(mdEscape).join(' | ')} |`;
   return [`${pairedTitle(p)}.`, '', line(head), `| :--- | :--- | ---: | ---: | ---: | ---: | :--- |`, ...body.map(line), ''].join('\n');
+}
+
+export function pairedJson(p: PairedTableInput): string {
+  const doc = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    protocol: 'compare-paired',
+    a: p.labelA,
+    b: p.labelB,
+    bootstrap: { replicates: p.replicates, seed: p.seed, ci: p.ci, unit: 'template' },
+    rows: p.rows.map((r) => ({ aggregation: r.aggregation, far_target: r.target, tar_a: jsonNumber(r.tarA), tar_b: jsonNumber(r.tarB), delta: jsonNumber(r.delta), delta_ci: r.ci.map(jsonNumber) })),
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
 }
 
 export function pairedCsv(p: PairedTableInput): string {

@@ -3,10 +3,10 @@
  * inline SVG, and where each number came from. No scripts, no external resources (fonts, styles,
  * images): it opens offline and can be attached to a CI run or an e-mail as is.
  */
+import { formatDelta, formatMetric, metricInfo } from './metric-keys.js';
 import type { ResultFile } from '../io/results-json.js';
 import { datasetName } from '../io/results-json.js';
 import type { CompareCell, CompareTable } from './compare-table.js';
-import { percent } from './format.js';
 import { FACEBENCH_VERSION } from '../version.js';
 
 export function htmlEscape(s: string): string {
@@ -25,21 +25,21 @@ export interface HtmlReportInput {
 
 function cell(c: CompareCell | undefined): string {
   if (!c) return '<td class="na">—</td>';
-  let s = htmlEscape(percent(c.value));
+  const fmt = (x: number): string => formatMetric(c.key, x);
+  let s = htmlEscape(fmt(c.value));
   if (c.best) s = `<strong>${s}</strong>`;
-  if (c.ci) s += ` <span class="ci">[${percent(c.ci[0])}, ${percent(c.ci[1])}]</span>`;
-  if (c.std !== undefined) s += ` <span class="ci">±${percent(c.std)}</span>`;
+  if (c.ci) s += ` <span class="ci">[${fmt(c.ci[0])}, ${fmt(c.ci[1])}]</span>`;
+  if (c.std !== undefined) s += ` <span class="ci">±${fmt(c.std)}</span>`;
   if (c.delta !== undefined) {
-    const d = (c.delta * 100).toFixed(2);
     const cls = c.delta > 0 ? 'up' : c.delta < 0 ? 'down' : 'same';
-    s += ` <span class="delta ${cls}">(${c.delta > 0 ? '+' : ''}${d})</span>`;
+    s += ` <span class="delta ${cls}">(${formatDelta(c.key, c.delta)})</span>`;
   }
   return `<td${c.best ? ' class="best"' : ''}>${s}</td>`;
 }
 
 function tableHtml(t: CompareTable): string {
   const multi = t.datasets.length > 1;
-  const head = ['Checkpoint', 'Aggregation', ...(multi ? ['Dataset'] : []), ...t.columns.map((k) => (k === 'accuracy' ? 'Acc. (%)' : `TAR@${k}`))];
+  const head = ['Checkpoint', 'Aggregation', ...(multi ? ['Dataset'] : []), ...t.columns.map((k) => `${metricInfo(k)?.title ?? k}${metricInfo(k)?.rate === false ? '' : ' (%)'}`)];
   const rows = t.rows.map((r) => {
     const lead = [r.label, r.aggregation || '—', ...(multi ? [datasetName(r.dataset)] : [])].map((s) => `<th scope="row">${htmlEscape(s)}</th>`);
     return `<tr class="${r.published ? 'published' : 'checkpoint'}" data-checkpoint="${htmlEscape(r.label)}">${lead.join('')}${t.columns.map((k) => cell(r.cells.get(k))).join('')}</tr>`;
@@ -95,7 +95,7 @@ export function compareHtml(input: HtmlReportInput): string {
 </head>
 <body>
 <h1>${htmlEscape(title)}</h1>
-<p>TAR (%) at each FAR target${table.columns.includes('accuracy') ? ' and k-fold accuracy (%)' : ''}. <strong>Bold</strong>: best in its column (among the checkpoints of the same dataset); (±x.xx): difference to the first row in percentage points; [lo, hi]: bootstrap interval.</p>
+<p>Values in %. <strong>Bold</strong>: best in its column (among the checkpoints of the same dataset); (±x.xx): difference to the first row in percentage points; [lo, hi]: bootstrap interval.</p>
 ${tableHtml(table)}
 ${plots}
 <h2>Inputs</h2>

@@ -6,12 +6,18 @@ import type { IjbResult } from '../protocols/ijb-1v1.js';
 import { FACEBENCH_VERSION } from '../version.js';
 import type { ThinCurve } from '../metrics/thin-curve.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
+import { SCHEMA_VERSION } from '../io/results-json.js';
 
-export const IJB_SCHEMA_VERSION = 1;
+type AggregationResult = IjbResult['results'][number];
+type Target = AggregationResult['tarAtFar'][number];
 
-function byTarget<T>(r: IjbResult['results'][number], pick: (t: IjbResult['results'][number]['tarAtFar'][number]) => T): Record<string, T> {
-  return Object.fromEntries(r.tarAtFar.map((t) => [farKey(t.target), pick(t)]));
+/** Per FAR target; an unresolvable target (fewer impostors than 1/target) is null throughout. */
+function byTarget<T>(r: AggregationResult, pick: (t: Target, i: number) => T): Record<string, T | null> {
+  return Object.fromEntries(r.tarAtFar.map((t, i) => [farKey(t.target), t.resolvable ? pick(t, i) : null]));
 }
+
+/** A TAR as the tables print it: percent, or — where the data cannot resolve the target. */
+const tarCell = (t: Target): string => (t.resolvable ? percent(t.tar) : '—');
 
 export interface IjbJsonOptions {
   /** Add `curve: {far, tar, threshold}` per result: the ROC thinned to ≈2,000 vertices, for plots. */
@@ -20,10 +26,10 @@ export interface IjbJsonOptions {
 
 export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string {
   const doc = {
-    schemaVersion: IJB_SCHEMA_VERSION,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: 'facebench', version: FACEBENCH_VERSION },
     protocol: result.protocol,
-    target: result.target,
+    dataset: result.target,
     rule: result.rule,
     counts: result.counts,
     ...(result.excluded ? { excluded: { faces: result.excluded.faces, templates: result.excluded.templates, pairs: result.excluded.pairs } } : {}),
@@ -33,7 +39,7 @@ export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string
     results: result.results.map((r) => ({
       aggregation: r.aggregation,
       tar_at_far: byTarget(r, (t) => jsonNumber(t.tar)),
-      ...(r.tarCi ? { tar_ci: Object.fromEntries(r.tarAtFar.map((t, i) => [farKey(t.target), r.tarCi![i].map(jsonNumber)])) } : {}),
+      ...(r.tarCi ? { tar_ci: byTarget(r, (_, i) => r.tarCi![i].map(jsonNumber)) } : {}),
       far_actual: byTarget(r, (t) => jsonNumber(t.far)),
       false_accepts: byTarget(r, (t) => t.falseAccepts),
       true_accepts: byTarget(r, (t) => t.trueAccepts),
@@ -52,7 +58,7 @@ function tarRows(result: IjbResult): string[][] {
   const targets = result.results[0].tarAtFar.map((t) => farKey(t.target));
   return [
     ['aggregation', ...targets, 'AUC', 'EER'],
-    ...result.results.map((r) => [r.aggregation, ...r.tarAtFar.map((t) => percent(t.tar)), percent(r.auc), percent(r.eer)]),
+    ...result.results.map((r) => [r.aggregation, ...r.tarAtFar.map(tarCell), percent(r.auc), percent(r.eer)]),
   ];
 }
 
@@ -60,7 +66,7 @@ function countRows(result: IjbResult): string[][] {
   const targets = result.results[0].tarAtFar.map((t) => farKey(t.target));
   return [
     ['false accepts', ...targets],
-    ...result.results.map((r) => [r.aggregation, ...r.tarAtFar.map((t) => `${t.falseAccepts} (${t.far.toExponential(2)})`)]),
+    ...result.results.map((r) => [r.aggregation, ...r.tarAtFar.map((t) => (t.resolvable ? `${t.falseAccepts} (${t.far.toExponential(2)})` : '—'))]),
   ];
 }
 
@@ -75,7 +81,7 @@ function ciRows(result: IjbResult): string[][] {
   const targets = result.results[0].tarAtFar.map((t) => farKey(t.target));
   return [
     [`${b.ci}% CI (${b.replicates} × ${b.unit} bootstrap, seed ${b.seed})`, ...targets],
-    ...result.results.map((r) => [r.aggregation, ...(r.tarCi ?? []).map(([lo, hi]) => `[${percent(lo)}, ${percent(hi)}]`)]),
+    ...result.results.map((r) => [r.aggregation, ...r.tarAtFar.map((t, i) => (t.resolvable && r.tarCi ? `[${percent(r.tarCi[i][0])}, ${percent(r.tarCi[i][1])}]` : '—'))]),
   ];
 }
 
@@ -84,21 +90,24 @@ export function ijbText(result: IjbResult): string {
   const src = result.featureSource;
   if (src) lines.splice(1, 0, `features: model sha256 ${src.model_sha256.slice(0, 12)}…, ${src.provider}, ${src.dtype}, onnxruntime ${src.ort_version}, preset ${src.preprocessing.preset} (${src.preprocessing.channels})${src.flip ? ', flip' : ''}`);
   if (result.bootstrap) lines.push('', alignColumns(ciRows(result)));
-  for (const w of result.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
 
 export function ijbMarkdown(result: IjbResult): string {
-  return `${title(result)}\n\n${markdownTable(tarRows(result))}\n\n${markdownTable(countRows(result))}\n`;
+  const tables = [tarRows(result), countRows(result), ...(result.bootstrap ? [ciRows(result)] : [])];
+  return `${title(result)}\n\n${tables.map(markdownTable).join('\n\n')}\n`;
 }
 
-/** Long format: one line per aggregation × FAR target. */
+/** Long format: one line per aggregation × FAR target; empty cells where a value is undefined. */
 export function ijbCsv(result: IjbResult): string {
-  const lines = [csvLine(['target', 'rule', 'aggregation', 'far_target', 'tar', 'far_actual', 'false_accepts', 'true_accepts', 'threshold', 'auc', 'eer', 'eer_threshold'])];
+  const lines = [csvLine(['dataset', 'rule', 'aggregation', 'far_target', 'tar', 'tar_ci_lo', 'tar_ci_hi', 'far_actual', 'false_accepts', 'true_accepts', 'threshold', 'auc', 'eer', 'eer_threshold'])];
+  const cell = (x: number | undefined): string | number => (x === undefined || !Number.isFinite(x) ? '' : x);
   for (const r of result.results) {
-    for (const t of r.tarAtFar) {
-      lines.push(csvLine([result.target, result.rule, r.aggregation, farKey(t.target), t.tar, t.far, t.falseAccepts, t.trueAccepts, t.threshold, r.auc, r.eer, r.eerThreshold]));
-    }
+    r.tarAtFar.forEach((t, i) => {
+      const ok = t.resolvable;
+      const ci = ok ? r.tarCi?.[i] : undefined;
+      lines.push(csvLine([result.target, result.rule, r.aggregation, farKey(t.target), cell(ok ? t.tar : NaN), cell(ci?.[0]), cell(ci?.[1]), cell(ok ? t.far : NaN), ok ? t.falseAccepts : '', ok ? t.trueAccepts : '', cell(ok ? t.threshold : NaN), cell(r.auc), cell(r.eer), cell(r.eerThreshold)]));
+    });
   }
   return lines.join('\n') + '\n';
 }

@@ -3,6 +3,7 @@
  * every aggregation × metric as a test case; a regressed metric is a `<failure>`.
  */
 import type { GateCheck } from './gate.js';
+import { metricInfo } from './metric-keys.js';
 
 /** Escapes the five XML special characters and drops characters XML 1.0 cannot hold. */
 export function xmlEscape(s: string): string {
@@ -49,5 +50,5 @@ export function gateJunit(suite: JunitSuite): string {
 }
 
 function metricName(key: string): string {
-  return key === 'accuracy' ? 'accuracy' : `TAR@FAR=${key}`;
+  return metricInfo(key)?.title ?? key;
 }

@@ -1,36 +1,33 @@
 /**
- * Pair-verification (pairs-kfold) result → JSON (the versioned contract), terminal text, markdown,
- * CSV. One dataset: the JSON's top level is that dataset's object; several: `datasets: [...]`.
+ * Pair-verification (pairs-kfold) result → JSON (the versioned contract, schemaVersion 2: one object
+ * per dataset under `results`), terminal text, markdown, CSV.
  */
 import type { PairsKfoldDatasetResult, PairsKfoldResult } from '../protocols/pairs-kfold.js';
 import { FACEBENCH_VERSION } from '../version.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent, pythonFixed } from './format.js';
-
-export const LFW_SCHEMA_VERSION = 1;
+import { SCHEMA_VERSION } from '../io/results-json.js';
 
 const numbers = (a: ArrayLike<number>): (number | null)[] => Array.from(a, jsonNumber);
 
+/** Schema 2: one object per dataset under `results`; no input paths (they change with the working folder). */
 function datasetJson(r: PairsKfoldDatasetResult, rule: string): Record<string, unknown> {
-  const byTarget = <T>(pick: (k: number) => T): Record<string, T> => Object.fromEntries(r.tarAtFar.map((t, k) => [farKey(t.target), pick(k)]));
+  // Per FAR target; an unresolvable target (fewer impostors than 1/target) is null throughout.
+  const byTarget = <T>(pick: (k: number) => T): Record<string, T | null> => Object.fromEntries(r.tarAtFar.map((t, k) => [farKey(t.target), t.resolvable ? pick(k) : null]));
   return {
     dataset: r.dataset,
-    source: { format: r.format, file: r.pairsFile },
+    pair_format: r.format,
     folds: r.folds,
     fold_source: r.foldSource,
-    flip: r.flip,
-    dim: r.featureDim,
-    ...(r.featureSource ? { features: { source: r.featureSource } } : {}),
-    pairs: r.pairs,
-    genuine: r.genuine,
-    impostor: r.impostor,
+    features: { dim: r.featureDim, flip: r.flip, ...(r.featureSource ? { source: r.featureSource } : {}) },
+    counts: { pairs: r.pairs, genuine: r.genuine, impostor: r.impostor },
     accuracy: {
       mean: jsonNumber(r.accuracy.mean),
       std: jsonNumber(r.accuracy.std),
       stderr: jsonNumber(r.accuracy.stderr),
       per_fold: numbers(r.accuracy.accuracy),
+      threshold_per_fold: numbers(r.accuracy.threshold),
+      fold_pairs: r.foldSizes,
     },
-    threshold: { per_fold: numbers(r.accuracy.threshold) },
-    fold_pairs: r.foldSizes,
     xnorm: jsonNumber(r.xnorm),
     eer: jsonNumber(r.eer),
     eer_threshold: jsonNumber(r.eerThreshold),
@@ -39,9 +36,10 @@ function datasetJson(r: PairsKfoldDatasetResult, rule: string): Record<string, u
     tar_at_far: byTarget((k) => jsonNumber(r.tarAtFar[k].tar)),
     far_actual: byTarget((k) => jsonNumber(r.tarAtFar[k].far)),
     false_accepts: byTarget((k) => r.tarAtFar[k].falseAccepts),
-    tar_threshold: byTarget((k) => jsonNumber(r.tarThresholds[k])),
+    true_accepts: byTarget((k) => r.tarAtFar[k].trueAccepts),
+    threshold: byTarget((k) => jsonNumber(r.tarThresholds[k])),
     val_at_far: {
-      [farKey(r.val.target)]: {
+      [farKey(r.val.target)]: !r.valResolvable ? null : {
         mean: jsonNumber(r.val.valStats.mean),
         std: jsonNumber(r.val.valStats.std),
         stderr: jsonNumber(r.val.valStats.stderr),
@@ -51,14 +49,23 @@ function datasetJson(r: PairsKfoldDatasetResult, rule: string): Record<string, u
         threshold_per_fold: numbers(r.val.threshold),
       },
     },
-    warnings: r.warnings,
   };
 }
 
+/** Every dataset's warnings, each prefixed with its dataset. */
+export function lfwWarnings(result: PairsKfoldResult): string[] {
+  return result.datasets.flatMap((r) => r.warnings.map((w) => `[${r.dataset}] ${w}`));
+}
+
 export function lfwJson(result: PairsKfoldResult): string {
-  const head = { schemaVersion: LFW_SCHEMA_VERSION, protocol: result.protocol, tool: { name: 'facebench', version: FACEBENCH_VERSION } };
-  const sets = result.datasets.map((r) => datasetJson(r, result.rule));
-  const doc = sets.length === 1 ? { ...head, ...sets[0] } : { ...head, datasets: sets };
+  const doc = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    protocol: result.protocol,
+    rule: result.rule,
+    results: result.datasets.map((r) => datasetJson(r, result.rule)),
+    warnings: lfwWarnings(result),
+  };
   return JSON.stringify(doc, null, 2) + '\n';
 }
 
@@ -80,8 +87,8 @@ function summaryRows(result: PairsKfoldResult): string[][] {
       percent(r.accuracy.stderr),
       r.xnorm.toFixed(4),
       percent(r.eer),
-      ...r.tarAtFar.map((t) => percent(t.tar)),
-      percent(r.val.valStats.mean),
+      ...r.tarAtFar.map((t) => (t.resolvable ? percent(t.tar) : '—')),
+      r.valResolvable ? percent(r.val.valStats.mean) : '—',
     ]),
   ];
 }
@@ -105,11 +112,10 @@ export function lfwText(result: PairsKfoldResult): string {
   const src = result.datasets[0].featureSource;
   if (src) {
     const p = src.preprocessing;
-    lines.push(`features: model ${src.model} sha256 ${src.model_sha256.slice(0, 12)}…, ${src.provider}, ${src.dtype}, onnxruntime ${src.ort_version}, preset ${p.preset} (${p.channels}), ${p.input_size}×${p.input_size}${src.flip ? ', flip' : ''}`);
+    lines.push(`features: model sha256 ${src.model_sha256.slice(0, 12)}…, ${src.provider}, ${src.dtype}, onnxruntime ${src.ort_version}, preset ${p.preset} (${p.channels}), ${p.input_size}×${p.input_size}${src.flip ? ', flip' : ''}`);
   }
   lines.push('', alignColumns(summaryRows(result)));
   if (result.datasets.length === 1) lines.push('', alignColumns(foldRows(result.datasets[0])));
-  for (const r of result.datasets) for (const w of r.warnings) lines.push(`warning: [${r.dataset}] ${w}`);
   return lines.join('\n') + '\n';
 }
 
@@ -133,7 +139,7 @@ export function lfwCsv(result: PairsKfoldResult): string {
     lines.push(
       csvLine([
         r.dataset, r.folds, String(r.flip), r.pairs, r.genuine, r.impostor, r.accuracy.mean, r.accuracy.std, r.accuracy.stderr, r.xnorm, r.eer, r.auc,
-        ...r.tarAtFar.map((t) => t.tar), r.val.valStats.mean, r.val.valStats.std, r.val.farMean, result.rule,
+        ...r.tarAtFar.map((t) => (t.resolvable ? t.tar : '')), ...(r.valResolvable ? [r.val.valStats.mean, r.val.valStats.std, r.val.farMean] : ['', '', '']), result.rule,
       ]),
     );
   }

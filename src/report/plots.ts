@@ -8,8 +8,9 @@
  *   substitute and keeps low-FAR detail visible).
  * Vertices with FAR = 0 (or FNMR = 0 on the DET) cannot sit on a log axis and are left out.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { tarTarget } from './metric-keys.js';
+import { detProbitSpec } from './plots-det-probit.js';
 import { DataError } from '../errors.js';
 import type { ResultFile } from '../io/results-json.js';
 import { datasetName } from '../io/results-json.js';
@@ -40,8 +41,8 @@ export function curveSeries(files: ResultFile[]): PlotSeries[] {
 
 /** The FAR targets present in the inputs (for the dashed rules). */
 export function farTargets(files: ResultFile[]): number[] {
-  const keys = new Set(files.flatMap((f) => f.rows.flatMap((r) => r.metrics.map((m) => m.key)).filter((k) => k !== 'accuracy')));
-  return [...keys].map(Number).sort((a, b) => a - b);
+  const targets = new Set(files.flatMap((f) => f.rows.flatMap((r) => r.metrics.map((m) => tarTarget(m.key)))).filter((t) => t !== undefined));
+  return [...targets].sort((a, b) => a - b);
 }
 
 function title(files: ResultFile[], what: string): string {
@@ -98,16 +99,16 @@ export function rocSpec(files: ResultFile[]): TopLevelSpec {
   return curveSpec(files, 'ROC', { field: 'tar', scale: { domain: [0, 1] }, axis: { title: 'TAR (true accept rate)', format: '.0%', grid: true } });
 }
 
+/** The DET on probit (normal-deviate) axes, as biometric papers print it (plots-det-probit.ts). */
 export function detSpec(files: ResultFile[]): TopLevelSpec {
-  return curveSpec(files, 'DET', {
-    field: 'fnmr',
-    scale: { type: 'log', nice: true },
-    axis: { title: 'FNMR = 1 − TAR (false non-match rate)', labelExpr: LOG_LABEL, grid: true },
-  });
+  const series = curveSeries(files).map((s) => ({ name: s.name, fmr: s.far, fnmr: s.tar.map((t) => 1 - t) }));
+  return detProbitSpec(series, { title: title(files, 'DET (probit axes)'), fmrMarks: farTargets(files) });
 }
 
 /** vega-lite → vega → SVG, headless (renderer 'none': no DOM, no canvas). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded here, not at start-up: vega and vega-lite take ~250 ms to import.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ijbDoc, runCli, tempDir, writeJson } from '../helpers.js';
+import { ijbDoc, runInProcess, tempDir, writeJson } from '../helpers.js';
 
 const dir = tempDir();
 const demo = (model: string, extra: string[] = []): string[] => [
@@ -12,24 +12,41 @@ const demo = (model: string, extra: string[] = []): string[] => [
 const mag = join(dir, 'magface-r18.json');
 const arc = join(dir, 'arcface-r18.json');
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const [m, f] of [['magface-r18', mag], ['arcface-r18', arc]]) {
-    const r = runCli(demo(m, ['--json', f, '--curve']));
+    const r = await runInProcess(demo(m, ['--json', f, '--curve']));
     expect(r.code, r.stderr).toBe(0);
   }
 });
 
 describe('compare on the demo results', () => {
-  it('prints one row per checkpoint × aggregation and honours --label', () => {
-    const r = runCli(['compare', mag, arc, '--label', `MagFace-r18=${mag}`]);
+  it('prints one row per checkpoint × aggregation and honours --label', async () => {
+    const r = await runInProcess(['compare', mag, arc, '--label', `MagFace-r18=${mag}`]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines.filter((l) => /^(MagFace-r18|arcface-r18) /.test(l))).toHaveLength(4);
-    expect(r.stdout).toMatch(/^MagFace-r18\s+plain\s+22\.50\s/m);
+    // 4,680 impostor pairs cannot resolve FAR 1e-6 … 1e-4: no column for them.
+    expect(lines[2]).toMatch(/^checkpoint\s+aggregation\s+TAR@1e-3\s+TAR@1e-2\s+TAR@1e-1$/);
+    expect(r.stdout).toMatch(/^MagFace-r18\s+plain\s+53\.33\s+75\.00\s+91\.67\*?$/m);
   });
-  it('--format latex --published --out writes the file and nothing on stdout', () => {
+  it('--format json and --metric pick the columns; EER is best when lowest', async () => {
+    const r = await runInProcess(['compare', mag, arc, '--format', 'json', '--metric', 'auc,eer,1e-2']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 2, protocol: 'compare', columns: ['tar@1e-2', 'auc', 'eer'] });
+    expect(doc.rows).toHaveLength(4);
+    const files = [mag, arc].map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    const eers = files.flatMap((f) => f.results.map((x: { eer: number }) => x.eer));
+    const best = Math.min(...eers);
+    for (const [k, row] of doc.rows.entries()) {
+      expect(row.metrics.eer.value).toBe(eers[k]);
+      expect(row.metrics.eer.best).toBe(eers[k] === best);
+      expect(row.metrics['tar@1e-2'].value).toBe(files[k >> 1].results[k & 1].tar_at_far['1e-2']);
+    }
+  });
+  it('--format latex --published --out writes the file and nothing on stdout', async () => {
     const out = join(dir, 'table.tex');
-    const r = runCli(['compare', mag, arc, '--format', 'latex', '--published', '--out', out]);
+    const r = await runInProcess(['compare', mag, arc, '--format', 'latex', '--published', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     const tex = readFileSync(out, 'utf8');
@@ -51,11 +68,18 @@ describe('compare: bad input → exit 2, one stderr line, no output file', () =>
     ['malformed label', () => [good, '--label', 'nolabel']],
     ['bad --format', () => [good, '--format', 'html']],
     ['bad curve', () => [writeJson(dir, 'c.json', { ...ijbDoc([]), results: [{ aggregation: 'plain', tar_at_far: { '1e-4': 0.9 }, curve: { far: [0, 0.5], tar: [0.5, 0.2], threshold: [null, 1] } }] })]],
+    ['a paired flag without --paired', () => [good, '--scores-a', dir]],
+    ['--bootstrap without --paired', () => [good, '--bootstrap', '10']],
+    ['--threads (it is --bootstrap-threads)', () => [good, '--threads', '2']],
+    ['--paired with one result', () => [good, '--paired', '--scores-a', dir, '--scores-b', dir, '--root', dir]],
+    ['--paired with too few replicates for the interval', () => [good, good, '--paired', '--scores-a', dir, '--scores-b', dir, '--root', dir, '--bootstrap', '10']],
+    ['--metric unknown', () => [good, '--metric', 'precision']],
+    ['--format given twice', () => [good, '--format', 'csv', '--format', 'json']],
   ];
   for (const [name, args] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const out = join(dir, `bad-${name.replace(/\W+/g, '_')}.md`);
-      const r = runCli(['compare', ...args(), '--out', out]);
+      const r = await runInProcess(['compare', ...args(), '--out', out]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('hint:'));
@@ -64,4 +88,16 @@ describe('compare: bad input → exit 2, one stderr line, no output file', () =>
       expect(existsSync(out)).toBe(false);
     });
   }
+  it('two outputs on stdout, or on one file, are refused before anything is written', async () => {
+    const a = await runInProcess(['compare', good, '--html', '-']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toBe('facebench: the table (no --out) and --html all write to stdout: at most one output may go there\n');
+    const f = join(dir, 'same.out');
+    const b = await runInProcess(['compare', good, '--out', f, '--html', f]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toBe(`facebench: --out and --html both write ${f}: give each output its own path\n`);
+    expect(existsSync(f)).toBe(false);
+    const c = await runInProcess(['compare', good, '--out', good]);
+    expect(c.stderr).toBe(`facebench: --out ${good} is the input of RESULT: refusing to overwrite an input\n`);
+  });
 });

@@ -3,7 +3,6 @@
  * session API (own normalisation and flip, one image per run), batch size and workers change
  * nothing, corrupt / missing images fail with one line and no output file.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -97,12 +96,14 @@ async function makeImages(people: number, pictures: number): Promise<Map<string,
   return out;
 }
 
-/** JSON of a run without the model-mode-only provenance block. */
+/** JSON of a run without the model-mode-only provenance blocks (`results[i].features.source`). */
 function numbersOf(file: string): Record<string, unknown> {
   const doc = JSON.parse(readFileSync(file, 'utf8'));
-  delete doc.features;
+  for (const r of doc.results) delete r.features.source;
   return doc;
 }
+
+const sourceOf = (file: string, k = 0) => JSON.parse(readFileSync(file, 'utf8')).results[k].features.source;
 
 let dir: string;
 let images: Map<string, Buffer>;
@@ -110,7 +111,6 @@ let binFile: string;
 let binImages: Uint8Array[];
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(REPO, 'scripts', 'build.mjs')], { cwd: REPO });
   dir = tempDir('lfw-model-');
   images = await makeImages(4, 3);
   for (const [name, bytes] of images) {
@@ -145,17 +145,18 @@ describe('facebench lfw --model', () => {
       const tag = bin === binFile ? 'tiny' : 'demo';
       writeFileSync(join(dir, `${tag}-f.npy`), encodeNpy(ref.orig, [imgs.length, ref.dim]));
       writeFileSync(join(dir, `${tag}-g.npy`), encodeNpy(ref.flip, [imgs.length, ref.dim]));
-      const viaFeatures = runCli(['lfw', '--quiet', '--bin', bin, '--features', join(dir, `${tag}-f.npy`), '--flip-features', join(dir, `${tag}-g.npy`), '--json', join(dir, `${tag}-features.json`)]);
+      const viaFeatures = await runCli(['lfw', '--quiet', '--bin', bin, '--features', join(dir, `${tag}-f.npy`), '--flip-features', join(dir, `${tag}-g.npy`), '--json', join(dir, `${tag}-features.json`)]);
       expect(viaFeatures.code, viaFeatures.stderr).toBe(0);
-      const viaModel = runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--json', join(dir, `${tag}-model.json`)]);
+      const viaModel = await runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--json', join(dir, `${tag}-model.json`)]);
       expect(viaModel.code, viaModel.stderr).toBe(0);
       expect(viaModel.stdout).toMatch(/Accuracy-Flip: /);
-      expect(viaModel.stdout).toMatch(/^features: model .*tiny-a32\.onnx sha256 [0-9a-f]{12}…, cpu, float32, onnxruntime \S+, preset arcface \(rgb\), 112×112, flip$/m);
+      expect(viaModel.stdout).toMatch(/^features: model sha256 [0-9a-f]{12}…, cpu, float32, onnxruntime \S+, preset arcface \(rgb\), 112×112, flip$/m);
       expect(viaFeatures.stdout).not.toMatch(/^features:/m);
       expect(numbersOf(join(dir, `${tag}-model.json`))).toEqual(numbersOf(join(dir, `${tag}-features.json`)));
       const doc = JSON.parse(readFileSync(join(dir, `${tag}-model.json`), 'utf8'));
-      expect(doc.schemaVersion).toBe(1);
-      expect(doc.features.source).toMatchObject({
+      expect(doc.schemaVersion).toBe(2);
+      expect(JSON.stringify(doc)).not.toContain(MODEL);
+      expect(sourceOf(join(dir, `${tag}-model.json`))).toMatchObject({
         model_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         provider: 'cpu',
         dtype: 'float32',
@@ -166,11 +167,11 @@ describe('facebench lfw --model', () => {
       });
     }
     // The generated .bin holds 100×130 images: they went through the resize path.
-    expect(JSON.parse(readFileSync(join(dir, 'tiny-model.json'), 'utf8')).features.source.resized_images).toBeGreaterThan(0);
+    expect(sourceOf(join(dir, 'tiny-model.json')).resized_images).toBeGreaterThan(0);
   }, 120_000);
 
   it('--pairs + --images: each distinct image once, same numbers as --features with --names', async () => {
-    const model = runCli(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--json', join(dir, 'pairs-model.json')]);
+    const model = await runCli(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--json', join(dir, 'pairs-model.json')]);
     expect(model.code, model.stderr).toBe(0);
     expect(model.stderr).toMatch(/on cpu, onnxruntime/);
     const used = [...new Set(readFileSync(join(dir, 'pairs.txt'), 'utf8').trim().split('\n').slice(1).flatMap((l) => {
@@ -181,37 +182,39 @@ describe('facebench lfw --model', () => {
     writeFileSync(join(dir, 'names.txt'), used.join('\n') + '\n');
     writeFileSync(join(dir, 'pairs-f.npy'), encodeNpy(ref.orig, [used.length, ref.dim]));
     writeFileSync(join(dir, 'pairs-g.npy'), encodeNpy(ref.flip, [used.length, ref.dim]));
-    const feats = runCli(['lfw', '--quiet', '--pairs', join(dir, 'pairs.txt'), '--names', join(dir, 'names.txt'), '--features', join(dir, 'pairs-f.npy'), '--flip-features', join(dir, 'pairs-g.npy'), '--json', join(dir, 'pairs-features.json')]);
+    const feats = await runCli(['lfw', '--quiet', '--pairs', join(dir, 'pairs.txt'), '--names', join(dir, 'names.txt'), '--features', join(dir, 'pairs-f.npy'), '--flip-features', join(dir, 'pairs-g.npy'), '--json', join(dir, 'pairs-features.json')]);
     expect(feats.code, feats.stderr).toBe(0);
     expect(numbersOf(join(dir, 'pairs-model.json'))).toEqual(numbersOf(join(dir, 'pairs-features.json')));
-    expect(JSON.parse(readFileSync(join(dir, 'pairs-model.json'), 'utf8')).features.source.images).toBe(used.length);
+    expect(sourceOf(join(dir, 'pairs-model.json')).images).toBe(used.length);
   }, 120_000);
 
-  it('batch size, workers and several --bin in one run do not change the numbers; --no-flip gives Accuracy:', () => {
-    const runs = [
+  it('batch size, workers and several --bin in one run do not change the numbers; --no-flip gives Accuracy:', async () => {
+    const runs = await Promise.all([
       ['--batch', '1', '--workers', '0'],
       ['--batch', '5', '--workers', '2'],
       ['--batch', '128', '--workers', '1'],
-    ].map((extra, k) => {
+    ].map(async (extra, k) => {
       const out = join(dir, `batch-${k}.json`);
-      const r = runCli(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', ...extra, '--json', out]);
+      const r = await runCli(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', ...extra, '--json', out]);
       expect(r.code, r.stderr).toBe(0);
       return readFileSync(out, 'utf8');
-    });
+    }));
     expect(runs[1]).toBe(runs[0]);
     expect(runs[2]).toBe(runs[0]);
     const doc = JSON.parse(runs[0]);
-    expect(doc.datasets.map((d: { dataset: string }) => d.dataset)).toEqual(['tiny', 'demo']);
+    expect(doc.results.map((d: { dataset: string }) => d.dataset)).toEqual(['tiny', 'demo']);
     // The first dataset of the two-.bin run has the numbers of the one-.bin run of the first test.
-    const { features: _source, ...first } = doc.datasets[0];
-    expect({ schemaVersion: 1, protocol: 'pairs-kfold', tool: doc.tool, ...first }).toEqual(numbersOf(join(dir, 'tiny-model.json')));
-    const noFlip = runCli(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--no-flip', '--json', join(dir, 'noflip.json')]);
+    const first = doc.results[0];
+    delete first.features.source;
+    const single = numbersOf(join(dir, 'tiny-model.json'));
+    expect(first).toEqual((single.results as unknown[])[0]);
+    const noFlip = await runCli(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--no-flip', '--json', join(dir, 'noflip.json')]);
     expect(noFlip.code, noFlip.stderr).toBe(0);
     expect(noFlip.stdout).toMatch(/\] Accuracy: /);
-    expect(JSON.parse(readFileSync(join(dir, 'noflip.json'), 'utf8'))).toMatchObject({ flip: false, features: { source: { flip: false } } });
+    expect(JSON.parse(readFileSync(join(dir, 'noflip.json'), 'utf8')).results[0]).toMatchObject({ features: { flip: false, source: { flip: false } } });
   }, 120_000);
 
-  it('a corrupt JPEG inside a .bin: exit 2, one stderr line naming the .bin and the image index, no output file', () => {
+  it('a corrupt JPEG inside a .bin: exit 2, one stderr line naming the .bin and the image index, no output file', async () => {
     const bad = binImages.map((b) => new Uint8Array(b));
     const k = bad.findIndex((b, i) => i > 4 && b[0] === 0xff && b[1] === 0xd8);
     const j = bad[k];
@@ -222,7 +225,7 @@ describe('facebench lfw --model', () => {
     const file = join(dir, 'corrupt.bin');
     writeFileSync(file, binPickle(bad, Array.from({ length: bad.length / 2 }, (_, i) => i % 2 === 0)));
     const out = join(dir, 'corrupt.json');
-    const r = runCli(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--json', out]);
+    const r = await runCli(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--json', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -231,11 +234,11 @@ describe('facebench lfw --model', () => {
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 
-  it('--images with a missing file: exit 2 naming it, no output file', () => {
+  it('--images with a missing file: exit 2 naming it, no output file', async () => {
     const pairs = join(dir, 'pairs-missing.txt');
     writeFileSync(pairs, '1\t1\nP0\t1\t2\nP0\t1\tP9\t1\n');
     const out = join(dir, 'missing.json');
-    const r = runCli(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--folds', '1', '--json', out]);
+    const r = await runCli(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--folds', '2', '--json', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -244,15 +247,17 @@ describe('facebench lfw --model', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('flag checks: --model with --features, --images with --bin, --pairs without --images', () => {
+  it('flag checks: --model with --features, --images with --bin, --pairs without --images', async () => {
     const cases: [string[], RegExp][] = [
       [['--bin', binFile, '--model', MODEL, '--features', 'x.npy'], /--features does not go with --model/],
       [['--bin', binFile, '--model', MODEL, '--images', dir], /--images does not go with --bin/],
       [['--pairs', join(dir, 'pairs.txt'), '--model', MODEL], /--images DIR is required/],
-      [['--bin', binFile, '--images', dir, '--features', 'x.npy'], /--images is only used with --model/],
+      [['--bin', binFile, '--images', dir, '--features', 'x.npy'], /--images only applies with --model/],
+      [['--bin', binFile, '--features', 'x.npy', '--workers', '2'], /--workers only applies with --model/],
+      [['--bin', binFile, '--model', MODEL, '--no-flip', '--flip'], /--flip was given twice/],
     ];
     for (const [args, msg] of cases) {
-      const r = runCli(['lfw', '--quiet', ...args]);
+      const r = await runCli(['lfw', '--quiet', ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(msg);
     }

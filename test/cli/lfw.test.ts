@@ -1,18 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { REPO as ROOT, runCli, runInProcess, tempDir, type CliRun } from '../helpers/cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'facebench.js');
 const DEMO = join(ROOT, 'fixtures', 'lfw-demo');
 const PARITY = join(ROOT, 'test', 'data', 'lfw-parity');
 const PICKLES = join(ROOT, 'test', 'data', 'pickles');
 
-function run(args: string[], quiet = true): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, 'lfw', ...(quiet ? ['--quiet'] : []), ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+/** `lfw` in-process (the contract test below runs the real bin). */
+function run(args: string[], quiet = true): Promise<CliRun> {
+  return runInProcess(['lfw', ...(quiet ? ['--quiet'] : []), ...args]);
 }
 
 const demoPairs = ['--pairs', join(DEMO, 'pairs.txt'), '--names', join(DEMO, 'names.txt'), '--features', join(DEMO, 'features.npy'), '--flip-features', join(DEMO, 'features_flip.npy')];
@@ -20,46 +17,59 @@ const parityArgs = (pairs = join(PARITY, 'pairs.txt'), names = join(PARITY, 'nam
   '--pairs', pairs, '--names', names, '--features', join(PARITY, 'features.npy'), '--flip-features', join(PARITY, 'features_flip.npy'),
 ];
 
-beforeAll(() => {
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT });
-});
 
 describe('facebench lfw', () => {
-  it('pairs.txt + names + features: accuracy line, table, JSON contract, byte-identical reruns', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lfw-'));
-    const a = run([...demoPairs, '--json', join(dir, 'a.json'), '--csv', join(dir, 'a.csv'), '--markdown', join(dir, 'a.md')]);
+  it('pairs.txt + names + features: accuracy line, table, JSON contract, byte-identical reruns', async () => {
+    const dir = tempDir('lfw-');
+    const a = await runCli(['lfw', '--quiet', ...demoPairs, '--json', join(dir, 'a.json'), '--csv', join(dir, 'a.csv'), '--markdown', join(dir, 'a.md')]);
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/^\[lfw\] XNorm: \d+\.\d{6}\n\[lfw\] Accuracy-Flip: 0\.\d{5}\+-0\.\d{5}\n/);
-    const b = run([...demoPairs, '--json', join(dir, 'b.json')]);
+    const b = await run([...demoPairs, '--json', join(dir, 'b.json')]);
     expect(b.code).toBe(0);
     const text = readFileSync(join(dir, 'a.json'), 'utf8');
     expect(readFileSync(join(dir, 'b.json'), 'utf8')).toBe(text);
     const doc = JSON.parse(text);
-    expect(doc).toMatchObject({ schemaVersion: 1, protocol: 'pairs-kfold', tool: { name: 'facebench' }, dataset: 'lfw', folds: 10, flip: true, pairs: 600, genuine: 300, impostor: 300 });
-    expect(doc.accuracy.per_fold).toHaveLength(10);
-    expect(doc.threshold.per_fold).toHaveLength(10);
-    expect(doc.accuracy.stderr).toBeCloseTo(doc.accuracy.std / Math.sqrt(10), 15);
-    expect(Object.keys(doc.tar_at_far)).toEqual(['1e-3']);
-    expect(Object.keys(doc.val_at_far)).toEqual(['1e-3']);
-    expect(typeof doc.eer).toBe('number');
+    expect(doc).toMatchObject({ schemaVersion: 2, protocol: 'pairs-kfold', tool: { name: 'facebench' }, rule: 'nearest' });
+    expect(doc.results).toHaveLength(1);
+    const d = doc.results[0];
+    expect(d).toMatchObject({ dataset: 'lfw', pair_format: 'pairs-txt', folds: 10, features: { dim: 64, flip: true }, counts: { pairs: 600, genuine: 300, impostor: 300 } });
+    // No paths in the JSON: it must not change with the working folder.
+    expect(text).not.toContain(DEMO);
+    expect(text).not.toContain('pairs.txt');
+    expect(d.accuracy.per_fold).toHaveLength(10);
+    expect(d.accuracy.threshold_per_fold).toHaveLength(10);
+    expect(d.accuracy.stderr).toBeCloseTo(d.accuracy.std / Math.sqrt(10), 15);
+    // 300 impostor pairs cannot resolve FAR 1e-3 (nor can 270 per training split resolve VAL@1e-3): null, and warned.
+    expect(d.tar_at_far).toEqual({ '1e-3': null });
+    expect(d.threshold).toEqual({ '1e-3': null });
+    expect(d.val_at_far).toEqual({ '1e-3': null });
+    expect(doc.warnings).toEqual([
+      '[lfw] VAL@1e-3 (verification.py calculate_val) cannot be resolved: a training split holds only 270 impostor pairs (it needs at least 1,000): reported as null',
+      '[lfw] FAR 1e-3 cannot be resolved with 300 impostor pairs (it needs at least 1,000): its TAR is reported as null',
+    ]);
+    expect(a.stderr).toBe(doc.warnings.map((w: string) => `facebench: warning: ${w}\n`).join(''));
+    expect(typeof d.eer).toBe('number');
+    const resolved = JSON.parse((await run([...demoPairs, '--far', '1e-2', '--json', '-'])).stdout).results[0];
+    expect(resolved.tar_at_far['1e-2']).toBe(resolved.true_accepts['1e-2'] / 300);
+    expect(resolved.false_accepts['1e-2']).toBeLessThanOrEqual(4);
     expect(readFileSync(join(dir, 'a.csv'), 'utf8').split('\n')[0]).toMatch(/^dataset,folds,flip,pairs/);
     expect(readFileSync(join(dir, 'a.md'), 'utf8')).toMatch(/\| dataset \| pairs \|/);
   });
 
-  it('reproduces the verification.py numbers through the CLI', () => {
+  it('reproduces the verification.py numbers through the CLI', async () => {
     const expected = JSON.parse(readFileSync(join(PARITY, 'expected.json'), 'utf8')).pairs_txt_flip;
-    const r = run([...parityArgs(), '--json', '-']);
+    const r = await run([...parityArgs(), '--json', '-']);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = JSON.parse(r.stdout).results[0];
     expect(doc.accuracy.per_fold).toEqual(expected.accuracy_per_fold);
     expect(Math.abs(doc.accuracy.mean - expected.accuracy_mean)).toBeLessThanOrEqual(1e-12);
     expect(Math.abs(doc.accuracy.std - expected.accuracy_std)).toBeLessThanOrEqual(1e-12);
-    expect(doc.threshold.per_fold).toEqual(expected.best_threshold_per_fold);
+    expect(doc.accuracy.threshold_per_fold).toEqual(expected.best_threshold_per_fold);
     expect(Math.abs(doc.xnorm - expected.xnorm)).toBeLessThanOrEqual(1e-12);
   });
 
-  it('a pairs CSV (with and without a fold column) gives the same numbers as the pairs.txt', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lfw-'));
+  it('a pairs CSV (with and without a fold column) gives the same numbers as the pairs.txt', async () => {
+    const dir = tempDir('lfw-');
     const lines = readFileSync(join(PARITY, 'pairs.txt'), 'utf8').trim().split('\n').slice(1);
     const img = (n: string, k: string): string => `${n}/${n}_${k.padStart(4, '0')}.jpg`;
     const rows = lines.map((l, i) => {
@@ -69,32 +79,32 @@ describe('facebench lfw', () => {
     });
     writeFileSync(join(dir, 'folds.csv'), 'a,b,label,fold\n' + rows.map((r) => `${r.a},${r.b},${r.label},${r.fold + 100}`).join('\n') + '\n');
     writeFileSync(join(dir, 'plain.csv'), rows.map((r) => `${r.a},${r.b},${r.label}`).join('\n') + '\n');
-    const ref = JSON.parse(run([...parityArgs(), '--json', '-']).stdout);
+    const ref = JSON.parse((await run([...parityArgs(), '--json', '-'])).stdout).results[0];
     for (const csv of ['folds.csv', 'plain.csv']) {
-      const r = run(['--pairs-csv', join(dir, csv), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--flip-features', join(PARITY, 'features_flip.npy'), '--json', '-']);
+      const r = await run(['--pairs-csv', join(dir, csv), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--flip-features', join(PARITY, 'features_flip.npy'), '--json', '-']);
       expect(r.code, r.stderr).toBe(0);
-      const doc = JSON.parse(r.stdout);
+      const doc = JSON.parse(r.stdout).results[0];
       expect(doc.accuracy).toEqual(ref.accuracy);
       expect(doc.fold_source).toBe(csv === 'folds.csv' ? 'file' : 'kfold');
     }
   });
 
-  it('a pairsDevTest-style file (single count header): contiguous KFold, one class per fold, warned', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lfw-'));
+  it('a pairsDevTest-style file (single count header): contiguous KFold, one class per fold, warned', async () => {
+    const dir = tempDir('lfw-');
     const lines = readFileSync(join(PARITY, 'pairs.txt'), 'utf8').trim().split('\n').slice(1);
     const matched = lines.filter((l) => l.split('\t').length === 3);
     const mismatched = lines.filter((l) => l.split('\t').length === 4);
     writeFileSync(join(dir, 'dev.txt'), `${matched.length}\n${[...matched, ...mismatched].join('\n')}\n`);
-    const r = run(['--pairs', join(dir, 'dev.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--json', '-']);
+    const r = await run(['--pairs', join(dir, 'dev.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--json', '-']);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ fold_source: 'kfold', folds: 10, pairs: 600, flip: false });
-    expect(doc.val_at_far['1e-3'].mean).toBeNull();
-    expect(doc.warnings[0]).toMatch(/fold\(s\) 6, 7, 8, 9, 10 hold no genuine pairs/);
+    expect(doc.results[0]).toMatchObject({ fold_source: 'kfold', folds: 10, counts: { pairs: 600 }, features: { flip: false } });
+    expect(doc.results[0].val_at_far['1e-3']).toBeNull();
+    expect(doc.warnings[0]).toMatch(/^\[lfw\] fold\(s\) 6, 7, 8, 9, 10 hold no genuine pairs/);
   });
 
-  it('several --bin datasets with features in .bin order: one object per dataset', () => {
-    const r = run([
+  it('several --bin datasets with features in .bin order: one object per dataset', async () => {
+    const r = await run([
       '--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy'), '--flip-features', join(DEMO, 'demo_features_flip.npy'),
       '--bin', join(PICKLES, 'py2_str.bin'), '--features', join(PARITY, 'bin_features.npy'), '--flip-features', join(PARITY, 'bin_features_flip.npy'),
       '--json', '-',
@@ -102,32 +112,40 @@ describe('facebench lfw', () => {
     // py2_str.bin holds 4 images: the 410-row features do not fit it.
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bin_features\.npy: has 410 feature rows but .*py2_str\.bin holds 4 images/);
-    const ok = run([
+    const ok = await run([
       '--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy'), '--flip-features', join(DEMO, 'demo_features_flip.npy'),
       '--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy'), '--flip-features', join(DEMO, 'demo_features.npy'),
-      '--name', 'demo', '--name', 'demo-again', '--json', '-',
+      '--label', 'demo', '--label', 'demo-again', '--json', '-',
     ]);
     expect(ok.code, ok.stderr).toBe(0);
     const doc = JSON.parse(ok.stdout);
-    expect(doc).toMatchObject({ schemaVersion: 1, protocol: 'pairs-kfold' });
-    expect(doc.datasets.map((d: { dataset: string; pairs: number }) => [d.dataset, d.pairs])).toEqual([['demo', 60], ['demo-again', 60]]);
+    expect(doc).toMatchObject({ schemaVersion: 2, protocol: 'pairs-kfold' });
+    expect(doc.results.map((d: { dataset: string; counts: { pairs: number } }) => [d.dataset, d.counts.pairs])).toEqual([['demo', 60], ['demo-again', 60]]);
+    // The same .bin twice without labels would give two datasets of one name: refused.
+    const twice = await run(['--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy'), '--bin', join(DEMO, 'demo.bin'), '--features', join(DEMO, 'demo_features.npy')]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/would both be named 'demo': give each dataset a --label/);
   });
 
   it.each([
     [['--pairs', 'p.txt', '--bin', 'x.bin', '--features', 'f.npy'], /give exactly one of --pairs/],
-    [['--bin', 'x.bin', '--features', 'f.npy', '--names', 'n.txt'], /--names cannot be used with --bin/],
+    [['--bin', 'x.bin', '--features', 'f.npy', '--names', 'n.txt'], /--names does not go with --bin/],
     [['--pairs', 'p.txt', '--features', 'f.npy'], /--names is required with --pairs/],
     [['--bin', 'x.bin', '--bin', 'y.bin', '--features', 'f.npy'], /2 dataset\(s\) but 1 --features/],
     [['--pairs', join(PARITY, 'pairs.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--folds', '5'], /--folds 5: .*pairs\.txt defines 10 folds/],
-    [['--pairs', join(PARITY, 'pairs.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--folds', 'x'], /--folds must be a positive integer/],
-  ])('usage error: %j', (args, message) => {
-    const r = run(args);
+    [['--pairs', join(PARITY, 'pairs.txt'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy'), '--folds', 'x'], /--folds must be an integer in \[2, 1000000\]; got 'x'/],
+    [['--pairs-csv', 'p.csv', '--names', 'n.txt', '--features', 'f.npy', '--folds', '1'], /--folds must be an integer in \[2, 1000000\]; got '1'/],
+    [['--bin', 'x.bin', '--features', 'f.npy', '--skip-bad'], /--skip-bad is not a flag of facebench lfw \(it belongs to facebench ijb\)/],
+    [['--bin', 'x.bin', '--features', 'f.npy', '--flip'], /--flip only applies with --model/],
+    [['--bin', 'x.bin', '--features', 'f.npy', '--label', 'a', '--name', 'b'], /--name is the old spelling of --label/],
+  ])('usage error: %j', async (args, message) => {
+    const r = await run(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });
 
-  it('--model with a missing model file (model mode itself: test/cli/lfw-model.test.ts)', () => {
-    const r = run(['--bin', join(DEMO, 'demo.bin'), '--model', 'm.onnx']);
+  it('--model with a missing model file (model mode itself: test/cli/lfw-model.test.ts)', async () => {
+    const r = await run(['--bin', join(DEMO, 'demo.bin'), '--model', 'm.onnx']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^facebench: m\.onnx: cannot read the model \(no such file\)\n$/);
   });
@@ -135,11 +153,11 @@ describe('facebench lfw', () => {
 
 describe('facebench lfw: bad input exits 2 with one stderr line and writes nothing', () => {
   const bad = (name: string, makeArgs: (dir: string) => string[], message: RegExp): void => {
-    it(name, () => {
-      const dir = mkdtempSync(join(tmpdir(), 'lfw-bad-'));
+    it(name, async () => {
+      const dir = tempDir('lfw-bad-');
       const out = join(dir, 'out.json');
       // Without --quiet: the error must still be the only line on stderr.
-      const r = run([...makeArgs(dir), '--json', out, '--csv', join(dir, 'out.csv')], false);
+      const r = await run([...makeArgs(dir), '--json', out, '--csv', join(dir, 'out.csv')], false);
       expect(r.code).toBe(2);
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines, r.stderr).toHaveLength(1);
@@ -172,6 +190,11 @@ describe('facebench lfw: bad input exits 2 with one stderr line and writes nothi
 
   bad('.bin whose image count is not 2 × labels', () => ['--bin', join(PICKLES, 'count_mismatch.bin'), '--features', join(PARITY, 'bin_features.npy')],
     /count_mismatch\.bin: holds 3 images for 2 pair labels; expected 2 × 2 = 4/);
+
+  bad('a pairs CSV whose first line is a pair with a bad label (not a header: no column names)', (dir) => {
+    writeFileSync(join(dir, 'p.csv'), 'a/a_0001.jpg,b/b_0001.jpg,maybe\na/a_0001.jpg,b/b_0001.jpg,0\n');
+    return ['--pairs-csv', join(dir, 'p.csv'), '--names', join(PARITY, 'names.txt'), '--features', join(PARITY, 'features.npy')];
+  }, /p\.csv:1: expected a label \(1\/0 or true\/false\), found 'maybe'/);
 
   bad('hostile pickle', () => ['--bin', join(PICKLES, 'hostile_os_system.pkl'), '--features', join(PARITY, 'bin_features.npy')],
     /hostile_os_system\.pkl: byte 5: GLOBAL \(0x63\): global 'posix\.system' is not allowed/);

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import { lfwImagePath, readLfwPairs, readNameList, readPairsCsv, resolvePairRows } from '../../src/io/lfw-pairs.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'lfw-pairs-'));
+const dir = tempDir('lfw-pairs-');
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

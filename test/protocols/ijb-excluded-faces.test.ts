@@ -1,13 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
 import { encodeNpy, readNpyMatrix } from '../../src/io/npy.js';
 import { runIjb1v1 } from '../../src/protocols/ijb-1v1.js';
 
 const DEMO = join(import.meta.dirname, '..', '..', 'fixtures', 'ijb-demo');
-const TMP = mkdtempSync(join(tmpdir(), 'facebench-excl-'));
-afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+const TMP = tempDir('facebench-excl-');
 
 describe('ijb excludedFaces', () => {
   it('equals evaluating a face list without those faces', async () => {

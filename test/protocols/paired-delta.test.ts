@@ -14,12 +14,12 @@ const root = 'fixtures/ijb-demo';
 const R = 200;
 const SEED = 5;
 const run = (m: string) => ({ json: join(dir, `${m}.json`), scores: join(dir, `scores-${m}`) });
-const A = run('magface-r18');
-const B = run('arcface-r18');
+const A = await run('magface-r18');
+const B = await run('arcface-r18');
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const [m, r] of [['magface-r18', A], ['arcface-r18', B]] as const) {
-    const c = runCli(['ijb', '--root', root, '--features', `fixtures/ijb-demo/${m}/features.npy`, '--quiet', '--json', r.json, '--scores', r.scores, '--bootstrap', String(R), '--seed', String(SEED)]);
+    const c = await runCli(['ijb', '--root', root, '--features', `fixtures/ijb-demo/${m}/features.npy`, '--quiet', '--json', r.json, '--scores', r.scores, '--bootstrap', String(R), '--seed', String(SEED)]);
     expect(c.code, c.stderr).toBe(0);
   }
 });
@@ -29,7 +29,9 @@ describe('paired ΔTAR bootstrap', () => {
     const a = readResultFile(A.json);
     const b = readResultFile(B.json);
     const res = await runPairedDelta({ root, a, b, scoresA: A.scores, scoresB: B.scores, replicates: R, seed: SEED, ci: 95, threads: 1 });
-    expect(res.rows).toHaveLength(12);
+    // 2 aggregations × the 3 FAR targets 4,680 impostor pairs resolve (1e-6 … 1e-4 are null in the results).
+    expect(res.rows).toHaveLength(6);
+    expect(res.rows.map((r) => r.target)).toEqual(['1e-3', '1e-2', '1e-1', '1e-3', '1e-2', '1e-1']);
     const docA = JSON.parse(readFileSync(A.json, 'utf8'));
     const docB = JSON.parse(readFileSync(B.json, 'utf8'));
     for (const row of res.rows) {
@@ -44,7 +46,7 @@ describe('paired ΔTAR bootstrap', () => {
     const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
     const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
     const pairs = readTemplatePairs(paths.pairs, templateIndexLookup(grouping.templateIds), grouping.templateIds.length);
-    const targets = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
+    const targets = [1e-3, 1e-2, 1e-1];
     const opts = { replicates: R, seed: SEED, ci: 95, targets, rule: 'nearest' as const };
     const ba = bootstrapTarAtFar({ ...pairs, scores: readNpyScores(join(A.scores, 'plain.npy')) }, opts);
     const bb = bootstrapTarAtFar({ ...pairs, scores: readNpyScores(join(B.scores, 'plain.npy')) }, opts);
@@ -65,10 +67,15 @@ describe('paired ΔTAR bootstrap', () => {
 });
 
 describe('compare --paired CLI', () => {
-  it('prints the Δ table', () => {
-    const r = runCli(['compare', '--paired', A.json, B.json, '--scores-a', A.scores, '--scores-b', B.scores, '--root', root, '--bootstrap', '100', '--quiet']);
+  it('prints the Δ table', async () => {
+    const r = await runCli(['compare', '--paired', A.json, B.json, '--scores-a', A.scores, '--scores-b', B.scores, '--root', root, '--bootstrap', '100', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^plain\s+1e-4\s+/m);
+    expect(r.stdout).toMatch(/^plain\s+1e-3\s+/m);
+    expect(r.stdout).not.toMatch(/1e-4/);
+    const json = await runCli(['compare', '--paired', A.json, B.json, '--scores-a', A.scores, '--scores-b', B.scores, '--root', root, '--bootstrap', '100', '--quiet', '--format', 'json']);
+    const doc = JSON.parse(json.stdout);
+    expect(doc).toMatchObject({ protocol: 'compare-paired', bootstrap: { replicates: 100, seed: 1, ci: 95, unit: 'template' } });
+    expect(doc.rows).toHaveLength(6);
     expect(r.stdout).toContain('95% CI of Δ pp');
   });
   for (const [name, args] of [
@@ -78,10 +85,10 @@ describe('compare --paired CLI', () => {
     ['missing scores folder', [A.json, B.json, '--scores-a', join(dir, 'nope'), '--scores-b', B.scores, '--root', root]],
     ['--scores-a without --paired', ['--scores-a', A.scores]],
   ] as const) {
-    it(`bad input: ${name} → exit 2`, () => {
+    it(`bad input: ${name} → exit 2`, async () => {
       const out = join(dir, `bad-${name.replace(/\W+/g, '_')}.txt`);
       const cmd = name.startsWith('--scores-a without') ? ['compare', A.json, ...args, '--out', out] : ['compare', '--paired', ...args, '--quiet', '--bootstrap', '20', '--out', out];
-      const r = runCli(cmd);
+      const r = await runCli(cmd);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('hint:'))).toHaveLength(1);
     });

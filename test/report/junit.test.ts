@@ -9,7 +9,7 @@ describe('gate JUnit XML', () => {
     const xml = gateJunit({
       name: 'suite <x>',
       checks: [
-        { row: 'plain', metric: '1e-4', baseline: 0.95, current: 0.96, delta: 0.01, allowedDrop: 0, passed: true, reason: 'ok' },
+        { row: 'plain', metric: 'tar@1e-4', baseline: 0.95, current: 0.96, delta: 0.01, allowedDrop: 0, passed: true, reason: 'ok' },
         { row: 'mag&c', metric: 'accuracy', baseline: 0.99, current: 0.98, delta: -0.01, allowedDrop: 0, passed: false, reason: 'dropped 1 pp' },
       ],
     });
@@ -18,7 +18,7 @@ describe('gate JUnit XML', () => {
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<testsuites name="facebench gate" tests="2" failures="1" errors="0" time="0">',
         '  <testsuite name="suite &lt;x&gt;" tests="2" failures="1" errors="0" skipped="0" time="0">',
-        '    <testcase classname="facebench.gate.plain" name="TAR@FAR=1e-4" time="0">',
+        '    <testcase classname="facebench.gate.plain" name="TAR@1e-4" time="0">',
         '      <system-out>ok</system-out>',
         '    </testcase>',
         '    <testcase classname="facebench.gate.mag&amp;c" name="accuracy" time="0">',

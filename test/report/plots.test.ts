@@ -31,9 +31,10 @@ describe('ROC / DET plots (vega-lite → SVG, headless)', () => {
     // Two target rules (1e-4, 1e-2) drawn dashed.
     expect(svg.match(/stroke-dasharray="4,4"/g)?.length).toBe(2);
   });
-  it('DET: FNMR axis, same legend; deterministic', async () => {
+  it('DET on probit axes: rate labels, same legend, the FAR targets marked; deterministic', async () => {
     const a = await renderSvg(detSpec(files));
-    expect(a).toContain('FNMR = 1 − TAR');
+    for (const label of ['FNMR (false non-match rate)', 'FMR (false match rate)', '>0.01 %<', '>1 %<', '>40 %<', 'DET (probit axes)']) expect(a).toContain(label);
+    expect(a.match(/stroke-dasharray="4,4"/g)?.length).toBe(2);
     expect(a).toContain('model-b · plain');
     // vega numbers clip paths per process (clip1, clip2 …): unique ids, so two SVGs can share one HTML page.
     const norm = (svg: string): string => svg.replace(/clip\d+/g, 'clipN');

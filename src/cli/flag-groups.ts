@@ -1,0 +1,144 @@
+/**
+ * Flag groups that several commands share, defined once so that they mean the same everywhere:
+ * outputs (`--json --csv --markdown --quiet`), the bootstrap (`--bootstrap --seed --ci
+ * --bootstrap-threads`) and extraction (`--ep --batch --workers --threads --flip …`), each with the
+ * parse into typed settings.
+ */
+import { UsageError } from '../errors.js';
+import { DEFAULT_WORKERS } from '../extract/extract.js';
+import { EXECUTION_PROVIDERS, type EpChoice } from '../extract/session.js';
+import { PRESET_NAMES, resolvePreprocessing, type Preprocessing } from '../extract/preprocess.js';
+import type { OutputRequest } from './outputs.js';
+import type { Args, FlagGroup } from './flags.js';
+import { parseChoice, parseNumber } from './flag-values.js';
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+
+export const QUIET_FLAG: FlagGroup['flags'] = {
+  quiet: { kind: 'switch', describe: 'no progress, no info lines and no final time line on stderr (warnings and errors still appear)' },
+};
+
+/** `--json`, and `--csv` / `--markdown` where the command has them, plus `--quiet`. */
+export function outputFlags(what: { json: string; csv?: string; markdown?: string }, more: FlagGroup['flags'] = {}): FlagGroup {
+  const flags: FlagGroup['flags'] = { json: { kind: 'value', value: 'FILE', describe: `${what.json} (- for stdout)` } };
+  if (what.csv) flags.csv = { kind: 'value', value: 'FILE', describe: `${what.csv} (- for stdout)` };
+  if (what.markdown) flags.markdown = { kind: 'value', value: 'FILE', describe: `${what.markdown} (- for stdout)` };
+  return { title: 'Outputs (at most one on stdout; the table is printed when none is)', flags: { ...flags, ...more, ...QUIET_FLAG } };
+}
+
+export interface FileOutputs {
+  json?: string;
+  csv?: string;
+  markdown?: string;
+}
+
+export function parseFileOutputs(args: Args): FileOutputs {
+  return { json: args.string('json'), csv: args.string('csv'), markdown: args.string('markdown') };
+}
+
+export function fileOutputRequests(o: FileOutputs): OutputRequest[] {
+  return (['json', 'csv', 'markdown'] as const).filter((k) => o[k] !== undefined).map((k) => ({ flag: `--${k}`, path: o[k]! }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bootstrap
+
+export const BOOTSTRAP_GROUP = (defaultReplicates?: number): FlagGroup => ({
+  title: 'Bootstrap intervals',
+  flags: {
+    bootstrap: { kind: 'value', value: 'N', default: defaultReplicates?.toString(), describe: 'bootstrap replicates, resampling templates (1000 is usual; at least 2/(1 − level) so that each tail holds a replicate)' },
+    seed: { kind: 'value', value: 'N', default: '1', describe: 'bootstrap seed, an integer in [0, 2^32)' },
+    ci: { kind: 'value', value: 'PERCENT', default: '95', describe: 'confidence level of the percentile interval' },
+    'bootstrap-threads': { kind: 'value', value: 'N', describe: 'bootstrap threads (default: the number of CPUs); results do not depend on it' },
+  },
+});
+
+export interface BootstrapSettings {
+  replicates: number;
+  seed: number;
+  /** Confidence level in percent. */
+  ci: number;
+  threads?: number;
+}
+
+/** Fewest replicates for which each tail of a `ci` % percentile interval holds one replicate. */
+export function minimumReplicates(ci: number): number {
+  return Math.ceil(2 / (1 - ci / 100) - 1e-9);
+}
+
+/**
+ * The bootstrap settings, or undefined when `--bootstrap` is absent and there is no default (then the
+ * other bootstrap flags mean nothing and are refused).
+ */
+export function parseBootstrap(args: Args, defaultReplicates?: number): BootstrapSettings | undefined {
+  const text = args.string('bootstrap');
+  if (text === undefined && defaultReplicates === undefined) {
+    const stray = ['seed', 'ci', 'bootstrap-threads'].find((f) => args.has(f));
+    if (stray) throw new UsageError(`--${stray} only applies with --bootstrap N`);
+    return undefined;
+  }
+  const ci = parseNumber(args.string('ci') ?? '95', '--ci', { min: 0, max: 100, exclusive: true });
+  const replicates = text === undefined ? defaultReplicates! : parseNumber(text, '--bootstrap', { integer: true, min: 1, max: 1_000_000 });
+  const needed = minimumReplicates(ci);
+  if (replicates < needed) throw new UsageError(`--bootstrap ${replicates}: a ${ci}% percentile interval needs at least ${needed} replicates (each tail must hold one); 1000 is usual`);
+  const threads = args.string('bootstrap-threads');
+  return {
+    replicates,
+    seed: parseNumber(args.string('seed') ?? '1', '--seed', { integer: true, min: 0, max: 2 ** 32 - 1 }),
+    ci,
+    threads: threads === undefined ? undefined : parseNumber(threads, '--bootstrap-threads', { integer: true, min: 1, max: 256 }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extraction
+
+/** The extraction flags of `extract`, `ijb --model` and `lfw --model` (lfw flips by default, as verification.py; it has no --skip-bad). */
+export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean; title?: string }): FlagGroup {
+  const flags: FlagGroup['flags'] = {
+    ep: { kind: 'value', value: 'PROVIDER', default: 'auto', describe: `execution provider: auto (the first that works of ${EXECUTION_PROVIDERS.join(' > ')}) or one of them` },
+    batch: { kind: 'value', value: 'N', default: '128', describe: 'faces per model run (a model with a fixed batch size overrides it)' },
+    workers: { kind: 'value', value: 'N', default: String(DEFAULT_WORKERS), describe: 'worker threads for decode + align + normalise (0: on the main thread)' },
+    threads: { kind: 'value', value: 'N', describe: 'onnxruntime intra-op threads of the cpu provider (default: all cores)' },
+    flip: opts.flipByDefault
+      ? { kind: 'switch', negatable: true, default: 'on', describe: 'also run the horizontally flipped images and add the features (verification.py does)' }
+      : { kind: 'switch', describe: 'also extract features of the horizontally flipped images (features_flip.npy)' },
+    preset: { kind: 'value', value: 'NAME', default: 'arcface', describe: `preprocessing: ${PRESET_NAMES.join(', ')} (arcface: RGB (x − 127.5)/127.5; magface: BGR x/255; adaface: BGR (x/255 − 0.5)/0.5)` },
+    channels: { kind: 'value', value: 'rgb|bgr', describe: "override the preset's channel order" },
+    mean: { kind: 'value', value: 'V[,V,V]', describe: 'override: input = (x − mean) / std on 0..255 pixels; one value or three (model channel order)' },
+    std: { kind: 'value', value: 'V[,V,V]', describe: 'override, with --mean' },
+  };
+  if (opts.skipBad) flags['skip-bad'] = { kind: 'switch', describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json, and ijb leaves them out' };
+  return { title: opts.title ?? 'Extraction', flags };
+}
+
+export interface ExtractionSettings {
+  ep: EpChoice;
+  batch: number;
+  workers: number;
+  threads?: number;
+  flip: boolean;
+  preprocessing: Preprocessing;
+  skipBad: boolean;
+}
+
+const EXTRACTION_FLAG_NAMES = ['ep', 'batch', 'workers', 'threads', 'flip', 'preset', 'channels', 'mean', 'std', 'skip-bad'];
+
+/** Refuses extraction flags where no extraction happens (`why`: e.g. "only applies with --model"). */
+export function refuseExtractionFlags(args: Args, why: string): void {
+  const stray = EXTRACTION_FLAG_NAMES.find((f) => args.has(f));
+  if (stray) throw new UsageError(`--${stray} ${why}`);
+}
+
+export function parseExtraction(args: Args, opts: { flipByDefault: boolean }): ExtractionSettings {
+  return {
+    ep: parseChoice(args.string('ep') ?? 'auto', ['auto', ...EXECUTION_PROVIDERS] as const, '--ep'),
+    batch: parseNumber(args.string('batch') ?? '128', '--batch', { integer: true, min: 1, max: 65_536 }),
+    workers: parseNumber(args.string('workers') ?? String(DEFAULT_WORKERS), '--workers', { integer: true, min: 0, max: 64 }),
+    threads: args.has('threads') ? parseNumber(args.string('threads')!, '--threads', { integer: true, min: 1, max: 1024 }) : undefined,
+    flip: args.switch('flip', opts.flipByDefault),
+    preprocessing: resolvePreprocessing({ preset: args.string('preset'), channels: args.string('channels'), mean: args.string('mean'), std: args.string('std') }),
+    skipBad: args.switch('skip-bad'),
+  };
+}
