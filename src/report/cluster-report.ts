@@ -5,10 +5,9 @@
  */
 import type { ClusterScores } from '../metrics/cluster-scores.js';
 import type { BestPoint, ClusterMethodResult, ClusterResult, ClusterSweep } from '../protocols/cluster.js';
+import { SCHEMA_VERSION } from '../io/results-json.js';
 import { FACEBENCH_VERSION } from '../version.js';
 import { alignColumns, csvLine, jsonNumber, markdownTable } from './format.js';
-
-export const CLUSTER_SCHEMA_VERSION = 2;
 
 const prf = (p: ClusterScores['pairwise']) => ({ precision: jsonNumber(p.precision), recall: jsonNumber(p.recall), f: jsonNumber(p.f) });
 
@@ -48,7 +47,7 @@ function resultJson(r: ClusterMethodResult): Record<string, unknown> {
 
 export function clusterJson(result: ClusterResult): string {
   const doc = {
-    schemaVersion: CLUSTER_SCHEMA_VERSION,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: 'facebench', version: FACEBENCH_VERSION },
     protocol: result.protocol,
     faces: result.faces,
