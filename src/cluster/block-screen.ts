@@ -24,7 +24,7 @@ const F32 = new Float32Array(1);
 const U32 = new Uint32Array(F32.buffer);
 
 /** The largest float32 ≤ x (x finite). */
-export function float32AtMost(x: number): number {
+function float32AtMost(x: number): number {
   const f = Math.fround(x);
   if (f <= x) return f;
   F32[0] = f;

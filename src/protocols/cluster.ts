@@ -183,16 +183,14 @@ function loadFeatures(src: ClusterFeatureSource): FeatureMatrix {
   return src.format === 'bin' ? readRawFeatures(src.file, src.dim) : readFeatureMatrix(src.file);
 }
 
-function validate(opts: ClusterOptions, faces: number, featuresFile: string): void {
+/** Checks the flag values (UsageError); runCluster calls it before reading anything. */
+export function validateClusterOptions(opts: ClusterOptions): void {
   const bad = (flag: string, value: unknown, want: string) => new UsageError(`--${flag} ${value}: expected ${want}`);
   for (const m of opts.methods) if (!(CLUSTER_METHODS as readonly string[]).includes(m)) throw bad('method', m, `one of ${CLUSTER_METHODS.join(', ')}`);
   if (!(opts.distance > 0 && opts.distance < 2)) throw bad('distance', opts.distance, 'a distance between unit vectors, in (0, 2)');
   if (!(opts.eps > 0 && opts.eps < 1)) throw bad('eps', opts.eps, 'a distance 1 − cosine in (0, 1)');
   if (!(opts.tau > -1 && opts.tau <= 1)) throw bad('tau', opts.tau, 'a cosine in (−1, 1]');
   if (!Number.isInteger(opts.k) || opts.k < 1) throw bad('k', opts.k, 'a positive integer');
-  if (usesKnn(opts) && opts.k >= faces) {
-    throw new DataError(`${featuresFile}: --k ${opts.k} needs more than ${opts.k} faces (each face's list counts the face itself), found ${faces}`);
-  }
   for (const [method, values] of Object.entries(sweepGrids(opts))) {
     const check = { fasthac: (v: number) => v > 0 && v < 2, 'knn-dbscan': (v: number) => v > 0 && v < 1, 'magnitude-peaks': (v: number) => v > -1 && v <= 1 }[method as ClusterMethod];
     for (const v of values) if (!check(v)) throw bad('sweep', v, `${SWEEP_PARAMETER[method as ClusterMethod]} values valid for ${method}`);
@@ -270,10 +268,13 @@ function scoreWarnings(name: string, r: { scores: ClusterScores; withoutSingleto
 }
 
 export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
+  validateClusterOptions(opts);
   const featuresFile = featuresLabel(opts.features);
   const matrix = timed('load features', opts, () => loadFeatures(opts.features));
   const { rows: faces, cols: dim, data } = matrix;
-  validate(opts, faces, featuresFile);
+  if (usesKnn(opts) && opts.k >= faces) {
+    throw new DataError(`${featuresFile}: --k ${opts.k} needs more than ${opts.k} faces (each face's list counts the face itself), found ${faces}`);
+  }
   checkFinite(data, 0, dim, featuresFile);
   const truth = timed('load labels', opts, () => loadTruth(opts, faces, featuresFile));
   const predicted = opts.predicted.map((file) => ({ file, values: readLabelFile(file, faces, `one per feature row of ${featuresFile}`) }));
@@ -311,23 +312,23 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     }
   }
 
+  /** Each method's threshold, its JSON params, and its labels at any value of the threshold. */
+  const baseline = (method: ClusterMethod): { value: number; params: Record<string, number>; labelsAt: (v: number) => Int32Array } => {
+    if (method === 'fasthac') {
+      return { value: opts.distance, params: { distance: opts.distance }, labelsAt: (t) => fasthacLabels(linkComponents[linkDistances.indexOf(t)]) };
+    }
+    if (method === 'knn-dbscan') {
+      const { minSamples, thSim } = CLUSTER_DEFAULTS;
+      return { value: opts.eps, params: { k: opts.k, eps: opts.eps, min_samples: minSamples, th_sim: thSim }, labelsAt: (eps) => knnDbscan(knn!, { eps, minSamples, thSim }) };
+    }
+    return { value: opts.tau, params: { k: opts.k, tau: opts.tau }, labelsAt: (tau) => magnitudePeaks(knn!, magnitudes, tau).labels };
+  };
+
   timed('baselines and scores', opts, () => {
     for (const method of opts.methods) {
-      let labelsAt: (v: number) => Int32Array;
-      let value: number;
-      if (method === 'fasthac') {
-        labelsAt = (t) => fasthacLabels(linkComponents[linkDistances.indexOf(t)]);
-        value = opts.distance;
-      } else if (method === 'knn-dbscan') {
-        labelsAt = (eps) => knnDbscan(knn!, { eps, minSamples: CLUSTER_DEFAULTS.minSamples, thSim: CLUSTER_DEFAULTS.thSim });
-        value = opts.eps;
-      } else {
-        labelsAt = (tau) => magnitudePeaks(knn!, magnitudes, tau).labels;
-        value = opts.tau;
-      }
+      const { value, params, labelsAt } = baseline(method);
       const labels = labelsAt(value);
       const scored = scoreLabels(truth.labels, labels);
-      const params: Record<string, number> = method === 'fasthac' ? { distance: opts.distance } : method === 'knn-dbscan' ? { k: opts.k, eps: opts.eps, min_samples: CLUSTER_DEFAULTS.minSamples, th_sim: CLUSTER_DEFAULTS.thSim } : { k: opts.k, tau: opts.tau };
       const result: ClusterMethodResult = { method, name: method, params, ...scored };
       if (grids[method]) result.sweep = sweepOf(method, grids[method]!, truth.labels, labelsAt);
       if (opts.keepLabels) result.labels = labels;
