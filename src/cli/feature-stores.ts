@@ -3,16 +3,15 @@
  * model's extraction fills (`ijb --model`, cached by model + preprocessing + flip + face list); and
  * the extraction run with its progress and provider lines (shared by `extract` and `ijb --model`).
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { checkSameFaces, ijbMetaPaths, readFaceLandmarks, readFaceTemplateMedia, type IjbTarget } from '../io/ijb-meta.js';
 import type { FeatureSource } from '../protocols/ijb-1v1.js';
-import { extractFeatures, ijbDatasetIdentity, type ExtractOptions, type ExtractResult } from '../extract/extract.js';
+import { extractFeatures, ijbDatasetIdentity, ijbImageDir, ijbStoreInputs, type ExtractOptions, type ExtractResult } from '../extract/extract.js';
 import { sha256File } from '../extract/session.js';
-import { readStoreMeta, requestDifferences, STORE_FILE, type StoreMeta, type StoreRequest } from '../extract/store.js';
+import { readStoreMeta, requestDifferences, storeCacheKey, STORE_FILE, type StoreMeta, type StoreRequest } from '../extract/store.js';
 import type { Ui } from './command.js';
 import type { ExtractionSettings } from './flag-groups.js';
 import type { RateProgress } from './progress.js';
@@ -74,11 +73,11 @@ export async function featuresOfModel(m: ModelInput, ui: Ui): Promise<EvaluatedF
     preprocessing: m.extraction.preprocessing,
     flip: m.extraction.flip,
     dataset: ijbDatasetIdentity(m.root, m.target).identity,
+    skipBad: m.extraction.skipBad,
+    inputs: ijbStoreInputs(m.root, m.target),
+    imageDir: ijbImageDir(m.root),
   };
-  const key = createHash('sha256')
-    .update(JSON.stringify([request.modelSha256, request.preprocessing.channels, request.preprocessing.scale, request.preprocessing.mean, request.preprocessing.std, request.flip, request.dataset]))
-    .digest('hex')
-    .slice(0, 16);
+  const key = storeCacheKey(request);
   const dir = m.store ?? join(cacheRoot(m.cache), 'stores', `${basename(m.model).replace(/\.onnx$/i, '')}-${m.target.toLowerCase()}-${key}`);
   if (existsSync(join(dir, STORE_FILE))) {
     const meta = readStoreMeta(dir);
@@ -108,6 +107,7 @@ export async function runExtraction(
     flip: x.flip,
     preprocessing: x.preprocessing,
     skipBad: x.skipBad,
+    maxPixels: x.maxPixels,
     onStart: ({ session, total, done }) => {
       ui.info(providerLine(rest.modelPath, session));
       if (done > 0) ui.info(`resuming at ${done}/${total} faces`);

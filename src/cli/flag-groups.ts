@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS } from '../extract/extract.js';
 import { EXECUTION_PROVIDERS, type EpChoice } from '../extract/session.js';
 import { PRESET_NAMES, resolvePreprocessing, type Preprocessing } from '../extract/preprocess.js';
+import { DEFAULT_MAX_PIXELS } from '../extract/decode.js';
 import type { OutputRequest } from './outputs.js';
 import type { Args, FlagGroup } from './flags.js';
 import { parseChoice, parseNumber } from './flag-values.js';
@@ -108,6 +109,7 @@ export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean
     channels: { kind: 'value', value: 'rgb|bgr', describe: "override the preset's channel order" },
     mean: { kind: 'value', value: 'V[,V,V]', describe: 'override: input = (x − mean) / std on 0..255 pixels; one value or three (model channel order)' },
     std: { kind: 'value', value: 'V[,V,V]', describe: 'override, with --mean' },
+    'max-pixels': { kind: 'value', value: 'N', default: String(DEFAULT_MAX_PIXELS), describe: 'largest image (width × height) decoded; a bigger one is a bad image (an image bomb guard)' },
   };
   if (opts.skipBad) flags['skip-bad'] = { kind: 'switch', describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json, and ijb leaves them out' };
   return { title: opts.title ?? 'Extraction', flags };
@@ -121,9 +123,10 @@ export interface ExtractionSettings {
   flip: boolean;
   preprocessing: Preprocessing;
   skipBad: boolean;
+  maxPixels: number;
 }
 
-const EXTRACTION_FLAG_NAMES = ['ep', 'batch', 'workers', 'threads', 'flip', 'preset', 'channels', 'mean', 'std', 'skip-bad'];
+const EXTRACTION_FLAG_NAMES = ['ep', 'batch', 'workers', 'threads', 'flip', 'preset', 'channels', 'mean', 'std', 'skip-bad', 'max-pixels'];
 
 /** Refuses extraction flags where no extraction happens (`why`: e.g. "only applies with --model"). */
 export function refuseExtractionFlags(args: Args, why: string): void {
@@ -140,5 +143,6 @@ export function parseExtraction(args: Args, opts: { flipByDefault: boolean }): E
     flip: args.switch('flip', opts.flipByDefault),
     preprocessing: resolvePreprocessing({ preset: args.string('preset'), channels: args.string('channels'), mean: args.string('mean'), std: args.string('std') }),
     skipBad: args.switch('skip-bad'),
+    maxPixels: parseNumber(args.string('max-pixels') ?? String(DEFAULT_MAX_PIXELS), '--max-pixels', { integer: true, min: 1, max: 2 ** 40 }),
   };
 }

@@ -200,6 +200,7 @@ async function modelDatasets(i: Extract<LfwInput, { kind: 'model' }>, ui: Ui): P
         workers: x.workers,
         flip: x.flip,
         preprocessing: x.preprocessing,
+        maxPixels: x.maxPixels,
         onBatch: (done) => progress.update(done),
       });
       progress.done();

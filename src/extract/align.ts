@@ -171,11 +171,37 @@ export function warpAffineBilinear(src: RawImage, m: Affine2x3, width: number, h
   return dst;
 }
 
+/** Landmarks a face cannot be aligned with; the message is the reason. */
+export class LandmarkError extends Error {}
+
+/**
+ * Largest landmark coordinate accepted (pixels, either sign). OpenCV's warp works in 1/1024-pixel
+ * int32 steps, which overflow near ±2²¹; a coordinate past a million pixels is not a landmark.
+ */
+export const MAX_LANDMARK_COORDINATE = 1e6;
+
+/** Why these x y pairs cannot be aligned, or undefined when they can. */
+function landmarkProblem(landmarks: ArrayLike<number>): string | undefined {
+  for (let k = 0; k < landmarks.length; k++) {
+    const v = landmarks[k];
+    const name = `${k % 2 === 0 ? 'x' : 'y'}${Math.floor(k / 2) + 1}`;
+    // A value beyond float32 (1e300 in the file) is read as ±Infinity, as ijb_11.py's float32 array holds it.
+    if (!Number.isFinite(v)) return `landmark ${name} is ${v}: not a finite float32 coordinate`;
+    if (Math.abs(v) > MAX_LANDMARK_COORDINATE) return `landmark ${name} = ${v} is outside ±${MAX_LANDMARK_COORDINATE} pixels`;
+  }
+  return undefined;
+}
+
 /** Aligns one face: similarity from its 5 landmarks to the template, then the exact warp. */
 export function alignFace(src: RawImage, landmarks: ArrayLike<number>, size = 112, template: ArrayLike<number> = ARCFACE_TEMPLATE_112, out?: Uint8Array): Uint8Array {
+  const problem = landmarkProblem(landmarks);
+  if (problem) throw new LandmarkError(problem);
   let t = template;
   if (size !== 112 && template === ARCFACE_TEMPLATE_112) t = ARCFACE_TEMPLATE_112.map((v) => (v * size) / 112);
   const m = similarityTransform(landmarks, t);
-  if (!Number.isFinite(m[0])) throw new Error('degenerate landmarks (all five points coincide)');
+  if (!Number.isFinite(m[0])) {
+    const coincide = Array.from({ length: landmarks.length / 2 }, (_, i) => i).every((i) => landmarks[2 * i] === landmarks[0] && landmarks[2 * i + 1] === landmarks[1]);
+    throw new LandmarkError(coincide ? 'degenerate landmarks (all five points coincide)' : 'degenerate landmarks (no rotation and scale maps them onto the template)');
+  }
   return warpAffineBilinear(src, m, size, size, out);
 }

@@ -1,15 +1,20 @@
 /**
  * Joins shard stores (extract --shard K/N) into one store: every shard 1..N exactly once, the same
  * N, identical identity (dataset, model, input, preprocessing, flip), contiguous ranges that cover
- * every face exactly once. The merged store is written like an extraction (partial files, then
- * renamed into place, store.json last).
+ * every face exactly once. Rows are copied in blocks (never a whole shard in memory) and checked on
+ * the way: a NaN or Inf row must be one of the shard's listed bad faces. The merged store is
+ * written like an extraction (lock, partial files, then renamed into place, store.json last); a
+ * failed merge removes what it wrote, and `out` too when it made it.
  */
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
-import { readNpyMatrix } from '../io/npy.js';
-import { identityDifferences, pickIdentity, readStoreMeta, shardRange, StoreWriter, type StoreMeta } from './store.js';
+import { openNpyRows, type NpyRowReader } from '../io/npy.js';
+import { FLIP_FEATURES_FILE, identityDifferences, pickIdentity, readStoreMeta, shardRange, StoreWriter, type StoreFileOps, type StoreMeta } from './store.js';
 
-export function mergeStores(shardDirs: string[], out: string): StoreMeta {
+/** Rows copied per block (at dimension 512: 16 MiB of features, and as much of flip features). */
+const BLOCK_ROWS = 8192;
+
+export function mergeStores(shardDirs: string[], out: string, opts: { fileOps?: StoreFileOps } = {}): StoreMeta {
   if (shardDirs.length === 0) throw new DataError('merge: no shard stores given');
   const metas = shardDirs.map((d) => ({ dir: d, meta: readStoreMeta(d) }));
   const first = metas[0];
@@ -38,6 +43,7 @@ export function mergeStores(shardDirs: string[], out: string): StoreMeta {
     }
     expectStart = r.end;
   }
+  const sameInputs = metas.every(({ meta }) => JSON.stringify(meta.inputs) === JSON.stringify(first.meta.inputs));
   const writer = StoreWriter.open(
     out,
     {
@@ -49,28 +55,61 @@ export function mergeStores(shardDirs: string[], out: string): StoreMeta {
       modelPath: first.meta.modelPath,
       datasetRoot: first.meta.datasetRoot,
       batch: first.meta.batch,
+      skipBad: metas.some(({ meta }) => meta.skipBad === true),
+      ...(sameInputs && first.meta.inputs ? { inputs: first.meta.inputs } : {}),
       files: first.meta.files,
     },
-    false,
+    { resume: false, fileOps: opts.fileOps },
   );
-  const providers = new Set<string>();
   try {
-    for (let k = 1; k <= count; k++) {
-      const { dir, meta } = byIndex.get(k)!;
-      providers.add(meta.provider);
-      const f = readNpyMatrix(join(dir, meta.files.features));
-      const fl = meta.flip ? readNpyMatrix(join(dir, meta.files.featuresFlip ?? 'features_flip.npy')) : undefined;
-      for (const [file, m] of [[meta.files.features, f], [meta.files.featuresFlip, fl]] as const) {
-        if (m && (m.rows !== meta.rows || m.cols !== meta.dim)) throw new DataError(`${join(dir, file ?? '')}: shape (${m.rows}, ${m.cols}) but store.json says (${meta.rows}, ${meta.dim})`);
-      }
-      if (meta.rows > 0) writer.append(f.data, fl?.data, meta.rows, meta.dim, meta.badFaces);
+    for (let k = 1; k <= count; k++) copyShard(byIndex.get(k)!.dir, byIndex.get(k)!.meta, writer);
+    const providers = new Set(metas.map(({ meta }) => meta.provider));
+    return writer.finish({
+      provider: [...providers].join(','),
+      providerAttempts: first.meta.providerAttempts,
+      ortVersion: first.meta.ortVersion,
+    });
+  } catch (e) {
+    writer.abort(false);
+    throw e;
+  }
+}
+
+/** Appends one shard's rows (and flip rows) to the merged store, checking NaN/Inf rows against its bad faces. */
+function copyShard(dir: string, meta: StoreMeta, writer: StoreWriter): void {
+  if (meta.rows === 0) return;
+  const readers: NpyRowReader[] = [];
+  try {
+    const files = [meta.files.features, ...(meta.flip ? [meta.files.featuresFlip ?? FLIP_FEATURES_FILE] : [])];
+    for (const file of files) {
+      const reader = openNpyRows(join(dir, file));
+      readers.push(reader);
+      if (reader.rows !== meta.rows || reader.cols !== meta.dim) throw new DataError(`${reader.file}: shape (${reader.rows}, ${reader.cols}) but store.json says (${meta.rows}, ${meta.dim})`);
+    }
+    const listed = new Set(meta.badFaces.map((b) => b.face));
+    const d = meta.dim;
+    const rowsPerBlock = Math.min(meta.rows, BLOCK_ROWS);
+    const blocks = readers.map(() => new Float32Array(rowsPerBlock * d));
+    for (let start = 0; start < meta.rows; start += rowsPerBlock) {
+      const n = Math.min(rowsPerBlock, meta.rows - start);
+      readers.forEach((reader, k) => {
+        const block = blocks[k].subarray(0, n * d);
+        reader.read(start, n, block);
+        for (let r = 0; r < n; r++) {
+          const face = meta.shard.start + start + r;
+          if (listed.has(face)) continue;
+          for (let i = r * d; i < (r + 1) * d; i++) {
+            const v = block[i];
+            if (v - v !== 0) {
+              throw new DataError(`${reader.file}: row ${start + r + 1} (face ${face + 1}) holds ${v} at column ${i - r * d + 1}, but the store does not list that face as unreadable`, 'the shard was damaged or edited; extract it again');
+            }
+          }
+        }
+      });
+      const bad = meta.badFaces.filter((b) => b.face >= meta.shard.start + start && b.face < meta.shard.start + start + n);
+      writer.append(blocks[0], blocks[1], n, d, bad);
     }
   } finally {
-    writer.close();
+    for (const r of readers) r.close();
   }
-  return writer.finish({
-    provider: [...providers].join(','),
-    providerAttempts: first.meta.providerAttempts,
-    ortVersion: first.meta.ortVersion,
-  });
 }

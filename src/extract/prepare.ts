@@ -7,8 +7,9 @@
  * --skip-bad).
  */
 import { join } from 'node:path';
-import { alignFace } from './align.js';
-import { decodeImage, resizeImage } from './decode.js';
+import { InputFileError } from '../io/input-file.js';
+import { alignFace, LandmarkError } from './align.js';
+import { DEFAULT_MAX_PIXELS, decodeImage, ImageError, resizeImage } from './decode.js';
 import { normalisationTable, toFloat16Bits, writeInput, type Layout, type Preprocessing } from './preprocess.js';
 
 export interface PrepareTask {
@@ -27,6 +28,8 @@ export interface PrepareTask {
   preprocessing: Preprocessing;
   flip: boolean;
   dtype: 'float32' | 'float16';
+  /** Pixel limit of an image (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
 }
 
 export interface PreparedBatch {
@@ -52,6 +55,13 @@ function tableFor(p: Preprocessing): Float32Array {
   return t;
 }
 
+/** Why a face could not be prepared, in words that depend on the file only (the same every run). */
+function badFaceReason(e: unknown): string {
+  if (e instanceof InputFileError) return /\(no such file\)$/.test(e.reason) ? 'no such file' : e.reason;
+  if (e instanceof ImageError || e instanceof LandmarkError) return e.message;
+  throw e; // anything else is a bug, not a bad face
+}
+
 export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
   const t0 = performance.now();
   const n = task.names.length;
@@ -64,7 +74,7 @@ export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
   let resized = 0;
   // Decodes run in libuv's thread pool: keep a few in flight while this thread aligns and normalises.
   const decode = (i: number) => {
-    const p = decodeImage(task.encoded ? task.encoded[i] : join(task.imageDir, task.names[i]), task.preprocessing.channels);
+    const p = decodeImage(task.encoded ? task.encoded[i] : join(task.imageDir, task.names[i]), task.preprocessing.channels, task.maxPixels ?? DEFAULT_MAX_PIXELS);
     p.catch(() => {});
     return p;
   };
@@ -86,9 +96,7 @@ export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
         crop.set(img.data);
       }
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const msg = String((e as Error)?.message ?? e).split('\n')[0];
-      bad.push({ position: i, file, reason: code === 'ENOENT' || /missing|no such file/i.test(msg) ? 'no such file' : msg });
+      bad.push({ position: i, file, reason: badFaceReason(e) });
       continue;
     }
     writeInput(crop, task.size, table, task.layout, false, input, i * per);

@@ -7,11 +7,13 @@
  * so each is tried in turn — create a session, catch — and every attempt is reported.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { DataError, UsageError } from '../errors.js';
+import { DataError, UsageError, oneLine } from '../errors.js';
+import { sha256OfInput } from '../io/input-file.js';
+import { readOnnxModelFile } from '../io/onnx-model.js';
 import { createOrtSession, loadOrt, ortVersion } from '../onnx/runtime.js';
 import { webgpuUnavailableReason } from './vulkan-probe.js';
 import type { Layout } from './preprocess.js';
@@ -52,8 +54,32 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
+/** Largest model input side: face models take 112–512 pixels; 20000 would need 4.8 GB per face. */
+export const MAX_MODEL_INPUT_SIZE = 1024;
+/** Largest model input of one batch (float32 or float16 values). */
+export const MAX_BATCH_INPUT_BYTES = 256 * 2 ** 20;
+
+/** sha256 (hex) of a regular file, read through the guarded reader. */
 export function sha256File(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+  return sha256OfInput(file);
+}
+
+/** Bytes of the model input for `batch` faces. */
+function batchInputBytes(model: ModelInfo, batch: number): number {
+  return batch * 3 * model.size * model.size * (model.dtype === 'float16' ? 2 : 4);
+}
+
+/**
+ * Refuses a batch whose model input would exceed MAX_BATCH_INPUT_BYTES, before any of it is
+ * allocated: a UsageError naming --batch, or a DataError when the model fixes the batch size.
+ */
+export function checkBatchSize(model: ModelInfo, batch: number): void {
+  const bytes = batchInputBytes(model, batch);
+  if (bytes <= MAX_BATCH_INPUT_BYTES) return;
+  const most = Math.max(1, Math.floor(MAX_BATCH_INPUT_BYTES / batchInputBytes(model, 1)));
+  const what = `a batch of ${batch} faces of 3×${model.size}×${model.size} ${model.dtype} is ${(bytes / 2 ** 20).toFixed(0)} MiB of model input, over the ${MAX_BATCH_INPUT_BYTES / 2 ** 20} MiB limit`;
+  if (model.fixedBatch !== undefined) throw new DataError(`${model.path}: its fixed batch size: ${what}`);
+  throw new UsageError(`--batch ${batch}: ${what}`, `use --batch ${most} or less`);
 }
 
 /** Why a provider cannot be used in this install, or undefined when it may be tried. */
@@ -103,6 +129,9 @@ function inspectModel(path: string, sha256: string, session: import('onnxruntime
   if (typeof h !== 'number' || typeof w !== 'number' || h !== w || h < 8) {
     throw new DataError(`${path}: ${found}; expected a fixed square input size (e.g. 112×112)`);
   }
+  if (h > MAX_MODEL_INPUT_SIZE) {
+    throw new DataError(`${path}: ${found}; expected a face model's input of at most ${MAX_MODEL_INPUT_SIZE}×${MAX_MODEL_INPUT_SIZE} (they take 112 to 512)`);
+  }
   if (session.outputNames.length < 1) throw new DataError(`${path}: the model has no outputs`);
   return {
     path,
@@ -124,12 +153,7 @@ export async function openModelSession(modelPath: string, ep: EpChoice, opts: { 
   if (ep !== 'auto' && !(EXECUTION_PROVIDERS as readonly string[]).includes(ep)) {
     throw new UsageError(`--ep must be auto or one of ${EXECUTION_PROVIDERS.join(', ')}; got '${ep}'`);
   }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(modelPath);
-  } catch (e) {
-    throw new DataError(`${modelPath}: cannot read the model (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const bytes = readOnnxModelFile(modelPath);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const ort = await loadOrt();
   const candidates: readonly ExecutionProvider[] = ep === 'auto' ? EXECUTION_PROVIDERS : [ep];
@@ -159,8 +183,9 @@ export async function openModelSession(modelPath: string, ep: EpChoice, opts: { 
       let msg = String((e as Error)?.message ?? e).split('\n')[0];
       const tail = /(?:was false\.|\] :?)\s*(.+)$/.exec(msg);
       if (tail) msg = tail[1]; // drop onnxruntime's source-location preamble
-      if (/protobuf|parse|Load model|INVALID_GRAPH|INVALID_PROTOBUF|NO_MODEL/i.test(msg) && candidate === 'cpu') {
-        throw new DataError(`${modelPath}: onnxruntime cannot load the model: ${msg}`);
+      // cpu is always there: when it cannot open the model (an unknown op, a broken graph), the model is the problem.
+      if (candidate === 'cpu') {
+        throw new DataError(`${modelPath}: not a valid ONNX model (${oneLine(msg, 240)})`);
       }
       attempts.push({ provider: candidate, outcome: 'failed', reason: msg.length > 240 ? `${msg.slice(0, 240)}…` : msg });
     }
@@ -178,6 +203,8 @@ export async function openModelSession(modelPath: string, ep: EpChoice, opts: { 
     attempts,
     ortVersion: await ortVersion(),
     async run(input, count) {
+      checkBatchSize(model, count);
+      if (input.length !== count * 3 * model.size * model.size) throw new Error(`model input of ${input.length} values for ${count} faces of ${model.size}×${model.size}`);
       const dims = model.layout === 'NCHW' ? [count, 3, model.size, model.size] : [count, model.size, model.size, 3];
       const tensor = model.dtype === 'float16' ? new ort.Tensor('float16', input as Uint16Array, dims) : new ort.Tensor('float32', input as Float32Array, dims);
       const feeds = { [model.inputName]: tensor };

@@ -3,9 +3,9 @@
  * `<t>_face_tid_mid.txt`, `<t>_template_pair_label.txt`, `<t>_name_5pts_score.txt`.
  * Ids are parsed as integers (never as fixed-width strings, which truncated IJB-C ids in old scripts).
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError, UsageError } from '../errors.js';
+import { DataError, UsageError, quoteToken } from '../errors.js';
+import { forEachLineBlock, readTextInput } from './input-file.js';
 import { LineScanner } from './line-scanner.js';
 import { align16, type Kernels } from '../wasm/kernels.js';
 
@@ -26,14 +26,8 @@ export function ijbMetaPaths(root: string, target: IjbTarget): IjbMetaPaths {
   };
 }
 
-export function readTextFile(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
-  }
-}
+/** A whole text file through the guarded reader (regular files only, line length capped). */
+export { readTextInput as readTextFile } from './input-file.js';
 
 export interface FaceTemplateMedia {
   /** Image names, line i = face i. */
@@ -44,7 +38,7 @@ export interface FaceTemplateMedia {
 
 /** `name template_id media_id` per face. */
 export function readFaceTemplateMedia(file: string): FaceTemplateMedia {
-  const sc = new LineScanner(readTextFile(file), file);
+  const sc = new LineScanner(readTextInput(file), file);
   const names: string[] = [];
   const tids: number[] = [];
   const mids: number[] = [];
@@ -68,7 +62,7 @@ export interface FaceLandmarks {
 
 /** `name x1 y1 … x5 y5 detector_score` per face. */
 export function readFaceLandmarks(file: string): FaceLandmarks {
-  const sc = new LineScanner(readTextFile(file), file);
+  const sc = new LineScanner(readTextInput(file), file);
   const names: string[] = [];
   const lmk: number[] = [];
   const scores: number[] = [];
@@ -89,7 +83,7 @@ export function checkSameFaces(faces: FaceTemplateMedia, facesFile: string, lm: 
   }
   for (let i = 0; i < faces.names.length; i++) {
     if (lm.names[i] !== faces.names[i]) {
-      throw new DataError(`${lmFile}:${i + 1}: face '${lm.names[i]}' where ${facesFile}:${i + 1} has '${faces.names[i]}' (the files must list the same faces in the same order)`);
+      throw new DataError(`${lmFile}:${i + 1}: face ${quoteToken(lm.names[i])} where ${facesFile}:${i + 1} has ${quoteToken(faces.names[i])} (the files must list the same faces in the same order)`);
     }
   }
 }
@@ -224,50 +218,9 @@ function countLines(file: string, blockBytes: number): number {
 
 /** After the fast pass: the general scanner when it gave up (n < 0), the checks, the used part. */
 function finishPairs(file: string, templateIndexOf: (id: number) => number, pairs: TemplatePairs, n: number): TemplatePairs {
-  if (n < 0) n = parsePairs(readTextFile(file), file, templateIndexOf, pairs);
+  if (n < 0) n = parsePairs(readTextInput(file), file, templateIndexOf, pairs);
   if (n === 0) throw new DataError(`${file}: no pairs (empty pair file)`);
   return { first: pairs.first.subarray(0, n), second: pairs.second.subarray(0, n), labels: pairs.labels.subarray(0, n) };
-}
-
-/**
- * Calls `visit` with consecutive blocks of the file, each ending at a line end (or the file's end),
- * reusing one buffer (`initial` when given); stops early when `visit` returns false.
- */
-function forEachLineBlock(file: string, blockBytes: number, visit: (block: Buffer) => boolean, initial?: Buffer): void {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
-  }
-  try {
-    let buf = initial ?? Buffer.allocUnsafe(blockBytes);
-    let kept = 0;
-    for (;;) {
-      if (kept === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2); // a line longer than the buffer
-        buf.copy(bigger, 0, 0, kept);
-        buf = bigger;
-      }
-      const got = readSync(fd, buf, kept, buf.length - kept, null);
-      const end = kept + got;
-      if (got === 0) {
-        if (end > 0) visit(buf.subarray(0, end));
-        return;
-      }
-      const lastLf = buf.lastIndexOf(0x0a, end - 1);
-      if (lastLf < 0) {
-        kept = end;
-        continue;
-      }
-      if (!visit(buf.subarray(0, lastLf + 1))) return;
-      kept = end - lastLf - 1;
-      buf.copy(buf, 0, lastLf + 1, end);
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function parsePairs(buf: Buffer, file: string, templateIndexOf: (id: number) => number, out: TemplatePairs): number {

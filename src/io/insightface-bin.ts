@@ -3,9 +3,9 @@
  * `(bins, issame_list)` where `bins` holds 2N encoded images (pair i = bins[2i], bins[2i+1]) and
  * `issame_list` N booleans (REFERENCE.md §5). Images stay encoded (decoding is the extractor's job).
  */
-import { readFileSync } from 'node:fs';
 import { DataError } from '../errors.js';
-import { PickleTuple, PickleUint8Array, readPickle, type PickleValue } from './pickle.js';
+import { MAX_PICKLE_BYTES, readInputFile } from './input-file.js';
+import { isPickleOpcode, PickleTuple, PickleUint8Array, readPickle, type PickleValue } from './pickle.js';
 
 export interface InsightfaceBin {
   /** Element k: the encoded bytes (JPEG or PNG) of image k. */
@@ -21,13 +21,9 @@ function itemsOf(v: PickleValue): PickleValue[] | undefined {
 }
 
 export function readInsightfaceBin(file: string): InsightfaceBin {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`${file}: cannot read (${code === 'ENOENT' ? 'no such file' : (code ?? String(e))})`);
-  }
+  // A file of zeros (or anything not starting with an opcode) is refused before the rest is read.
+  const head = (first: Buffer) => (first.length > 0 && isPickleOpcode(first[0]) ? undefined : `not a pickle (it starts with byte 0x${(first[0] ?? 0).toString(16).padStart(2, '0')}, no pickle opcode)`);
+  const buf = readInputFile(file, { maxBytes: MAX_PICKLE_BYTES, what: 'an evaluation pack', head });
   const root = itemsOf(readPickle(buf, file));
   if (!root || root.length !== 2) throw new DataError(`${file}: expected a pickled pair (bins, issame_list)`);
   const bins = itemsOf(root[0]);

@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import type * as CsvParseSync from 'csv-parse/sync';
-import { DataError, at } from '../errors.js';
-import { readTextFile } from './ijb-meta.js';
+import { DataError, at, oneLine, quoteToken } from '../errors.js';
+import { readTextInput } from './input-file.js';
 import { LineScanner } from './line-scanner.js';
 
 export interface PairList {
@@ -43,7 +43,8 @@ export function normalizeImagePath(p: string): string {
  * mismatched lines (no folds: the caller splits with KFold).
  */
 export function readLfwPairs(file: string): PairList {
-  const s = new LineScanner(readTextFile(file), file);
+  const text = readTextInput(file);
+  const s = new LineScanner(text, file);
   if (!s.nextLine()) throw new DataError(at(file, undefined, 'empty file: expected a header line `10<TAB>300` or `N`'));
   const first = s.int('the number of sets (or of matched pairs)');
   let sets = 1;
@@ -57,9 +58,13 @@ export function readLfwPairs(file: string): PairList {
   if (sets < 1 || perSet < 1) throw s.fail(`header announces ${sets} set(s) of ${perSet} pairs: expected positive counts`);
   const header = hasSets ? `${sets} ${perSet}` : `${perSet}`;
   const n = 2 * sets * perSet;
-  const out: PairList = { imageA: [], imageB: [], labels: new Uint8Array(n), lines: new Int32Array(n), file };
+  // Arrays sized from the header alone could be absurd (`1000000000<TAB>1000000000`): a pair line
+  // takes at least 6 bytes (`a 1 2\n`), so the file cannot hold more pairs than this; a header
+  // announcing more fails below at the line where the file ends.
+  const capacity = Math.min(n, Math.floor((text.length + 1) / 6));
+  const out: PairList = { imageA: [], imageB: [], labels: new Uint8Array(capacity), lines: new Int32Array(capacity), file };
   if (hasSets) {
-    out.foldOf = new Int32Array(n);
+    out.foldOf = new Int32Array(capacity);
     out.folds = sets;
   }
   let i = 0;
@@ -74,11 +79,11 @@ export function readLfwPairs(file: string): PairList {
         if (fields.length !== expected) {
           const shape = matched ? '`name n1 n2`' : '`name1 n1 name2 n2`';
           const looksLike = fields.length === 3 ? ' (a matched pair?)' : fields.length === 4 ? ' (a mismatched pair?)' : '';
-          throw s.fail(`expected the ${where}: ${shape}, found ${fields.length} fields '${fields.join(' ')}'${looksLike}`);
+          throw s.fail(`expected the ${where}: ${shape}, found ${fields.length} fields ${quoteToken(fields.join(' '))}${looksLike}`);
         }
         const picture = (text: string): number => {
           const v = Number(text);
-          if (!/^\d+$/.test(text) || !Number.isSafeInteger(v) || v < 1) throw s.fail(`expected a picture number (an integer from 1), found '${text}'`);
+          if (!/^\d+$/.test(text) || !Number.isSafeInteger(v) || v < 1) throw s.fail(`expected a picture number (an integer from 1), found ${quoteToken(text)}`);
           return v;
         };
         const name = fields[0];
@@ -114,11 +119,11 @@ export function readPairsCsv(file: string): PairList {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     const { parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParseSync; // loaded when a CSV is read
-    records = parse(readTextFile(file), { info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
+    records = parse(readTextInput(file), { info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
   } catch (e) {
     if (e instanceof DataError) throw e;
     const line = (e as { lines?: number }).lines;
-    throw new DataError(at(file, line, `malformed CSV (${(e as Error).message})`));
+    throw new DataError(at(file, line, `malformed CSV (${oneLine((e as Error).message, 120)})`));
   }
   const first = records[0]?.record;
   if (first && LABEL_COLUMN.test(first[2] ?? '') && (first.length < 4 || FOLD_COLUMN.test(first[3]))) records = records.slice(1); // header
@@ -133,14 +138,14 @@ export function readPairsCsv(file: string): PairList {
     const [a, b, label, fold] = record;
     if (!a || !b) throw fail('empty image path');
     const l = LABELS[label];
-    if (l === undefined) throw fail(`expected a label (1/0 or true/false), found '${label}'`);
+    if (l === undefined) throw fail(`expected a label (1/0 or true/false), found ${quoteToken(label)}`);
     out.imageA.push(normalizeImagePath(a));
     out.imageB.push(normalizeImagePath(b));
     out.labels[i] = l;
     out.lines[i] = info.lines;
     if (withFold) {
       const f = Number(fold);
-      if (fold === '' || !Number.isSafeInteger(f)) throw fail(`expected a fold number (an integer), found '${fold}'`);
+      if (!/^[+-]?\d+$/.test(fold) || !Number.isSafeInteger(f)) throw fail(`expected a fold number (an integer), found ${quoteToken(fold)}`);
       foldValues.push(f);
     }
   });
@@ -155,7 +160,7 @@ export function readPairsCsv(file: string): PairList {
 
 /** One relative image path per line; line i names feature row i. Blank lines are refused (they would shift rows). */
 export function readNameList(file: string): string[] {
-  const text = readTextFile(file).toString('utf8');
+  const text = readTextInput(file).toString('utf8');
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines.map((raw, k) => {
@@ -173,7 +178,7 @@ export function resolvePairRows(pairs: PairList, names: string[], namesFile: str
   const index = new Map<string, number>();
   names.forEach((name, k) => {
     const prev = index.get(name);
-    if (prev !== undefined) throw new DataError(at(namesFile, k + 1, `'${name}' is listed twice (also line ${prev + 1})`));
+    if (prev !== undefined) throw new DataError(at(namesFile, k + 1, `${quoteToken(name)} is listed twice (also line ${prev + 1})`));
     index.set(name, k);
   });
   const n = pairs.labels.length;
@@ -183,7 +188,7 @@ export function resolvePairRows(pairs: PairList, names: string[], namesFile: str
     for (const [image, rows] of [[pairs.imageA[i], rowA], [pairs.imageB[i], rowB]] as const) {
       const r = index.get(image);
       if (r === undefined) {
-        throw new DataError(at(pairs.file, pairs.lines[i], `image '${image}' is not in ${namesFile} (${names.length} names)`));
+        throw new DataError(at(pairs.file, pairs.lines[i], `image ${quoteToken(image)} is not in ${namesFile} (${names.length} names)`));
       }
       rows[i] = r;
     }

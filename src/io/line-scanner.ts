@@ -2,9 +2,11 @@
  * A byte scanner over whitespace-separated text files. The IJB meta files have up to 15.7M lines;
  * scanning the Buffer directly takes well under a second where csv-parse takes 14–20 s and readline
  * ~6 s. Blank lines are skipped (as pandas does); tokens are separated by spaces or tabs; CRLF is
- * accepted. Every error names `file:line`, what was expected and the token found.
+ * accepted. Every error names `file:line`, what was expected and the token found (cut by quoteToken).
+ * Numbers follow Python's `float()` / `int()` grammar (what the reference scripts parse with), never
+ * JavaScript's `Number()`, which also takes `0x1`, `0b1` and `0o1`.
  */
-import { DataError, at } from '../errors.js';
+import { DataError, at, quoteToken } from '../errors.js';
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -14,20 +16,27 @@ const MINUS = 0x2d;
 const PLUS = 0x2b;
 const ZERO = 0x30;
 
+/** Python's float() literal: digits with single `_` between them, optional fraction and exponent. */
+const PY_FLOAT = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+
 function isBlank(c: number): boolean {
   return c === SPACE || c === TAB || c === CR;
 }
 
 export class LineScanner {
-  /** 1-based number of the current line (0 before the first call to nextLine). */
-  lineNumber = 0;
+  /** 1-based number of the current line (firstLine − 1 before the first call to nextLine). */
+  lineNumber: number;
   private pos = 0;
   private nextLineStart = 0;
 
+  /** `buf` holds whole lines; `firstLine` is the number of its first line in `file` (blocks of a streamed file). */
   constructor(
     readonly buf: Uint8Array,
     readonly file: string,
-  ) {}
+    firstLine = 1,
+  ) {
+    this.lineNumber = firstLine - 1;
+  }
 
   /** Moves to the next non-blank line; returns false at the end of the file. */
   nextLine(): boolean {
@@ -91,18 +100,21 @@ export class LineScanner {
     }
     if (p === digitsStart || !this.atTokenEnd(p) || !Number.isSafeInteger(value)) {
       this.pos = start;
-      const found = this.atTokenEnd(start) ? 'end of line' : `'${this.word(what)}'`;
+      const found = this.atTokenEnd(start) ? 'end of line' : quoteToken(this.word(what));
       throw this.fail(`expected ${what} (an integer), found ${found}`);
     }
     this.pos = p;
     return negative ? -value : value;
   }
 
-  /** Next token as a finite decimal number (parsed with Number(), so exactly as strtod would). */
+  /**
+   * Next token as a finite decimal number: Python float() syntax without inf/nan (the value is
+   * then exactly what float() gives: both round the decimal correctly).
+   */
   float(what: string): number {
     const token = this.word(what);
-    const value = Number(token);
-    if (!Number.isFinite(value) || token.trim() === '') throw this.fail(`expected ${what} (a finite number), found '${token}'`);
+    const value = PY_FLOAT.test(token) ? Number(token.replace(/_/g, '')) : NaN;
+    if (!Number.isFinite(value)) throw this.fail(`expected ${what} (a finite number), found ${quoteToken(token)}`);
     return value;
   }
 
@@ -117,7 +129,7 @@ export class LineScanner {
     this.skipBlanks();
     if (!this.atTokenEnd(this.pos)) {
       const extra = this.word('');
-      throw this.fail(`unexpected extra token '${extra}'`);
+      throw this.fail(`unexpected extra token ${quoteToken(extra)}`);
     }
   }
 

@@ -6,7 +6,7 @@
  * interpreted by fixed TypeScript code for those. Any other opcode, global or call is refused with a
  * DataError naming the file, the byte offset and the opcode.
  */
-import { DataError } from '../errors.js';
+import { DataError, quoteToken } from '../errors.js';
 
 /** A Python tuple (lists are plain arrays). */
 export class PickleTuple {
@@ -45,6 +45,11 @@ type StackValue = PickleValue | PickleGlobal | NumpyDtype | PendingArray;
 
 /** An evaluation pack nests 3 levels (tuple → list → array state); anything much deeper is refused. */
 const MAX_DEPTH = 64;
+/**
+ * Most values one pickle may create (each costs ~100 bytes of memory however few bytes of file it
+ * took): an evaluation pack holds 3 per pair (two images, one label), so 8M is ~2.7M pairs.
+ */
+export const MAX_PICKLE_VALUES = 1 << 23;
 
 const ALLOWED_GLOBALS = new Set([
   'numpy.core.multiarray._reconstruct',
@@ -72,13 +77,18 @@ const OPCODE_NAMES: Record<number, string> = {
   0x47: 'BINFLOAT', 0x46: 'FLOAT', 0x67: 'GET', 0x70: 'PUT', 0x6c: 'LIST', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP',
 };
 
+/** Whether `byte` is a pickle opcode at all (a file of zeros is not a pickle). */
+export function isPickleOpcode(byte: number): boolean {
+  return OPCODE_NAMES[byte] !== undefined;
+}
+
 function opName(op: number): string {
   return `${OPCODE_NAMES[op] ?? 'unknown opcode'} (0x${op.toString(16).padStart(2, '0')})`;
 }
 
 
-/** Parses `buf` (the whole file) and returns the pickled value. */
-export function readPickle(buf: Uint8Array, file: string): PickleValue {
+/** Parses `buf` (the whole file) and returns the pickled value; `maxValues` caps the values it may create. */
+export function readPickle(buf: Uint8Array, file: string, maxValues = MAX_PICKLE_VALUES): PickleValue {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const stack: StackValue[] = [];
   const marks: number[] = [];
@@ -111,6 +121,14 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
     const p = need(n);
     return asBuffer.toString('utf8', p, p + n);
   };
+  let created = 0;
+  const count = (): void => {
+    if (++created > maxValues) throw fail(`more than ${maxValues} values: not an evaluation pack`);
+  };
+  const push = (v: StackValue): void => {
+    count();
+    stack.push(v);
+  };
   const pop = (): StackValue => {
     if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1])) throw fail('stack underflow');
     return stack.pop()!;
@@ -134,7 +152,7 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
   };
   const global = (qualified: string): PickleGlobal => {
     if (!ALLOWED_GLOBALS.has(qualified)) {
-      throw fail(`global '${qualified}' is not allowed (only numpy array reconstruction is); refusing to load`);
+      throw fail(`global ${quoteToken(qualified)} is not allowed (only numpy array reconstruction is); refusing to load`);
     }
     return new PickleGlobal(qualified);
   };
@@ -164,9 +182,9 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
         if (stack.length !== 1 || marks.length) throw fail(`the stack holds ${stack.length} values at STOP (expected 1)`);
         return finalize(stack[0], fail, new Set(), 0);
       }
-      case 0x28: marks.push(stack.length); break; // MARK
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(new PickleTuple([])); break; // EMPTY_TUPLE
+      case 0x28: count(); marks.push(stack.length); break; // MARK
+      case 0x5d: push([]); break; // EMPTY_LIST
+      case 0x29: push(new PickleTuple([])); break; // EMPTY_TUPLE
       case 0x61: { // APPEND
         const v = plain(pop(), 'a list');
         const list = top();
@@ -181,20 +199,20 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
         for (const v of items) list.push(v);
         break;
       }
-      case 0x74: stack.push(tupleOf(popMark())); break; // TUPLE
+      case 0x74: push(tupleOf(popMark())); break; // TUPLE
       case 0x85: case 0x86: case 0x87: { // TUPLE1..3
         const n = op - 0x84;
         const items: StackValue[] = [];
         for (let k = 0; k < n; k++) items.unshift(pop());
-        stack.push(tupleOf(items));
+        push(tupleOf(items));
         break;
       }
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x4e: stack.push(null); break;
-      case 0x4a: stack.push(view.getInt32(need(4), true)); break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(view.getUint16(need(2), true)); break; // BININT2
+      case 0x88: push(true); break;
+      case 0x89: push(false); break;
+      case 0x4e: push(null); break;
+      case 0x4a: push(view.getInt32(need(4), true)); break; // BININT
+      case 0x4b: push(u8()); break; // BININT1
+      case 0x4d: push(view.getUint16(need(2), true)); break; // BININT2
       case 0x8a: { // LONG1: little-endian two's complement, at most 6 bytes here
         const n = u8();
         if (n > 6) throw fail(`a ${n}-byte integer is too large`);
@@ -202,42 +220,42 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
         let v = 0;
         for (let k = n - 1; k >= 0; k--) v = v * 256 + b[k];
         if (n > 0 && b[n - 1] & 0x80) v -= 2 ** (8 * n);
-        stack.push(v);
+        push(v);
         break;
       }
       case 0x54: { // BINSTRING (py2 str: raw bytes)
         const n = view.getInt32(need(4), true);
         if (n < 0) throw fail('negative length');
-        stack.push(bytes(n));
+        push(bytes(n));
         break;
       }
-      case 0x55: stack.push(bytes(u8())); break; // SHORT_BINSTRING
-      case 0x42: stack.push(bytes(u32())); break; // BINBYTES
-      case 0x43: stack.push(bytes(u8())); break; // SHORT_BINBYTES
-      case 0x8e: case 0x96: stack.push(bytes(u64())); break; // BINBYTES8, BYTEARRAY8
-      case 0x58: stack.push(text(u32())); break; // BINUNICODE
-      case 0x8c: stack.push(text(u8())); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(text(u64())); break; // BINUNICODE8
+      case 0x55: push(bytes(u8())); break; // SHORT_BINSTRING
+      case 0x42: push(bytes(u32())); break; // BINBYTES
+      case 0x43: push(bytes(u8())); break; // SHORT_BINBYTES
+      case 0x8e: case 0x96: push(bytes(u64())); break; // BINBYTES8, BYTEARRAY8
+      case 0x58: push(text(u32())); break; // BINUNICODE
+      case 0x8c: push(text(u8())); break; // SHORT_BINUNICODE
+      case 0x8d: push(text(u64())); break; // BINUNICODE8
       case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
       case 0x71: memo.set(u8(), top()); break; // BINPUT
       case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
       case 0x68: case 0x6a: { // BINGET, LONG_BINGET
         const key = op === 0x68 ? u8() : u32();
         if (!memo.has(key)) throw fail(`memo key ${key} was never stored`);
-        stack.push(memo.get(key)!);
+        push(memo.get(key)!);
         break;
       }
       case 0x63: { // GLOBAL "module\nname\n"
         const module = line();
         const name = line();
-        stack.push(global(`${module}.${name}`));
+        push(global(`${module}.${name}`));
         break;
       }
       case 0x93: { // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof name !== 'string' || typeof module !== 'string') throw fail('module and name must be strings');
-        stack.push(global(`${module}.${name}`));
+        push(global(`${module}.${name}`));
         break;
       }
       case 0x52: { // REDUCE
@@ -245,7 +263,7 @@ export function readPickle(buf: Uint8Array, file: string): PickleValue {
         const callable = pop();
         if (!(callable instanceof PickleGlobal)) throw fail(`cannot call a ${describe(callable)}`);
         if (!(args instanceof PickleTuple)) throw fail(`arguments of ${callable.qualified} must be a tuple`);
-        stack.push(reduce(callable.qualified, args.items as StackValue[], fail));
+        push(reduce(callable.qualified, args.items as StackValue[], fail));
         break;
       }
       case 0x62: { // BUILD

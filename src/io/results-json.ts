@@ -9,10 +9,10 @@
  * `counts`, `dim/flip` → `features`, one dataset or `datasets` → always `results`; input paths are
  * gone. Version 1 files are still read.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { tarKey } from '../report/metric-keys.js';
+import { MAX_JSON_BYTES, readJsonInput } from './input-file.js';
 
 export const SCHEMA_VERSION = 2;
 export const READABLE_SCHEMA_VERSIONS = [1, 2];
@@ -132,27 +132,12 @@ export function defaultLabel(file: string): string {
 }
 
 
-/** Largest result file read whole (a result JSON is a few MB even with curves). */
-export const MAX_RESULT_JSON_BYTES = 256 * 2 ** 20;
+/** Largest result file read (a result JSON is a few MB even with curves). */
+export const MAX_RESULT_JSON_BYTES = MAX_JSON_BYTES;
 
 export function readResultFile(file: string, label?: string): ResultFile {
-  let text: string;
-  try {
-    const size = statSync(file);
-    if (!size.isFile()) throw new DataError(`${file}: not a regular file (${size.isDirectory() ? 'a folder' : 'a device, FIFO or socket'})`);
-    if (size.size > MAX_RESULT_JSON_BYTES) throw new DataError(`${file}: ${size.size} bytes is more than a result JSON can be (limit ${MAX_RESULT_JSON_BYTES} bytes)`);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let doc: Json;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new DataError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`);
-  }
-  return parseResultDocument(doc, file, label ?? defaultLabel(file));
+  // Regular files only, at most MAX_RESULT_JSON_BYTES (a result with curves is a few MB), parse errors on one line.
+  return parseResultDocument(readJsonInput(file, { maxBytes: MAX_RESULT_JSON_BYTES }), file, label ?? defaultLabel(file));
 }
 
 export function parseResultDocument(doc: Json, file: string, label: string): ResultFile {
