@@ -15,6 +15,7 @@ await build({
     bench: 'bench/ijb-bench.ts',
     'scores-bench': 'bench/scores-bench.ts',
     'quality-bench': 'bench/quality-bench.ts',
+    'cluster-bench': 'bench/cluster-bench.ts',
   },
   outdir: 'dist',
 });
