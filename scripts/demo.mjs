@@ -92,6 +92,16 @@ facebench('The average aligned faces per feature-magnitude decile (the MagFace f
   '--plots', join(out, 'quality-faces'),
   '--quiet',
 ]);
+facebench('Clustering: the FastHAC and kNN-DBSCAN baselines (as learn-to-cluster computes them), magnitude density peaks and a clustering from another tool, with pairwise / BCubed F and NMI', [
+  'cluster',
+  '--features', 'fixtures/cluster-demo/features.npy',
+  '--labels', 'fixtures/cluster-demo/labels.meta',
+  '--predicted', 'fixtures/cluster-demo/pred_labels.txt',
+  '--method', 'fasthac,knn-dbscan,magnitude-peaks',
+  '--json', join(out, 'cluster.json'),
+  '--plots', join(out, 'cluster-plots'),
+  '--quiet',
+]);
 facebench('LFW-style 10-fold verification from pairs.txt (the 10 sets are the folds), as insightface verification.py computes it', [
   'lfw',
   '--pairs', 'fixtures/lfw-demo/pairs.txt',
