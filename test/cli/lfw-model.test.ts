@@ -147,7 +147,7 @@ describe('facebench lfw --model', () => {
       writeFileSync(join(dir, `${tag}-g.npy`), encodeNpy(ref.flip, [imgs.length, ref.dim]));
       const viaFeatures = await runCli(['lfw', '--quiet', '--bin', bin, '--features', join(dir, `${tag}-f.npy`), '--flip-features', join(dir, `${tag}-g.npy`), '--json', join(dir, `${tag}-features.json`)]);
       expect(viaFeatures.code, viaFeatures.stderr).toBe(0);
-      const viaModel = await runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--json', join(dir, `${tag}-model.json`)]);
+      const viaModel = await runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, `cache-${tag}`), '--json', join(dir, `${tag}-model.json`)]);
       expect(viaModel.code, viaModel.stderr).toBe(0);
       expect(viaModel.stdout).toMatch(/Accuracy-Flip: /);
       expect(viaModel.stdout).toMatch(/^features: model sha256 [0-9a-f]{12}…, cpu, float32, onnxruntime \S+, preset arcface \(rgb\), 112×112, flip$/m);
@@ -171,7 +171,7 @@ describe('facebench lfw --model', () => {
   }, 120_000);
 
   it('--pairs + --images: each distinct image once, same numbers as --features with --names', async () => {
-    const model = await runCli(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--json', join(dir, 'pairs-model.json')]);
+    const model = await runCli(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-pairs'), '--json', join(dir, 'pairs-model.json')]);
     expect(model.code, model.stderr).toBe(0);
     expect(model.stderr).toMatch(/on cpu, onnxruntime/);
     const used = [...new Set(readFileSync(join(dir, 'pairs.txt'), 'utf8').trim().split('\n').slice(1).flatMap((l) => {
@@ -195,7 +195,8 @@ describe('facebench lfw --model', () => {
       ['--batch', '128', '--workers', '1'],
     ].map(async (extra, k) => {
       const out = join(dir, `batch-${k}.json`);
-      const r = await runCli(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', ...extra, '--json', out]);
+      // A cache per run: each run extracts (a shared cache would answer the later runs).
+      const r = await runCli(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, `cache-batch-${k}`), ...extra, '--json', out]);
       expect(r.code, r.stderr).toBe(0);
       return readFileSync(out, 'utf8');
     }));
@@ -208,7 +209,7 @@ describe('facebench lfw --model', () => {
     delete first.features.source;
     const single = numbersOf(join(dir, 'tiny-model.json'));
     expect(first).toEqual((single.results as unknown[])[0]);
-    const noFlip = await runCli(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--no-flip', '--json', join(dir, 'noflip.json')]);
+    const noFlip = await runCli(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-tiny'), '--no-flip', '--json', join(dir, 'noflip.json')]);
     expect(noFlip.code, noFlip.stderr).toBe(0);
     expect(noFlip.stdout).toMatch(/\] Accuracy: /);
     expect(JSON.parse(readFileSync(join(dir, 'noflip.json'), 'utf8')).results[0]).toMatchObject({ features: { flip: false, source: { flip: false } } });
@@ -225,7 +226,7 @@ describe('facebench lfw --model', () => {
     const file = join(dir, 'corrupt.bin');
     writeFileSync(file, binPickle(bad, Array.from({ length: bad.length / 2 }, (_, i) => i % 2 === 0)));
     const out = join(dir, 'corrupt.json');
-    const r = await runCli(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--json', out]);
+    const r = await runCli(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-corrupt'), '--json', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -238,7 +239,7 @@ describe('facebench lfw --model', () => {
     const pairs = join(dir, 'pairs-missing.txt');
     writeFileSync(pairs, '1\t1\nP0\t1\t2\nP0\t1\tP9\t1\n');
     const out = join(dir, 'missing.json');
-    const r = await runCli(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--folds', '2', '--json', out]);
+    const r = await runCli(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-missing'), '--folds', '2', '--json', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
