@@ -211,14 +211,16 @@ export async function runExtraction(
     limit: x.limit,
     onStart: ({ session, total, done, resumedRows }) => {
       ui.info(providerLine(rest.modelPath, session));
-      if (resumedRows > 0) ui.info(`resuming at ${resumedRows}/${total} faces`);
+      if (resumedRows === total) ui.info(`the store holds all ${total} faces already${rest.saveCrops === undefined ? '' : ': saving their crops only'}`);
+      else if (resumedRows > 0) ui.info(`resuming at ${resumedRows}/${total} faces`);
       progress = ui.rateProgress(total, rest.out === undefined ? 'crops' : 'faces', done);
     },
     onBatch: (done) => progress?.update(done),
   });
   progress?.done();
   const s = result.stats;
-  if (rest.out !== undefined) {
+  // A crops-only pass (no store, or a complete one) ran no face through the model.
+  if (rest.out !== undefined && (s.images > 0 || rest.saveCrops === undefined)) {
     ui.info(
       `${s.images} faces in ${s.seconds.toFixed(2)} s (${s.imagesPerSecond.toFixed(1)} faces/s); model ${s.modelSeconds.toFixed(2)} s, waiting for workers ${s.waitSeconds.toFixed(2)} s (${((100 * s.waitSeconds) / Math.max(s.seconds, 1e-9)).toFixed(0)}%), cpu ${s.cpuSeconds.toFixed(2)} s${result.meta?.badFaces.length ? `; ${result.meta.badFaces.length} unreadable faces skipped` : ''}`,
     );
