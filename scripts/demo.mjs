@@ -75,6 +75,23 @@ facebench('Images → table: align the IJB-style fixture images, extract feature
   '--far', '1e-2,1e-1',
   '--json', join(out, 'ijb-tiny-b64.json'),
 ]);
+facebench('Quality: does the feature magnitude predict errors? MagFace ERC, CR-FIQA ERC and EDC of the norm against a random baseline (curves and pictures into a folder)', [
+  'quality',
+  '--root', 'fixtures/ijb-demo',
+  '--features', 'fixtures/ijb-demo/magface-r18/features.npy',
+  '--fmr', '1e-2,1e-3',
+  '--json', join(out, 'quality.json'),
+  '--plots', join(out, 'quality-plots'),
+  '--quiet',
+]);
+facebench('The average aligned faces per feature-magnitude decile (the MagFace figure) from the store extracted above', [
+  'quality',
+  '--root', 'fixtures/ijb-images',
+  '--features', join(out, 'store-tiny-b64'),
+  '--fmr', '1e-2',
+  '--plots', join(out, 'quality-faces'),
+  '--quiet',
+]);
 facebench('LFW-style 10-fold verification from pairs.txt (the 10 sets are the folds), as insightface verification.py computes it', [
   'lfw',
   '--pairs', 'fixtures/lfw-demo/pairs.txt',
