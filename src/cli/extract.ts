@@ -6,9 +6,11 @@ import { DATASET_KINDS, type DatasetKind } from '../extract/store.js';
 import type { Command } from './command.js';
 import { extractionGroup, parseExtraction, QUIET_FLAG, type ExtractionSettings } from './flag-groups.js';
 import { parseChoice, parseNumber } from './flag-values.js';
-import type { Args, CommandSpec } from './flags.js';
+import type { Args, CommandSpec, FlagGroup } from './flags.js';
 import { requireModel, runExtraction } from './feature-stores.js';
 import { PendingOutputs, type InputRequest } from './outputs.js';
+
+const withQuiet = (g: FlagGroup): FlagGroup => ({ ...g, flags: { ...g.flags, ...QUIET_FLAG } });
 
 const spec: CommandSpec = {
   name: 'extract',
@@ -41,7 +43,7 @@ const spec: CommandSpec = {
         'stop-after-batches': { kind: 'value', value: 'N', hidden: true, describe: 'testing: stop after this many batches, as if killed' },
       },
     },
-    { ...extractionGroup({ flipByDefault: false, skipBad: true, crops: true }), flags: { ...extractionGroup({ flipByDefault: false, skipBad: true, crops: true }).flags, ...QUIET_FLAG } },
+    withQuiet(extractionGroup({ flipByDefault: false, skipBad: true, crops: true })),
   ],
   examples: [
     { what: 'Extract IJB-C with flip on the first provider that works', command: 'facebench extract --model r100.onnx --root IJB_release/IJBC --out stores/r100 --flip' },

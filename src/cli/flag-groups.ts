@@ -10,7 +10,7 @@ import { EXECUTION_PROVIDERS, type EpChoice } from '../extract/session.js';
 import { PRESET_NAMES, resolvePreprocessing, type Preprocessing } from '../extract/preprocess.js';
 import { DEFAULT_MAX_PIXELS } from '../extract/decode.js';
 import type { OutputRequest } from './outputs.js';
-import type { Args, FlagGroup } from './flags.js';
+import type { Args, FlagGroup, FlagSpec } from './flags.js';
 import { parseChoice, parseNumber } from './flag-values.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -121,6 +121,9 @@ export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean
   }
   return { title: opts.title ?? 'Extraction', flags };
 }
+
+/** `--cache DIR` of the `--model` modes: where stores are kept between runs. */
+export const CACHE_FLAG: FlagSpec = { kind: 'value', value: 'DIR', describe: 'with --model: the cache of stores [default: $FACEBENCH_CACHE, else $XDG_CACHE_HOME/facebench or ~/.cache/facebench]' };
 
 export interface ExtractionSettings {
   ep: EpChoice;

@@ -13,7 +13,7 @@ import { lfwCsv, lfwJson, lfwMarkdown, lfwText, lfwWarnings } from '../report/lf
 import { farKey } from '../report/format.js';
 import { checkImagesExist, loadFaceList, type DatasetSpec, type FaceList } from '../extract/datasets.js';
 import type { Command, Ui } from './command.js';
-import { extractionGroup, fileOutputRequests, outputFlags, parseExtraction, parseFileOutputs, refuseExtractionFlags, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
+import { CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseExtraction, parseFileOutputs, refuseExtractionFlags, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
 import { parseChoice, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { pairFeaturesOfStore, requireModel, runExtraction, storeOfModel } from './feature-stores.js';
@@ -44,7 +44,7 @@ const spec: CommandSpec = {
         model: { kind: 'value', value: 'FILE', describe: 'ONNX model: extract the images (of the .bin, or of --images) into a cached store and evaluate them; flip on by default' },
         images: { kind: 'value', value: 'DIR', describe: 'with --model and --pairs / --pairs-csv: the folder the pair image paths are relative to' },
         store: { kind: 'repeatable', value: 'DIR', describe: 'with --model: the store folder of each dataset, in order (reused when it matches the model, preprocessing, flip and images; refused otherwise)' },
-        cache: { kind: 'value', value: 'DIR', describe: 'with --model: the cache of stores [default: $FACEBENCH_CACHE, else $XDG_CACHE_HOME/facebench or ~/.cache/facebench]' },
+        cache: CACHE_FLAG,
       },
     },
     {
