@@ -47,7 +47,6 @@ const spec: CommandSpec = {
   ],
   examples: [
     { what: 'Extract IJB-C with flip on the first provider that works', command: 'facebench extract --model r100.onnx --root IJB_release/IJBC --out stores/r100 --flip' },
-    { what: 'Shard 3 of 8 (one per GPU or node), then join the shards', command: 'facebench extract --model r100.onnx --root IJB_release/IJBC --out stores/r100-3 --flip --shard 3/8\nfacebench merge stores/r100-? --out stores/r100' },
     { what: 'Look at the aligned crops of the first 50 faces (no features)', command: 'facebench extract --model r100.onnx --root IJB_release/IJBC --save-crops crops --limit 50' },
     { what: 'An insightface .bin into a store, then evaluated', command: 'facebench extract --model r100.onnx --dataset bin --bin lfw.bin --flip --out stores/r100-lfw\nfacebench lfw --bin lfw.bin --features stores/r100-lfw' },
   ],

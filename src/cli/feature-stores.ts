@@ -66,16 +66,16 @@ function checkWholeStore(dir: string, meta: StoreMeta): void {
 /**
  * A complete store's features as an lfw dataset: rows named by its names.txt (pairs and folder
  * stores, looked up by the pair list's paths), or in the .bin's image order (a bin store, checked
- * against the .bin's sha256). Images that could not be read at extraction (extract --skip-bad) are
+ * against the .bin's sha256, `source.sha256` when the caller has it). Images that could not be read at extraction (extract --skip-bad) are
  * left out of the names, so a pair that needs one fails naming it; a .bin needs every image.
  */
-export function pairFeaturesOfStore(dir: string, source: { format: PairSourceFormat; file: string }, meta: StoreMeta = readStoreMeta(dir)): InMemoryFeatures {
+export function pairFeaturesOfStore(dir: string, source: { format: PairSourceFormat; file: string; sha256?: string }, meta: StoreMeta = readStoreMeta(dir)): InMemoryFeatures {
   checkWholeStore(dir, meta);
   const d = meta.dataset;
   if (d.name === 'ijb') throw new DataError(`${dir}: holds IJB faces (${d.target}), not the images of a pair list`, 'evaluate it with facebench ijb --features');
   if (source.format === 'insightface-bin') {
     if (d.name !== 'bin') throw new DataError(`${dir}: holds the named images of a ${d.name} dataset, not a .bin's images in order`, 'evaluate it with --pairs or --pairs-csv');
-    const sha = sha256File(source.file);
+    const sha = source.sha256 ?? sha256File(source.file);
     if (d.faceListSha256 !== sha) throw new DataError(`${dir}: was extracted from ${d.faceList} (sha256 ${d.faceListSha256.slice(0, 12)}…), not from ${source.file} (${sha.slice(0, 12)}…)`);
     if (meta.badFaces.length) throw new DataError(`${dir}: ${meta.badFaces.length} images could not be read at extraction (first: bins[${meta.badFaces[0].face}], ${meta.badFaces[0].reason}); every image of a .bin is in a pair`, 'fix the .bin and extract again');
   } else if (d.name === 'bin') {

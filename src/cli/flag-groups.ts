@@ -114,7 +114,7 @@ export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean
     std: { kind: 'value', value: 'V[,V,V]', describe: 'override, with --mean' },
     'max-pixels': { kind: 'value', value: 'N', default: String(DEFAULT_MAX_PIXELS), describe: 'largest image (width × height) decoded; a bigger one is a bad image (an image bomb guard)' },
   };
-  if (opts.skipBad) flags['skip-bad'] = { kind: 'switch', describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json, and ijb leaves them out' };
+  if (opts.skipBad) flags['skip-bad'] = { kind: 'switch', describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json, and ijb / lfw leave them out' };
   if (opts.crops) {
     flags['save-crops'] = { kind: 'value', value: 'DIR', describe: 'also save each face as the model gets it (aligned or resized, before normalisation) as a PNG named as its image (1.jpg → 1.png; a .bin: <index>.png), written as it is made' };
     flags.limit = { kind: 'value', value: 'N', describe: 'the first N faces only, for a look at their crops: needs --save-crops, writes crops only (no features, no store)' };

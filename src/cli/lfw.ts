@@ -217,7 +217,7 @@ async function modelDatasets(i: Extract<LfwInput, { kind: 'model' }>, ui: Ui): P
   for (const [k, s] of i.sources.entries()) {
     const saveCrops = i.extraction.saveCrops === undefined ? undefined : cropsFolder(i.extraction.saveCrops, s.label);
     const { dir, meta } = await storeOfModel({ model: i.model, store: i.stores[k], cache: i.cache, label: s.label, faces: lists[k], extraction: i.extraction, saveCrops }, ui);
-    out.push({ format: s.format, pairs: s.file, name: s.label, memory: pairFeaturesOfStore(dir, s, meta) });
+    out.push({ format: s.format, pairs: s.file, name: s.label, memory: pairFeaturesOfStore(dir, { ...s, sha256: lists[k].identity.faceListSha256 ?? undefined }, meta) });
   }
   return out;
 }

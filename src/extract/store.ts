@@ -720,7 +720,7 @@ function readCheckpoint(file: string, meta: CheckpointMeta, partialNames: string
   return { meta: saved as unknown as CheckpointMeta, dim, rowsDone, headerBytes, badFaces, resizedImages, crc32: crcs as Record<string, number> };
 }
 
-/** What a caller asks of a store (ijb --model): model bytes, preprocessing, flip, face list. */
+/** What a caller asks of a store (ijb --model, lfw --model): model bytes, preprocessing, flip, dataset. */
 export interface StoreRequest {
   modelSha256: string;
   preprocessing: Preprocessing;
@@ -730,14 +730,15 @@ export interface StoreRequest {
   skipBad?: boolean;
   /** The inputs' stamps now (compared with the store's when both are known). */
   inputs?: StoreInputs;
-  /** The images' folder (IJB: `<root>/loose_crop`): a skipped face whose image changed since makes the store stale. */
+  /** The images' folder (IJB: `<root>/loose_crop`; none for a .bin): a skipped face whose image changed since makes the store stale. */
   imageDir?: string;
 }
 
 /**
- * The cache key of the store `ijb --model` keeps for a request (16 hex digits): it changes with
- * anything that changes the rows — model, preprocessing, flip, face list, --skip-bad, and the
- * stamps of the face list and image folder.
+ * The cache key of the store `ijb --model` / `lfw --model` keeps for a request (16 hex digits): it
+ * changes with anything that changes the rows — model, preprocessing, flip, the dataset identity
+ * (its kind, list file and its sha256, the image set), --skip-bad, and the stamps of the list file
+ * and image folder.
  */
 export function storeCacheKey(req: StoreRequest): string {
   const p = req.preprocessing;

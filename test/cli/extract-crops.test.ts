@@ -113,6 +113,11 @@ describe('extract --save-crops', () => {
     expect(escape.code).toBe(2);
     expect(escape.stderr).toMatch(/image path '\.\.\/ijb\/loose_crop\/img_01\.png' would put its crop outside --save-crops/);
     expect(existsSync(join(tmp, 'c1')) || existsSync(join(tmp, 'c2'))).toBe(false);
+    // A crop that cannot be written (a folder where the file goes): exit 2 naming it.
+    mkdirSync(join(tmp, 'c3', 'img_00.png'), { recursive: true });
+    const blocked = await runInProcess(['extract', '--model', MODEL, '--root', root, '--save-crops', join(tmp, 'c3'), '--limit', '1', ...CPU]);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toMatch(new RegExp(`^facebench: ${join(tmp, 'c3', 'img_00.png')}: cannot write the crop \\(E`));
   });
 });
 
