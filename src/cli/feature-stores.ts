@@ -66,8 +66,9 @@ function checkWholeStore(dir: string, meta: StoreMeta): void {
 /**
  * A complete store's features as an lfw dataset: rows named by its names.txt (pairs and folder
  * stores, looked up by the pair list's paths), or in the .bin's image order (a bin store, checked
- * against the .bin's sha256, `source.sha256` when the caller has it). Images that could not be read at extraction (extract --skip-bad) are
- * left out of the names, so a pair that needs one fails naming it; a .bin needs every image.
+ * against the .bin's sha256, `source.sha256` when the caller has it). Images that could not be
+ * read at extraction (extract --skip-bad) are left out of the names, so a pair that needs one fails
+ * naming it; a .bin needs every image.
  */
 export function pairFeaturesOfStore(dir: string, source: { format: PairSourceFormat; file: string; sha256?: string }, meta: StoreMeta = readStoreMeta(dir)): InMemoryFeatures {
   checkWholeStore(dir, meta);
@@ -228,6 +229,7 @@ export async function runExtraction(
   if (rest.saveCrops !== undefined) ui.info(`${s.crops} crops saved in ${rest.saveCrops}${rest.out === undefined ? ' (crops only: no features)' : ''}`);
   return result;
 }
+
 /** `model M (NCHW 112×112 float32) on cpu, onnxruntime 1.30.0 (cuda skipped: …)`. */
 export function providerLine(modelPath: string, session: Pick<ExtractResult['session'], 'model' | 'provider' | 'ortVersion' | 'attempts'>): string {
   const others = session.attempts.filter((a) => a.outcome !== 'used').map((a) => `${a.provider} ${a.outcome}: ${a.reason}`);
