@@ -123,6 +123,7 @@ facebench('The .bin pack straight from a model: decode its images, run the tiny 
   '--bin', 'fixtures/lfw-demo/demo.bin',
   '--model', 'fixtures/models/tiny-a32.onnx',
   '--ep', 'cpu',
+  '--store', join(out, 'store-demo-bin'),
   '--far', '1e-1',
   '--quiet',
 ]);
