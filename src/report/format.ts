@@ -37,18 +37,3 @@ export function csvLine(cells: (string | number)[]): string {
     })
     .join(',');
 }
-
-/**
- * Python's `'%.{digits}f' % x`: like toFixed, but an exact half (x's binary value lies exactly midway)
- * rounds to the even digit, as Python does, where toFixed rounds away from zero (0.015625 → '0.01562').
- */
-export function pythonFixed(x: number, digits: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-  const rounded = x.toFixed(digits);
-  const exact = Math.abs(x).toFixed(Math.min(100, digits + 80));
-  const cut = exact.indexOf('.') + 1 + digits;
-  if (!/^50*$/.test(exact.slice(cut))) return rounded;
-  const truncated = exact.slice(0, digits === 0 ? cut - 1 : cut);
-  const lastDigit = Number(truncated[truncated.length - 1]);
-  return lastDigit % 2 === 0 ? (x < 0 ? '-' : '') + truncated : rounded;
-}

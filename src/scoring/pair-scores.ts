@@ -14,7 +14,8 @@
 import type { KernelPairs, TemplatePairs } from '../io/ijb-meta.js';
 import type { ScoreKind } from '../aggregate/spec.js';
 import type { TemplateFeatures } from '../aggregate/aggregate-templates.js';
-import { pairwiseSum } from '../aggregate/numpy-sum.js';
+import { pairwiseSum } from '../numeric/numpy.js';
+import { magfaceAngularScore } from '../numeric/torch.js';
 import type { GemmABt } from '../onnx/runtime.js';
 import { Kernels, align16 } from '../wasm/kernels.js';
 import type { KernelHelper } from '../wasm/kernel-helper.js';
@@ -25,18 +26,6 @@ export const SCORING_METHODS: readonly ScoringMethod[] = ['auto', 'exact', 'simd
 
 /** float64 from `exact`, float32 from `simd` and `gemm`. */
 export type ScoreVector = Float64Array | Float32Array;
-
-const fround = Math.fround;
-const FLOAT32_PI = fround(Math.PI);
-
-/**
- * MagFace eval_ijb.py's score from a cosine, in float32 as torch computes it:
- * 1 − acos(clamp(cos, −1, 1)) / π.
- */
-export function magfaceAngularScore(cos: number): number {
-  const c = Math.min(1, Math.max(-1, fround(cos)));
-  return fround(1 - fround(fround(Math.acos(c)) / FLOAT32_PI));
-}
 
 function finishScore(kind: ScoreKind): (cos: number) => number {
   return kind === 'magface-angular' ? magfaceAngularScore : (cos) => cos;
