@@ -78,3 +78,63 @@ export function percentile(values: Float64Array, q: number): number {
   const diff = b - a;
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
+
+/**
+ * `10 ** np.float64(x)`: numpy's float64 power calls C `pow`, which glibc (≥ 2.28) rounds correctly
+ * here; V8's `10 ** x` is an ulp off at times (10 ** -4 = 9.999999999999999e-5). Computed as
+ * 2^(x·log2 10) in double-double arithmetic (~106 bits), then rounded once.
+ */
+export function numpyPow10(x: number): number {
+  if (!Number.isFinite(x)) return 10 ** x;
+  // y = x·log2(10) as a double-double (hi + lo).
+  const [ph, pl] = twoProduct(x, LOG2_10_HI);
+  const yh = ph;
+  const yl = pl + x * LOG2_10_LO;
+  const n = Math.round(yh);
+  // f = y − n, |f| ≤ 0.5 + tiny; 2^f = exp(f·ln 2) by its Taylor series in double-double.
+  const [fh, fl] = twoSum(yh - n, yl);
+  let [th, tl] = twoProduct(fh, LN2_HI);
+  tl += fh * LN2_LO + fl * LN2_HI;
+  [th, tl] = twoSum(th, tl);
+  let sh = 1;
+  let sl = 0;
+  let termH = 1;
+  let termL = 0;
+  for (let k = 1; k <= 27; k++) {
+    // term *= t / k
+    const [mh, ml] = twoProduct(termH, th);
+    const m2 = ml + termH * tl + termL * th;
+    const [qh, ql] = twoSum(mh, m2);
+    const q1 = qh / k;
+    const [ph2, pl2] = twoProduct(q1, k);
+    [termH, termL] = twoSum(q1, (qh - ph2 - pl2 + ql) / k);
+    const [s1, e1] = twoSum(sh, termH);
+    [sh, sl] = twoSum(s1, sl + e1 + termL);
+  }
+  return (sh + sl) * 2 ** n;
+}
+
+const LOG2_10_HI = 3.321928094887362;
+const LOG2_10_LO = 1.661617516973592e-16;
+const LN2_HI = 0.6931471805599453;
+const LN2_LO = 2.3190468138462996e-17;
+
+/** a + b = s + e exactly (Knuth). */
+function twoSum(a: number, b: number): [number, number] {
+  const s = a + b;
+  const bb = s - a;
+  return [s, a - (s - bb) + (b - bb)];
+}
+
+/** a·b = p + e exactly (Dekker's split). */
+function twoProduct(a: number, b: number): [number, number] {
+  const p = a * b;
+  const SPLIT = 134217729; // 2^27 + 1
+  const ca = SPLIT * a;
+  const ah = ca - (ca - a);
+  const al = a - ah;
+  const cb = SPLIT * b;
+  const bh = cb - (cb - b);
+  const bl = b - bh;
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
