@@ -33,6 +33,18 @@ export function pairwiseSum(a: Float32Array | Float64Array, s: number, n: number
   return pairwiseSum(a, s, n2) + pairwiseSum(a, s + n2, n - n2);
 }
 
+/** `np.mean(values)` of a float64 array: the pairwise sum / n. */
+export function numpyMean(values: Float64Array): number {
+  return pairwiseSum(values, 0, values.length) / values.length;
+}
+
+/** `np.std(values)` (ddof 0): two passes, the squared deviations summed pairwise. */
+export function numpyStd(values: Float64Array): number {
+  const mean = numpyMean(values);
+  const squares = values.map((v) => (v - mean) * (v - mean));
+  return Math.sqrt(pairwiseSum(squares, 0, values.length) / values.length);
+}
+
 const scratch = new DataView(new ArrayBuffer(8));
 
 /** The next float64 above x: `np.nextafter(x, np.inf)`. */

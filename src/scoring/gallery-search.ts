@@ -52,7 +52,7 @@ export interface SearchSummary {
 export interface SearchEngine {
   method: 'exact' | 'simd' | 'gemm';
   kind: ScoreKind;
-  /** simd: the kernel memory (scratch from its `scratchAt`) and the optional helper thread. */
+  /** simd, gemm: the kernel memory, whose scratch holds the blocks (and the simd rows); simd's helper thread. */
   arena?: KernelArena;
   helper?: KernelHelper;
   gemm?: GemmABt;
@@ -83,21 +83,33 @@ export async function searchGalleries(t: TemplateFeatures, layout: SearchLayout,
     const n = Math.min(B, P - p0);
     const scores = await scoreBlock(p0, n);
     if (engine.kind !== 'cosine') for (let k = 0; k < scores.length; k++) scores[k] = finish(scores[k]);
-    summariseBlock(scores, p0, n, layout, summary, pool);
+    if (scores instanceof Float32Array) summariseBlockInKernels(engine.arena!, scores, p0, n, layout, summary, pool);
+    else summariseBlock(scores, p0, n, layout, summary, pool);
   }
   summary.pooledTopNonMate = pool.sorted();
   return summary;
 }
 
+/** Scores of probes [p0, p0 + n) × all columns, row-major (valid until the next call); float32 ones in the kernel memory. */
 type BlockScorer = (p0: number, n: number) => Promise<Float32Array | Float64Array>;
 
-/** Scores of probes [p0, p0 + n) × all columns, row-major (valid until the next call). */
+/** Bytes after a float32 block in the arena's scratch: rowStats' output. */
+const STATS_BYTES = 16;
+
 function blockScorer(t: TemplateFeatures, layout: SearchLayout, engine: SearchEngine, B: number): BlockScorer {
   if (engine.method === 'exact') return exactBlocks(t as TemplateFeatures<Float64Array>, layout, B);
   if (engine.method === 'simd') return simdBlocks(t, layout, engine.arena!, engine.helper, B);
-  const gallery = gatherRowsFloat32(t, layout.galleryTemplates, 0, layout.galleryTemplates.length);
   const C = layout.galleryTemplates.length;
-  return (p0, n) => engine.gemm!.run(gatherRowsFloat32(t, layout.probeTemplates, p0, p0 + n), n, gallery, C, t.cols);
+  const gallery = gatherRowsFloat32(t, layout.galleryTemplates, 0, C);
+  const arena = engine.arena!;
+  const blockAt = arena.scratch(align16(B * C * 4) + STATS_BYTES);
+  // onnxruntime returns each product in a fresh array: it is copied where the kernels read it.
+  return async (p0, n) => {
+    const product = await engine.gemm!.run(gatherRowsFloat32(t, layout.probeTemplates, p0, p0 + n), n, gallery, C, t.cols);
+    const block = arena.kernels.f32(blockAt, n * C);
+    block.set(product);
+    return block;
+  };
 }
 
 function exactBlocks(t: TemplateFeatures<Float64Array>, layout: SearchLayout, B: number): BlockScorer {
@@ -128,7 +140,7 @@ function simdBlocks(t: TemplateFeatures, layout: SearchLayout, arena: KernelAren
   const C = layout.galleryTemplates.length;
   const pairs = B * C;
   const indexBytes = C + B <= 65536 ? 2 : 4;
-  const rowsAt = arena.scratch(align16((C + B) * D * 4) + 2 * align16((C + B) * 4) + 2 * align16(pairs * indexBytes) + align16(pairs * 4));
+  const rowsAt = arena.scratch(align16((C + B) * D * 4) + 2 * align16((C + B) * 4) + 2 * align16(pairs * indexBytes) + align16(pairs * 4) + STATS_BYTES);
   const tableAt = rowsAt + align16((C + B) * D * 4);
   const firstAt = tableAt + 2 * align16((C + B) * 4);
   const secondAt = firstAt + align16(pairs * indexBytes);
@@ -160,6 +172,37 @@ function simdBlocks(t: TemplateFeatures, layout: SearchLayout, arena: KernelAren
     if (helped && !(await helped)) dotPairsChunked(k.k, rest);
     return k.f32(outAt, n * C);
   };
+}
+
+/**
+ * summariseBlock for a float32 block in the kernel memory, the arithmetic in the `rowStats` kernel
+ * (same results: tested against summariseBlock). The statistics are written right after the block;
+ * the mate's own score is set to −∞ in the block (which is consumed) so that it counts nowhere.
+ */
+export function summariseBlockInKernels(arena: KernelArena, scores: Float32Array, p0: number, n: number, layout: SearchLayout, s: SearchSummary, pool: TopScores): void {
+  const C = layout.galleryTemplates.length;
+  const starts = layout.galleryStarts;
+  const k = arena.kernels;
+  const statsAt = scores.byteOffset + align16(scores.byteLength);
+  const stats = k.f32(statsAt, 4);
+  const counts = k.i32(statsAt, 4);
+  for (let r = 0; r < n; r++) {
+    const p = p0 + r;
+    const row = r * C;
+    const mate = layout.mateColumn[p];
+    const m = mate >= 0 ? scores[row + mate] : NaN;
+    if (mate >= 0) scores[row + mate] = -Infinity;
+    s.mateScore[p] = m;
+    for (let g = 0; g + 1 < starts.length; g++) {
+      const from = row + starts[g];
+      const to = row + starts[g + 1];
+      k.k.rowStats(scores.byteOffset + from * 4, to - from, m, pool.cutoff, statsAt);
+      s.topNonMate[g][p] = stats[0];
+      s.nonMatesAtOrAbove[g][p] = counts[1];
+      s.nonMatesAbove[g][p] = counts[2];
+      if (counts[3] > 0) for (let c = from; c < to; c++) if (scores[c] > pool.cutoff) pool.push(scores[c]);
+    }
+  }
 }
 
 /** Folds one block of scores into the summary and the pool. */

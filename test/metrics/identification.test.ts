@@ -15,7 +15,8 @@ import {
   type ProbeSearches,
 } from '../../src/metrics/identification.js';
 import { bootstrapIdentification } from '../../src/metrics/identification-bootstrap.js';
-import { summariseBlock, TopScores, type SearchLayout, type SearchSummary } from '../../src/scoring/gallery-search.js';
+import { summariseBlock, summariseBlockInKernels, TopScores, type SearchLayout, type SearchSummary } from '../../src/scoring/gallery-search.js';
+import { KernelArena } from '../../src/wasm/arena.js';
 
 /** A seeded uniform generator. */
 function lcg(seed: number): () => number {
@@ -36,7 +37,7 @@ function problem(seed: number, P = 60, sizes = [9, 8]) {
   return { P, C, starts, scores, layout };
 }
 
-function summarise(pr: ReturnType<typeof problem>, blockRows: number): SearchSummary {
+function summarise(pr: ReturnType<typeof problem>, blockRows: number, arena?: KernelArena): SearchSummary {
   const { P, C, scores, layout } = pr;
   const s: SearchSummary = {
     mateScore: new Float64Array(P),
@@ -48,7 +49,14 @@ function summarise(pr: ReturnType<typeof problem>, blockRows: number): SearchSum
   const pool = new TopScores(layout.poolSize);
   for (let p0 = 0; p0 < P; p0 += blockRows) {
     const n = Math.min(blockRows, P - p0);
-    summariseBlock(Float32Array.from(scores.subarray(p0 * C, (p0 + n) * C)), p0, n, layout, s, pool);
+    const block = Float32Array.from(scores.subarray(p0 * C, (p0 + n) * C));
+    if (!arena) summariseBlock(block, p0, n, layout, s, pool);
+    else {
+      // the block in the kernel memory, followed by room for rowStats' output
+      const at = arena.scratch(block.byteLength + 32);
+      arena.kernels.f32(at, block.length).set(block);
+      summariseBlockInKernels(arena, arena.kernels.f32(at, block.length), p0, n, layout, s, pool);
+    }
   }
   s.pooledTopNonMate = pool.sorted();
   return s;
@@ -82,6 +90,17 @@ describe('summariseBlock + TopScores = brute force over the score matrix', () =>
       expect(Array.from(summarise(pr, 5).pooledTopNonMate)).toEqual(top);
     });
   }
+
+  it('the rowStats kernel gives the same summary, probes without a mate (NaN) included', () => {
+    for (const seed of [1, 2, 8]) {
+      const pr = problem(seed, 61, [9, 14]);
+      pr.layout.mateColumn[3] = -1;
+      pr.layout.mateColumn[40] = -1;
+      const arena = new KernelArena();
+      arena.hold('something below', 100);
+      for (const rows of [1, 6, 61]) expect(summarise(pr, rows, arena)).toEqual(summarise(pr, rows));
+    }
+  });
 
   it('TopScores keeps the k highest of a long stream with ties, whatever the buffer refills', () => {
     const r = lcg(9);
