@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextDown, nextUp, pairwiseSum, percentile } from '../../src/numeric/numpy.js';
+import { nextDown, nextUp, numpyMean, numpyPow10, numpyStd, pairwiseSum, percentile } from '../../src/numeric/numpy.js';
 import { ijb1nRequiredTopCount, ijbEvalsThresholdIndex, pythonFixed } from '../../src/numeric/python.js';
 import { magfaceAngularScore } from '../../src/numeric/torch.js';
 
@@ -18,6 +18,30 @@ describe('numpy', () => {
     expect(nextDown(1)).toBe(1 - Number.EPSILON / 2);
     expect(nextUp(0)).toBe(Number.MIN_VALUE);
     expect(nextUp(-Number.MIN_VALUE)).toBe(-0);
+  });
+
+  it('numpyPow10 = 10 ** np.float64(x) (glibc pow), where V8 is an ulp off', () => {
+    // printed by numpy 1.24.2 on glibc: 10 ** np.float64(x)
+    const cases: [number, number][] = [
+      [0.8550321611991816, 7.161964453875245],
+      [0.8873486871014311, 7.715226619051167],
+      [-2.331418828536438, 0.004662095563843921],
+      [-4.856184819030442, 1.3925640551189386e-5],
+      [-7.406762273801779, 3.919563693564711e-8],
+      [-3.7829423113592995, 0.0001648381336428472],
+      [-4, 0.0001],
+      [-3.96, 0.00010964781961431851],
+      [-2, 0.01],
+      [-0.3, 0.5011872336272722],
+    ];
+    for (const [x, y] of cases) expect(numpyPow10(x)).toBe(y);
+    expect(10 ** -4).not.toBe(0.0001); // why it exists
+  });
+
+  it('numpyMean / numpyStd as np.mean / np.std', () => {
+    const v = Float64Array.from([0.1, 0.2, 0.30000000000000004, 1e-3, 7.5]);
+    expect(numpyMean(v)).toBe(1.6202);
+    expect(numpyStd(v)).toBe(2.941590073412677);
   });
 
   it('pairwiseSum splits runs over 128 as numpy does (differs from a plain loop)', () => {
