@@ -13,6 +13,7 @@ import { percentileIntervals, Xoshiro128 } from './bootstrap.js';
 import { ijbEvalsThresholdIndex } from '../numeric/python.js';
 import { argsortDescending } from './sort-descending.js';
 import { countAbove, type GallerySearches } from './identification.js';
+import { isResolvableFar } from './tar-at-far.js';
 
 export interface IdentificationBootstrapInput {
   probes: number;
@@ -106,7 +107,7 @@ function weightedTpir(g: SortedGallery, weight: Int32Array, fpirs: number[]): nu
   const cumulative = new Float64Array(g.correctProbe.length + 1);
   g.correctProbe.forEach((p, k) => (cumulative[k + 1] = cumulative[k] + weight[p]));
   return fpirs.map((f) => {
-    if (mated === 0 || nonMated * f < 1) return NaN;
+    if (mated === 0 || !isResolvableFar(f, nonMated)) return NaN;
     const index = ijbEvalsThresholdIndex(nonMated, f);
     let seen = 0;
     let j = 0;

@@ -23,6 +23,7 @@
 import { nextUp, numpyArange, numpyPow10 } from '../numeric/numpy.js';
 import { ijb1nRequiredTopCount, ijbEvalsThresholdIndex } from '../numeric/python.js';
 import { sortDescending } from './sort-descending.js';
+import { isResolvableFar } from './tar-at-far.js';
 
 /** One gallery's searches, split into mated and non-mated. */
 export interface GallerySearches {
@@ -96,7 +97,7 @@ export interface OpenSetPoint {
   fpirActual: number;
   matedAccepted: number;
   nonMatedAccepted: number;
-  /** False when N_nm·target < 1: no threshold can allow one false alarm, so this is TPIR at FPIR 0. */
+  /** False when N_nm·target < 1 (isResolvableFar): no threshold allows one false alarm; not to be reported. */
   resolvable: boolean;
 }
 
@@ -120,7 +121,7 @@ export function tpirAtFpir(o: OpenSetScores, fpirs: number[]): OpenSetPoint[] {
     const threshold = N === 0 ? NaN : o.nonMatedTopDescending[ijbEvalsThresholdIndex(N, target)];
     const matedAccepted = countAbove(o.correctMateDescending, threshold);
     const nonMatedAccepted = countAbove(o.nonMatedTopDescending, threshold);
-    return { target, threshold, tpir: matedAccepted / o.mated, fpirActual: nonMatedAccepted / N, matedAccepted, nonMatedAccepted, resolvable: N * target >= 1 };
+    return { target, threshold, tpir: matedAccepted / o.mated, fpirActual: nonMatedAccepted / N, matedAccepted, nonMatedAccepted, resolvable: isResolvableFar(target, N) };
   });
 }
 

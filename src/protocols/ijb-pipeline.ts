@@ -11,6 +11,7 @@ import { checkIjb1nListsExist, ijb1nListPaths } from '../io/ijb-1n-lists.js';
 import { templateBytes, type TemplateFeatures } from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, type AggregationSpec } from '../aggregate/spec.js';
 import { ijbEvalsFpirGrid } from '../metrics/identification.js';
+import { isResolvableFar, unresolvableFarWarnings } from '../metrics/tar-at-far.js';
 import { rocKernelBytes } from '../metrics/roc-kernel.js';
 import { createGemmABt, type GemmABt } from '../onnx/runtime.js';
 import { chooseScoringMethod, FLOAT32_SCORING_MIN_WORK, planDenseBlock, simdScoringBytes } from '../scoring/pair-scores.js';
@@ -48,8 +49,6 @@ interface RunContext {
   helper: HelperSlot;
   gemm?: GemmABt;
   dim: number;
-  /** Warnings of both protocols. */
-  warnings: string[];
 }
 
 export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
@@ -72,7 +71,7 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
       const precision = Object.values(methods).includes('exact') ? 'float64' : 'float32';
       const needed = neededTemplates(meta);
       const templates = timed('aggregate', opts, () => aggregateIjbTemplates(meta, features.source, { specs, precision, needed, files: opts }, arena));
-      const ctx: RunContext = { opts, meta, specs, templates, arena, helper, gemm, dim, warnings: runWarnings(opts, meta, specs) };
+      const ctx: RunContext = { opts, meta, specs, templates, arena, helper, gemm, dim };
       return {
         oneToOne: methods.oneToOne ? await verifyAll(ctx, methods.oneToOne) : undefined,
         oneToN: methods.oneToN ? await identifyAll(ctx, methods.oneToN) : undefined,
@@ -115,8 +114,9 @@ function neededTemplates(meta: IjbMeta): Uint8Array {
   return needed;
 }
 
-function runWarnings(opts: IjbRunOptions, meta: IjbMeta, specs: AggregationSpec[]): string[] {
-  const warnings = [...meta.warnings];
+/** Warnings of the run, each protocol's own in the middle (the order the 1:1 result always had). */
+function runWarnings(opts: IjbRunOptions, meta: IjbMeta, specs: AggregationSpec[], own: string[]): string[] {
+  const warnings = [...meta.warnings, ...own];
   if (opts.flipFeatures !== undefined && specs.some((s) => s.kind === 'magface')) {
     warnings.push('magface / magface+ ignore --flip-features (MagFace eval_ijb.py has no flip test)');
   }
@@ -145,7 +145,7 @@ async function verifyAll(ctx: RunContext, method: Method): Promise<IjbResult> {
     scoring: method,
     ...(bootstrap ? { bootstrap } : {}),
     results,
-    warnings: ctx.warnings,
+    warnings: runWarnings(opts, meta, ctx.specs, unresolvableFarWarnings(opts.fars, v.counts.impostor)),
     ...(v.excluded ? { excluded: v.excluded } : {}),
   };
 }
@@ -178,7 +178,7 @@ async function identifyAll(ctx: RunContext, method: Method): Promise<Ijb1nResult
     fpirGrid: ijbEvalsFpirGrid(),
     ...(opts.bootstrap ? { bootstrap: { replicates: opts.bootstrap.replicates, seed: opts.bootstrap.seed, ci: opts.bootstrap.ci, unit: 'probe template' as const } } : {}),
     results,
-    warnings: [...ctx.warnings, ...lists.warnings, ...identificationWarnings(counts, options)],
+    warnings: runWarnings(opts, meta, ctx.specs, [...lists.warnings, ...identificationWarnings(counts, options)]),
   };
 }
 
@@ -199,11 +199,9 @@ function identificationCounts(meta: IjbMeta, layout: ReturnType<typeof searchLay
 function identificationWarnings(counts: Ijb1nResult['counts'], o: Ijb1nOptions): string[] {
   const out: string[] = [];
   for (const g of counts.galleries) {
-    const unresolved = o.fpirs.filter((f) => g.nonMated * f < 1);
-    if (unresolved.length) {
-      out.push(
-        `${g.name} has ${g.nonMated} non-mated searches: FPIR ${unresolved.map((f) => f.toExponential()).join(', ')} ${unresolved.length > 1 ? 'are' : 'is'} below its resolution 1/${g.nonMated} (no threshold allows one false alarm); TPIR there is left out (null), and so is the G1/G2 mean`,
-      );
+    for (const f of o.fpirs.filter((f) => !isResolvableFar(f, g.nonMated))) {
+      const n = g.nonMated.toLocaleString('en-US');
+      out.push(`FPIR ${f.toExponential()} cannot be resolved with the ${n} non-mated searches of ${g.name} (it needs at least ${Math.ceil(1 / f - 1e-9).toLocaleString('en-US')}): its TPIR is reported as null, and so is the mean of the galleries`);
     }
     const trivial = o.ranks.filter((k) => k >= g.templates);
     if (trivial.length) out.push(`${g.name} has ${g.templates} templates: rank-${trivial.join(', rank-')} count every mated search`);

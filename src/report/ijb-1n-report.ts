@@ -7,9 +7,8 @@
 import type { GalleryResult, Ijb1nAggregationResult, Ijb1nResult, RankRate } from '../protocols/ijb-1n.js';
 import type { DirFpirCurve, OpenSetPoint } from '../metrics/identification.js';
 import { FACEBENCH_VERSION } from '../version.js';
+import { SCHEMA_VERSION } from '../io/results-json.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
-
-export const IJB_1N_SCHEMA_VERSION = 2;
 
 /** A published 1:N result (percent), printed beside results with --published. */
 export interface Published1nResult {
@@ -53,7 +52,7 @@ export function ijb1nJsonObject(result: Ijb1nResult, options: Ijb1nJsonOptions =
   const c = result.counts;
   return {
     protocol: result.protocol,
-    target: result.target,
+    dataset: result.target,
     counts: {
       images: c.images,
       probes: c.probes,
@@ -109,7 +108,7 @@ function curveJson(result: Ijb1nResult, r: Ijb1nAggregationResult): Record<strin
 
 /** A standalone `ijb-1n` result file. */
 export function ijb1nJson(result: Ijb1nResult, options: Ijb1nJsonOptions = {}): string {
-  return JSON.stringify({ schemaVersion: IJB_1N_SCHEMA_VERSION, tool: { name: 'facebench', version: FACEBENCH_VERSION }, ...ijb1nJsonObject(result, options) }, null, 2) + '\n';
+  return JSON.stringify({ schemaVersion: SCHEMA_VERSION, tool: { name: 'facebench', version: FACEBENCH_VERSION }, ...ijb1nJsonObject(result, options) }, null, 2) + '\n';
 }
 
 export interface Ijb1nTextOptions {
@@ -175,7 +174,6 @@ function ciRows(result: Ijb1nResult): string[][] {
 export function ijb1nText(result: Ijb1nResult, options: Ijb1nTextOptions = {}): string {
   const lines = [title(result), '', OPEN_SET_TITLE, alignColumns(openSetRows(result)), '', GALLERY_TITLE, alignColumns(galleryRows(result)), '', CLOSED_SET_TITLE, alignColumns(closedSetRows(result, options))];
   if (result.bootstrap) lines.push('', alignColumns(ciRows(result)));
-  for (const w of result.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
 

@@ -73,16 +73,19 @@ export function ijbRunJson(run: IjbRunResult, options: IjbJsonOptions = {}): str
     protocol: 'ijb',
     dataset: run.oneToOne.target,
     protocols: [ijbJsonObject(run.oneToOne, options), ijb1nJsonObject(run.oneToN, options)],
-    warnings: [...new Set([...run.oneToOne.warnings, ...run.oneToN.warnings])],
+    warnings: ijbRunWarnings(run),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }
 
-/** The 1:1 table, then the 1:N tables under it (a warning both protocols share is printed once). */
+/** The 1:1 table, then the 1:N tables under it. */
 export function ijbRunText(run: IjbRunResult, options: Ijb1nTextOptions = {}): string {
-  const shown = new Set(run.oneToOne?.warnings);
-  const oneToN = run.oneToN && { ...run.oneToN, warnings: run.oneToN.warnings.filter((w) => !shown.has(w)) };
-  return [run.oneToOne && ijbText(run.oneToOne), oneToN && ijb1nText(oneToN, options)].filter(Boolean).join('\n');
+  return [run.oneToOne && ijbText(run.oneToOne), run.oneToN && ijb1nText(run.oneToN, options)].filter(Boolean).join('\n');
+}
+
+/** The warnings of a run, each once (the protocols share some: excluded faces, flip ignored). */
+export function ijbRunWarnings(run: IjbRunResult): string[] {
+  return [...new Set([...(run.oneToOne?.warnings ?? []), ...(run.oneToN?.warnings ?? [])])];
 }
 
 function tarRows(result: IjbResult): string[][] {

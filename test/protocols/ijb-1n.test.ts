@@ -143,7 +143,7 @@ describe('1:N on the demo fixture', () => {
     expect(doc.results[0].tpir_at_fpir['1e-3']).toBeNull();
     expect(doc.results[0].per_gallery.G1.tpir_at_fpir['1e-3']).toBeNull();
     expect(doc.results[0].per_gallery.G1.threshold['1e-3']).toEqual(expect.any(Number));
-    expect(doc.warnings.join('\n')).toMatch(/G1 has 60 non-mated searches: FPIR 1e-3 is below its resolution 1\/60/);
+    expect(doc.warnings.join('\n')).toMatch(/FPIR 1e-3 cannot be resolved with the 60 non-mated searches of G1 \(it needs at least 1,000\): its TPIR is reported as null/);
   });
 
   it('the text puts the 1:N tables under the 1:1 table, published rows on request; markdown and CSV', () => {
