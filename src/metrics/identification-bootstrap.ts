@@ -12,8 +12,8 @@
 import { percentileIntervals, Xoshiro128 } from './bootstrap.js';
 import { ijbEvalsThresholdIndex } from '../numeric/python.js';
 import { argsortDescending } from './sort-descending.js';
-import { countAbove, type GallerySearches } from './identification.js';
-import { isResolvableFar } from './tar-at-far.js';
+import type { GallerySearches } from './identification.js';
+import { countGreater, isResolvableFar } from './tar-at-far.js';
 
 export interface IdentificationBootstrapInput {
   probes: number;
@@ -115,6 +115,6 @@ function weightedTpir(g: SortedGallery, weight: Int32Array, fpirs: number[]): nu
       seen += weight[g.nonMatedProbe[j]];
       if (seen > index) break;
     }
-    return cumulative[countAbove(g.correctScore, g.nonMatedTop[j])] / mated;
+    return cumulative[countGreater(g.correctScore, g.nonMatedTop[j])] / mated;
   });
 }

@@ -23,7 +23,7 @@
 import { nextUp, numpyArange, numpyPow10 } from '../numeric/numpy.js';
 import { ijb1nRequiredTopCount, ijbEvalsThresholdIndex } from '../numeric/python.js';
 import { sortDescending } from './sort-descending.js';
-import { isResolvableFar } from './tar-at-far.js';
+import { countGreater, isResolvableFar } from './tar-at-far.js';
 
 /** One gallery's searches, split into mated and non-mated. */
 export interface GallerySearches {
@@ -119,23 +119,10 @@ export function tpirAtFpir(o: OpenSetScores, fpirs: number[]): OpenSetPoint[] {
   const N = o.nonMatedTopDescending.length;
   return fpirs.map((target) => {
     const threshold = N === 0 ? NaN : o.nonMatedTopDescending[ijbEvalsThresholdIndex(N, target)];
-    const matedAccepted = countAbove(o.correctMateDescending, threshold);
-    const nonMatedAccepted = countAbove(o.nonMatedTopDescending, threshold);
+    const matedAccepted = countGreater(o.correctMateDescending, threshold);
+    const nonMatedAccepted = countGreater(o.nonMatedTopDescending, threshold);
     return { target, threshold, tpir: matedAccepted / o.mated, fpirActual: nonMatedAccepted / N, matedAccepted, nonMatedAccepted, resolvable: isResolvableFar(target, N) };
   });
-}
-
-/** How many of a descending array are strictly above x (binary search; 0 for NaN). */
-export function countAbove(descending: Float64Array, x: number): number {
-  if (Number.isNaN(x)) return 0;
-  let lo = 0;
-  let hi = descending.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (descending[mid] > x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** ijb_1n.py's "FAR" point: threshold = the ⌈N_q·f⌉-th largest pooled non-mate score. */
@@ -219,7 +206,7 @@ export function dirFpirCurve(o: OpenSetScores): DirFpirCurve {
   const mates = o.correctMateDescending;
   const N = tops.length;
   const first = N ? nextUp(tops[0]) : -Infinity;
-  const curve: DirFpirCurve = { fpir: [0], dir: [countAbove(mates, N ? tops[0] : -Infinity) / o.mated], threshold: [first] };
+  const curve: DirFpirCurve = { fpir: [0], dir: [countGreater(mates, N ? tops[0] : -Infinity) / o.mated], threshold: [first] };
   let m = 0;
   for (let i = 0; i < N; i++) {
     if (i + 1 < N && tops[i + 1] === tops[i]) continue;

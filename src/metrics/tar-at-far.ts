@@ -66,7 +66,7 @@ export function tarAtFarNearest(roc: RocCurve, target: number): TarAtFar {
   };
 }
 
-/** Number of values in the descending array `v` that are strictly greater than `x`. */
+/** Number of values in the descending array `v` that are strictly greater than `x` (0 for NaN). */
 export function countGreater(v: Float64Array | Float32Array, x: number): number {
   let lo = 0;
   let hi = v.length;

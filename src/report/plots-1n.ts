@@ -59,6 +59,9 @@ export function identificationSeries(files: { label: string; file: string; doc: 
   return { dirFpir, cmc };
 }
 
+/** The frame every chart shares. */
+const chart = (title: string): Record<string, unknown> => ({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: WIDTH, height: HEIGHT, background: 'white' });
+
 const legend = (names: string[]): Record<string, unknown> => ({ field: 'series', type: 'nominal', scale: { domain: names }, legend: { title: null, orient: 'bottom', columns: 2, labelLimit: 400 } });
 
 /** DIR (TPIR at rank 1) against log FPIR, targets marked. */
@@ -66,11 +69,7 @@ export function dirFpirSpec(series: DirFpirSeries[], targets: number[], title = 
   const values = series.flatMap((s) => s.fpir.flatMap((fpir, k) => (fpir >= FPIR_MIN ? [{ series: s.name, fpir, dir: s.dir[k] }] : [])));
   const x = { field: 'fpir', type: 'quantitative', scale: { type: 'log', domain: [FPIR_MIN, 1] } };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
+    ...chart(title),
     layer: [
       { data: { values: targets.filter((f) => f >= FPIR_MIN).map((fpir) => ({ fpir })) }, mark: { type: 'rule', strokeDash: [4, 4], color: '#999999', strokeWidth: 1 }, encoding: { x } },
       {
@@ -92,11 +91,7 @@ export function cmcSpec(series: CmcSeries[], title = 'IJB 1:N — CMC'): TopLeve
   const values = series.flatMap((s) => s.rank.map((rank, k) => ({ series: s.name, rank, rate: s.rate[k], definition: s.definition })));
   const maxRank = Math.max(1, ...series.flatMap((s) => s.rank));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: WIDTH,
-    height: HEIGHT,
-    background: 'white',
+    ...chart(title),
     data: { values },
     mark: { type: 'line', clip: true, strokeWidth: 1.75, interpolate: 'step-after' },
     encoding: {
