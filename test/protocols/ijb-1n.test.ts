@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
+import { encodeNpy, readNpyMatrix } from '../../src/io/npy.js';
 import { runIjb, type IjbRunOptions, type IjbRunResult } from '../../src/protocols/ijb-pipeline.js';
 import { runIjb1v1 } from '../../src/protocols/ijb-1v1.js';
 import { ijbJson, ijbRunJson, ijbRunText } from '../../src/report/ijb-report.js';
@@ -154,6 +155,23 @@ describe('1:N on the demo fixture', () => {
     const csv = ijb1nCsv(both.oneToN!).trim().split('\n');
     expect(csv[0]).toBe('target,aggregation,definition,gallery,metric,at,value,threshold,fpir_actual');
     expect(csv.length).toBe(1 + 2 * (3 + 2 + 2 * (3 + 2) + 3 + 2));
+  });
+
+  it('1:N alone aggregates only the templates of its lists (a broken face of another template does not matter)', async () => {
+    const root = mkdtempSync(join(TMP, 'v-'));
+    cpSync(join(DEMO, 'meta'), join(root, 'meta'), { recursive: true });
+    for (const [file, line] of [['ijbc_face_tid_mid.txt', '9999.jpg 99999 777777'], ['ijbc_name_5pts_score.txt', '9999.jpg 1 2 3 4 5 6 7 8 9 10 0.9']]) {
+      writeFileSync(join(root, 'meta', file), readFileSync(join(root, 'meta', file), 'utf8') + line + '\n');
+    }
+    // one more feature row, all zero: `plain` cannot normalise it
+    for (const name of ['features.npy', 'features_flip.npy']) {
+      const f = readNpyMatrix(join(DEMO, 'magface-r18', name));
+      writeFileSync(join(root, name), encodeNpy(Float32Array.from([...f.data, ...new Float32Array(f.cols)]), [f.rows + 1, f.cols]));
+    }
+    const opts = { ...base(root), features: join(root, 'features.npy'), flipFeatures: join(root, 'features_flip.npy') };
+    const alone = (await runIjb(opts)).oneToN!;
+    expect(ijb1nJson(alone)).toBe(ijb1nJson((await runIjb(base())).oneToN!).replace('"images": 520', '"images": 521'));
+    await expect(runIjb({ ...opts, protocols: ['1v1', '1n'] })).rejects.toThrow(/row 521 \(face '9999\.jpg'\) has a zero feature vector/);
   });
 
   it('excluded faces: a gallery template without faces drops out with its probes, with warnings', async () => {
