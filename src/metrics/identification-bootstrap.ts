@@ -74,18 +74,21 @@ export function bootstrapIdentification(input: IdentificationBootstrapInput, opt
     tpirAtFpir: opts.fpirs.map(() => new Float64Array(R)),
     closedSetRank: opts.ranks.map(() => new Float64Array(R)),
   };
+  // Ranks capped one above the largest k asked for: a replicate sums weights into a histogram of them.
+  const top = Math.max(...opts.ranks) + 1;
+  const openRank = new Int32Array(P).fill(top);
+  for (const g of galleries) g.matedProbe.forEach((p, j) => (openRank[p] = Math.min(top, g.matedRank[j])));
+  const closedRank = input.closedSetRank.map((rank) => Math.min(top, rank));
   const weight = new Int32Array(P);
   for (let r = 0; r < R; r++) {
     const rng = new Xoshiro128(opts.seed, r);
     weight.fill(0);
     for (let i = 0; i < P; i++) weight[rng.nextIndex(P)]++;
+    const open = cumulativeWeights(openRank, weight, top);
+    const closed = cumulativeWeights(closedRank, weight, top);
     opts.ranks.forEach((k, i) => {
-      let open = 0;
-      for (const g of galleries) g.matedProbe.forEach((p, j) => (open += g.matedRank[j] <= k ? weight[p] : 0));
-      let closed = 0;
-      input.closedSetRank.forEach((rank, p) => (closed += rank <= k ? weight[p] : 0));
-      values.rank[i][r] = open / P;
-      values.closedSetRank[i][r] = closed / P;
+      values.rank[i][r] = open[k] / P;
+      values.closedSetRank[i][r] = closed[k] / P;
     });
     const perGallery = galleries.map((g) => weightedTpir(g, weight, opts.fpirs));
     opts.fpirs.forEach((_, i) => (values.tpirAtFpir[i][r] = perGallery.reduce((sum, t) => sum + t[i], 0) / galleries.length));
@@ -95,6 +98,14 @@ export function bootstrapIdentification(input: IdentificationBootstrapInput, opt
     tpirAtFpir: percentileIntervals(values.tpirAtFpir, opts.ci),
     closedSetRank: percentileIntervals(values.closedSetRank, opts.ci),
   };
+}
+
+/** Element k: the weight of the probes whose (capped) rank is ≤ k. */
+function cumulativeWeights(rank: Int32Array, weight: Int32Array, top: number): Float64Array {
+  const sum = new Float64Array(top + 1);
+  for (let p = 0; p < rank.length; p++) sum[rank[p]] += weight[p];
+  for (let k = 1; k <= top; k++) sum[k] += sum[k - 1];
+  return sum;
 }
 
 /** Element i: the gallery's TPIR at fpirs[i] with searches weighted; NaN when undefined or unresolvable. */

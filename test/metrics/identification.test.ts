@@ -14,6 +14,7 @@ import {
   type ProbeSearches,
 } from '../../src/metrics/identification.js';
 import { bootstrapIdentification } from '../../src/metrics/identification-bootstrap.js';
+import { percentileIntervals, Xoshiro128 } from '../../src/metrics/bootstrap.js';
 import { summariseBlock, summariseBlockInKernels, TopScores, type SearchLayout, type SearchSummary } from '../../src/scoring/gallery-search.js';
 import { KernelArena } from '../../src/wasm/arena.js';
 
@@ -217,6 +218,36 @@ describe('identification metrics = their definitions', () => {
 });
 
 describe('bootstrapIdentification', () => {
+  it('= the metrics of each replicate\'s resampled probe list, recomputed from scratch', () => {
+    const pr = problem(11, 90, [10, 9]);
+    const summary = summarise(pr, 90);
+    const mateGallery = Int8Array.from(pr.layout.mateColumn, (c) => galleryOf(c, pr.starts));
+    const searches: ProbeSearches = { ...summary, mateGallery };
+    const opts = { replicates: 40, seed: 5, ci: 90, ranks: [1, 3], fpirs: [0.05, 0.1, 0.3] };
+    const got = bootstrapIdentification({ probes: 90, galleries: [0, 1].map((g) => gallerySearches(searches, g)), closedSetRank: closedSetRanks(searches).rank }, opts);
+    // brute force: replicate r draws 90 probes with stream (seed, r); the drawn list is evaluated as a data set
+    const values = { rank: opts.ranks.map(() => new Float64Array(40)), tpir: opts.fpirs.map(() => new Float64Array(40)), closed: opts.ranks.map(() => new Float64Array(40)) };
+    for (let r = 0; r < 40; r++) {
+      const rng = new Xoshiro128(5, r);
+      const drawn = Array.from({ length: 90 }, () => rng.nextIndex(90));
+      const pick = <T extends Float64Array | Int32Array | Int8Array>(a: T): T => (a.constructor as { from(x: number[]): T }).from(drawn.map((p) => a[p]));
+      const list: ProbeSearches = {
+        mateScore: pick(searches.mateScore),
+        mateGallery: pick(searches.mateGallery),
+        topNonMate: searches.topNonMate.map(pick),
+        nonMatesAtOrAbove: searches.nonMatesAtOrAbove.map(pick),
+        nonMatesAbove: searches.nonMatesAbove.map(pick),
+      };
+      const galleries = [0, 1].map((g) => gallerySearches(list, g));
+      const openRanks = Int32Array.from(galleries.flatMap((g) => Array.from(g.rank)));
+      rankHits(openRanks, opts.ranks).forEach((h, i) => (values.rank[i][r] = h / 90));
+      rankHits(closedSetRanks(list).rank, opts.ranks).forEach((h, i) => (values.closed[i][r] = h / 90));
+      const points = galleries.map((g) => tpirAtFpir(openSetScores(g), opts.fpirs));
+      opts.fpirs.forEach((_, i) => (values.tpir[i][r] = points.reduce((sum, p) => sum + (p[i].resolvable ? p[i].tpir : NaN), 0) / 2));
+    }
+    expect(got).toEqual({ rank: percentileIntervals(values.rank, 90), tpirAtFpir: percentileIntervals(values.tpir, 90), closedSetRank: percentileIntervals(values.closed, 90) });
+  });
+
   it('is deterministic for a seed; intervals bracket the point estimate; all-ones weights reproduce it', () => {
     const pr = problem(7, 200, [12, 10]);
     const summary = summarise(pr, 50);
