@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { encodeNpy, readNpyMatrix } from '../../src/io/npy.js';
+import { ijb1nListPaths } from '../../src/io/ijb-1n-lists.js';
 import { runIjb, type IjbRunOptions, type IjbRunResult } from '../../src/protocols/ijb-pipeline.js';
 import { runIjb1v1 } from '../../src/protocols/ijb-1v1.js';
 import { ijbJson, ijbRunJson, ijbRunText } from '../../src/report/ijb-report.js';
@@ -87,6 +88,13 @@ describe('1:N bad input: data errors naming file:line', () => {
     const root = variant('ijbc_1N_probe_mixed.csv', (l) => l.map((x, i) => (i === 2 ? `${'9'.repeat(80)},100,x` : x)));
     const m = (await failure(root)).message;
     expect(m).toMatch(/ijbc_1N_probe_mixed\.csv:3: expected a template id \(an integer\), found '9{37}…'/);
+  });
+});
+
+describe('1:N list files', () => {
+  it('IJB-C: G1 / G2; IJB-B: S1 / S2; and the probe list', () => {
+    expect(ijb1nListPaths('R', 'IJBC')).toEqual({ galleries: [{ name: 'G1', file: join('R', 'meta', 'ijbc_1N_gallery_G1.csv') }, { name: 'G2', file: join('R', 'meta', 'ijbc_1N_gallery_G2.csv') }], probes: join('R', 'meta', 'ijbc_1N_probe_mixed.csv') });
+    expect(ijb1nListPaths('R', 'IJBB').galleries.map((g) => g.file)).toEqual([join('R', 'meta', 'ijbb_1N_gallery_S1.csv'), join('R', 'meta', 'ijbb_1N_gallery_S2.csv')]);
   });
 });
 
