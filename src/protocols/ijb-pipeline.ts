@@ -14,7 +14,7 @@ import { ijbEvalsFpirGrid } from '../metrics/identification.js';
 import { isResolvableFar, unresolvableFarWarnings } from '../metrics/tar-at-far.js';
 import { rocKernelBytes } from '../metrics/roc-kernel.js';
 import { createGemmABt, type GemmABt } from '../onnx/runtime.js';
-import { chooseScoringMethod, FLOAT32_SCORING_MIN_WORK, planDenseBlock, simdScoringBytes } from '../scoring/pair-scores.js';
+import { chooseScoringMethod, FLOAT32_SCORING_MIN_WORK, planDenseBlock, simdScoringBytes, type DenseBlockPlan } from '../scoring/pair-scores.js';
 import { KernelArena } from '../wasm/arena.js';
 import { KernelHelper } from '../wasm/kernel-helper.js';
 import { align16 } from '../wasm/kernels.js';
@@ -65,7 +65,8 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
     const dim = features.source.cols;
     const request = { paths, pairs: protocols.includes('1v1'), lists, detectorScores: specs.some((s) => s.kind === 'insightface' && s.detectorScore), excludedFaces: opts.excludedFaces };
     const meta = timed('load meta', opts, () => loadIjbMeta(request, arena, (capacity, pairsEnd, T) => helper.startForPairs(opts.scoring, capacity, pairsEnd, specs.length, T, dim)));
-    const methods = scoringMethods(opts, meta, dim);
+    const plan = meta.verification && planDenseBlock(meta.verification.pairs, meta.grouping.templateIds.length);
+    const methods = scoringMethods(opts, meta, dim, plan);
     const gemm = Object.values(methods).includes('gemm') ? await createGemmABt() : undefined;
     try {
       const precision = Object.values(methods).includes('exact') ? 'float64' : 'float32';
@@ -73,7 +74,7 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
       const templates = timed('aggregate', opts, () => aggregateIjbTemplates(meta, features.source, { specs, precision, needed, files: opts }, arena));
       const ctx: RunContext = { opts, meta, specs, templates, arena, helper, gemm, dim };
       return {
-        oneToOne: methods.oneToOne ? await verifyAll(ctx, methods.oneToOne) : undefined,
+        oneToOne: methods.oneToOne && plan ? await verifyAll(ctx, methods.oneToOne, plan) : undefined,
         oneToN: methods.oneToN ? await identifyAll(ctx, methods.oneToN) : undefined,
       };
     } finally {
@@ -95,12 +96,12 @@ function timed<T>(stage: string, opts: Pick<IjbOptions, 'onStage'>, work: () => 
 type Method = 'exact' | 'simd' | 'gemm';
 
 /** Each protocol's scoring method: `auto` decides by its own work (1:N scores a full block). */
-function scoringMethods(opts: IjbRunOptions, meta: IjbMeta, dim: number): { oneToOne?: Method; oneToN?: Method } {
+function scoringMethods(opts: IjbRunOptions, meta: IjbMeta, dim: number, plan: DenseBlockPlan | undefined): { oneToOne?: Method; oneToN?: Method } {
   const v = meta.verification;
   const lists = meta.identification;
   const columns = lists ? lists.galleries.reduce((n, g) => n + g.templates.length, 0) : 0;
   return {
-    oneToOne: v && chooseScoringMethod(opts.scoring, v.counts.pairs, dim, planDenseBlock(v.pairs, meta.grouping.templateIds.length)),
+    oneToOne: v && plan && chooseScoringMethod(opts.scoring, v.counts.pairs, dim, plan),
     oneToN: lists && chooseScoringMethod(opts.scoring, lists.probes.templates.length * columns, dim, { density: 1 }),
   };
 }
@@ -123,10 +124,9 @@ function runWarnings(opts: IjbRunOptions, meta: IjbMeta, specs: AggregationSpec[
   return warnings;
 }
 
-async function verifyAll(ctx: RunContext, method: Method): Promise<IjbResult> {
+async function verifyAll(ctx: RunContext, method: Method, plan: DenseBlockPlan): Promise<IjbResult> {
   const { opts, meta, arena } = ctx;
   const v = meta.verification!;
-  const plan = planDenseBlock(v.pairs, meta.grouping.templateIds.length);
   const verification = { pairs: v, method, plan, arena, helper: method === 'simd' ? ctx.helper.get() : undefined, gemm: ctx.gemm, options: opts };
   const results: IjbResult['results'] = [];
   let bootstrap: IjbResult['bootstrap'];
@@ -184,9 +184,11 @@ async function identifyAll(ctx: RunContext, method: Method): Promise<Ijb1nResult
 
 function identificationCounts(meta: IjbMeta, layout: ReturnType<typeof searchLayout>): Ijb1nResult['counts'] {
   const lists = meta.identification!;
-  const mask = meta.excludedMask;
+  const g = meta.grouping;
+  // faces of the searched templates (excluded faces are in no media)
+  const faces = (t: number): number => g.mediaOffsets[g.templateMediaOffsets[t + 1]] - g.mediaOffsets[g.templateMediaOffsets[t]];
   return {
-    images: meta.faces.names.length - (mask ? mask.reduce((n, v) => n + v, 0) : 0),
+    images: [...layout.galleryTemplates, ...layout.probeTemplates].reduce((n, t) => n + faces(t), 0),
     probes: layout.probeTemplates.length,
     galleries: lists.galleries.map((g, gi) => {
       const mated = lists.mateGallery.reduce((n, m) => n + (m === gi ? 1 : 0), 0);

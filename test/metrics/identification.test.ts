@@ -230,7 +230,7 @@ describe('bootstrapIdentification', () => {
     for (let r = 0; r < 40; r++) {
       const rng = new Xoshiro128(5, r);
       const drawn = Array.from({ length: 90 }, () => rng.nextIndex(90));
-      const pick = <T extends Float64Array | Int32Array | Int8Array>(a: T): T => (a.constructor as { from(x: number[]): T }).from(drawn.map((p) => a[p]));
+      const pick = <T extends Float64Array | Int32Array | Int8Array>(a: T): T => (a.constructor as unknown as { from(x: number[]): T }).from(drawn.map((p) => a[p]));
       const list: ProbeSearches = {
         mateScore: pick(searches.mateScore),
         mateGallery: pick(searches.mateGallery),

@@ -178,7 +178,7 @@ describe('1:N on the demo fixture', () => {
     }
     const opts = { ...base(root), features: join(root, 'features.npy'), flipFeatures: join(root, 'features_flip.npy') };
     const alone = (await runIjb(opts)).oneToN!;
-    expect(ijb1nJson(alone)).toBe(ijb1nJson((await runIjb(base())).oneToN!).replace('"images": 520', '"images": 521'));
+    expect(ijb1nJson(alone)).toBe(ijb1nJson((await runIjb(base())).oneToN!));
     await expect(runIjb({ ...opts, protocols: ['1v1', '1n'] })).rejects.toThrow(/row 521 \(face '9999\.jpg'\) has a zero feature vector/);
   });
 
