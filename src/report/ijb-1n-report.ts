@@ -181,11 +181,12 @@ export function ijb1nMarkdown(result: Ijb1nResult, options: Ijb1nTextOptions = {
   return `${title(result)}\n\n${OPEN_SET_TITLE}\n\n${markdownTable(openSetRows(result))}\n\n${CLOSED_SET_TITLE}\n\n${markdownTable(closedSetRows(result, options))}\n`;
 }
 
-/** Long format: one line per aggregation × definition × gallery × metric × target. */
+/** Long format: one line per aggregation × definition × gallery × metric × target; empty cells where a value is undefined. */
 export function ijb1nCsv(result: Ijb1nResult): string {
-  const lines = [csvLine(['target', 'aggregation', 'definition', 'gallery', 'metric', 'at', 'value', 'threshold', 'fpir_actual'])];
-  const add = (r: Ijb1nAggregationResult, definition: string, gallery: string, metric: string, at: string, value: number, threshold: number | string = '', actual: number | string = ''): void => {
-    lines.push(csvLine([result.target, r.aggregation, definition, gallery, metric, at, value, threshold, actual]));
+  const lines = [csvLine(['dataset', 'aggregation', 'definition', 'gallery', 'metric', 'at', 'value', 'threshold', 'fpir_actual'])];
+  const cell = (x: number | undefined): string | number => (x === undefined || !Number.isFinite(x) ? '' : x);
+  const add = (r: Ijb1nAggregationResult, definition: string, gallery: string, metric: string, at: string, value: number, threshold?: number, actual?: number): void => {
+    lines.push(csvLine([result.target, r.aggregation, definition, gallery, metric, at, cell(value), cell(threshold), cell(actual)]));
   };
   for (const r of result.results) {
     for (const x of r.rank) add(r, 'open_set', 'all', 'rank', String(x.rank), x.rate);

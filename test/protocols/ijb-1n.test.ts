@@ -161,7 +161,7 @@ describe('1:N on the demo fixture', () => {
     expect(text).toMatch(/ArcFace R100 MS1MV2 \(insightface\) \(published\)\s+96\.39\s+97\.54\s+97\.87\s+92\.94\s+95\.37/);
     expect(ijb1nMarkdown(both.oneToN!)).toMatch(/\| aggregation \| rank-1 \|/);
     const csv = ijb1nCsv(both.oneToN!).trim().split('\n');
-    expect(csv[0]).toBe('target,aggregation,definition,gallery,metric,at,value,threshold,fpir_actual');
+    expect(csv[0]).toBe('dataset,aggregation,definition,gallery,metric,at,value,threshold,fpir_actual');
     expect(csv.length).toBe(1 + 2 * (3 + 2 + 2 * (3 + 2) + 3 + 2));
   });
 
