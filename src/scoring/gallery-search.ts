@@ -55,7 +55,8 @@ export interface SearchEngine {
   /** simd, gemm: the kernel memory, whose scratch holds the blocks (and the simd rows); simd's helper thread. */
   arena?: KernelArena;
   helper?: KernelHelper;
-  gemm?: GemmABt;
+  /** gemm: one or more sessions; consecutive blocks go to them in turn, all running at once. */
+  gemm?: GemmABt[];
 }
 
 /** Probes per block: ~1.8M scores for the float32 methods (7 MB), fewer for exact. */
@@ -99,13 +100,30 @@ const STATS_BYTES = 16;
 function blockScorer(t: TemplateFeatures, layout: SearchLayout, engine: SearchEngine, B: number): BlockScorer {
   if (engine.method === 'exact') return exactBlocks(t as TemplateFeatures<Float64Array>, layout, B);
   if (engine.method === 'simd') return simdBlocks(t, layout, engine.arena!, engine.helper, B);
+  return gemmBlocks(t, layout, engine.gemm!, engine.arena!, B);
+}
+
+/**
+ * onnxruntime's products, one block per session in flight: while this thread folds block k, the
+ * sessions compute the next ones. Each product arrives in a fresh array and is copied where the
+ * kernels read it.
+ */
+function gemmBlocks(t: TemplateFeatures, layout: SearchLayout, sessions: GemmABt[], arena: KernelArena, B: number): BlockScorer {
   const C = layout.galleryTemplates.length;
+  const P = layout.probeTemplates.length;
   const gallery = gatherRowsFloat32(t, layout.galleryTemplates, 0, C);
-  const arena = engine.arena!;
   const blockAt = arena.scratch(align16(B * C * 4) + STATS_BYTES);
-  // onnxruntime returns each product in a fresh array: it is copied where the kernels read it.
+  const inFlight = new Map<number, Promise<Float32Array>>();
+  const launch = (p0: number): void => {
+    if (p0 >= P || inFlight.has(p0)) return;
+    const n = Math.min(B, P - p0);
+    const session = sessions[(p0 / B) % sessions.length];
+    inFlight.set(p0, session.run(gatherRowsFloat32(t, layout.probeTemplates, p0, p0 + n), n, gallery, C, t.cols));
+  };
   return async (p0, n) => {
-    const product = await engine.gemm!.run(gatherRowsFloat32(t, layout.probeTemplates, p0, p0 + n), n, gallery, C, t.cols);
+    for (let k = 0; k < sessions.length; k++) launch(p0 + k * B);
+    const product = await inFlight.get(p0)!;
+    inFlight.delete(p0);
     const block = arena.kernels.f32(blockAt, n * C);
     block.set(product);
     return block;
