@@ -31,7 +31,7 @@ import { bootstrapIdentification } from '../metrics/identification-bootstrap.js'
 import { thinRocCurve } from '../metrics/thin-curve.js';
 import { ijb1nRequiredTopCount } from '../numeric/python.js';
 import { searchGalleries, type SearchEngine, type SearchLayout } from '../scoring/gallery-search.js';
-import type { FeatureSource } from './ijb-1v1.js';
+import type { FeatureSource } from './ijb-types.js';
 import type { IdentificationLists } from './ijb-1n-setup.js';
 
 export const DEFAULT_RANKS = [1, 5, 10];

@@ -11,7 +11,7 @@ import { groupFacesByTemplate, templateIndexLookup, type TemplateGrouping } from
 import { copyPairsIntoArena, readPairsIntoArena, type KernelPairs } from '../scoring/kernel-pairs.js';
 import type { KernelArena } from '../wasm/arena.js';
 import { resolveIdentificationLists, type IdentificationLists } from './ijb-1n-setup.js';
-import type { IjbCounts, IjbResult } from './ijb-1v1.js';
+import type { IjbCounts, IjbResult } from './ijb-types.js';
 
 export interface IjbMetaRequest {
   paths: IjbMetaPaths;

@@ -19,7 +19,7 @@ import { chooseScoringMethod, FLOAT32_SCORING_MIN_WORK, planDenseBlock, simdScor
 import { KernelArena } from '../wasm/arena.js';
 import { KernelHelper } from '../wasm/kernel-helper.js';
 import { align16 } from '../wasm/kernels.js';
-import type { IjbOptions, IjbResult } from './ijb-1v1.js';
+import type { IjbOptions, IjbResult } from './ijb-types.js';
 import { DEFAULT_FPIRS, DEFAULT_RANKS, evaluate1n, INSIGHTFACE_1N_FARS, searchLayout, type Ijb1nOptions, type Ijb1nResult } from './ijb-1n.js';
 import { loadIjbMeta, type IjbMeta } from './ijb-load.js';
 import { aggregateIjbTemplates, openFeatures } from './ijb-templates.js';

@@ -14,7 +14,7 @@ import type { KernelArena } from '../wasm/arena.js';
 import type { KernelHelper } from '../wasm/kernel-helper.js';
 import type { Kernels } from '../wasm/kernels.js';
 import { bootstrapParallel } from './bootstrap-parallel.js';
-import type { IjbAggregationResult, IjbOptions, IjbResult } from './ijb-1v1.js';
+import type { IjbAggregationResult, IjbOptions, IjbResult } from './ijb-types.js';
 import type { VerificationPairs } from './ijb-load.js';
 
 export interface VerificationContext {

@@ -3,7 +3,7 @@
  * a run of both IJB protocols (ijb-1n-report.ts serialises the 1:N part) → one JSON, one text.
  * Each serializer returns a string; the CLI's sink writes it.
  */
-import type { IjbResult } from '../protocols/ijb-1v1.js';
+import type { IjbResult } from '../protocols/ijb-types.js';
 import type { IjbRunResult } from '../protocols/ijb-pipeline.js';
 import { FACEBENCH_VERSION } from '../version.js';
 import { ijb1nJson, ijb1nJsonObject, ijb1nText, type Ijb1nTextOptions } from './ijb-1n-report.js';
