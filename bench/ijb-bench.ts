@@ -46,6 +46,8 @@ const common = { root, target: 'IJBC', features: join(root, 'features.npy'), fli
 
 for (const run of ['warm-up', 'measured']) {
   const stages: [string, number][] = [];
+  const cpuAt: number[] = [];
+  let cpuPrev = process.cpuUsage();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const result = await runIjb({
@@ -53,13 +55,13 @@ for (const run of ['warm-up', 'measured']) {
     aggregate,
     protocols,
     keepScores: false, // as `facebench ijb` without --scores
-    onStage: (stage, ms) => stages.push([stage, ms]),
+    onStage: (stage, ms) => { stages.push([stage, ms]); const c = process.cpuUsage(cpuPrev); cpuPrev = process.cpuUsage(); cpuAt.push((c.user + c.system) / 1e6); },
   });
   const table = ijbRunText(result);
   const total = (performance.now() - t0) / 1000;
   if (run === 'measured') {
     console.log(table);
-    for (const [stage, ms] of stages) console.log(`${stage.padEnd(22)} ${(ms / 1000).toFixed(2)} s`);
+    stages.forEach(([stage, ms], i) => console.log(`${stage.padEnd(22)} ${(ms / 1000).toFixed(2)} s   cpu ${cpuAt[i].toFixed(2)} s`));
     const oneToN = stages.filter(([stage]) => stage.startsWith('1:N')).reduce((s, [, ms]) => s + ms, 0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     console.log(`${'total (files → table)'.padEnd(22)} ${total.toFixed(2)} s   [target ≤ 5 s for plain + magnitude 1:1]`);
