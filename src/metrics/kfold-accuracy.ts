@@ -6,7 +6,7 @@
  * (squared L2 of L2-normalised embeddings, in [0, 4]); a pair is predicted "same" when
  * `distance < threshold` (strict). Counts are integers, rates float64.
  */
-import { numpyArange, numpyMean, numpyStd } from '../numeric/numpy.js';
+import { numpyArange, numpyMeanStd } from '../numeric/numpy.js';
 
 /** `np.arange(0, 4, 0.01)`: the 400 accuracy thresholds of `evaluate`. */
 export const ACCURACY_THRESHOLDS = numpyArange(0, 4, 0.01);
@@ -115,8 +115,8 @@ export interface MeanStd {
 
 /** Mean and population std as np.mean / np.std compute them, and std/sqrt(k). */
 export function meanStd(values: Float64Array): MeanStd {
-  const std = numpyStd(values);
-  return { mean: numpyMean(values), std, stderr: std / Math.sqrt(values.length) };
+  const { mean, std } = numpyMeanStd(values);
+  return { mean, std, stderr: std / Math.sqrt(values.length) };
 }
 
 export interface KFoldAccuracy extends MeanStd {

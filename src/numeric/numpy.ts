@@ -33,16 +33,36 @@ export function pairwiseSum(a: Float32Array | Float64Array, s: number, n: number
   return pairwiseSum(a, s, n2) + pairwiseSum(a, s + n2, n - n2);
 }
 
-/** `np.mean(values)` of a float64 array: the pairwise sum / n. */
-export function numpyMean(values: Float64Array): number {
-  return pairwiseSum(values, 0, values.length) / values.length;
+/**
+ * `np.mean(values)` and `np.std(values)` (ddof 0) of float64: the pairwise sum / n, then the
+ * deviations squared and summed pairwise / n — so the values round as numpy's do when `values` is
+ * in the reference's order.
+ */
+export function numpyMeanStd(values: Float64Array): { mean: number; std: number } {
+  const n = values.length;
+  const mean = pairwiseSum(values, 0, n) / n;
+  const scratch = new Float64Array(Math.min(n, SQUARES_CHUNK));
+  return { mean, std: Math.sqrt(sumOfSquaredDeviations(values, mean, 0, n, scratch) / n) };
 }
 
-/** `np.std(values)` (ddof 0): two passes, the squared deviations summed pairwise. */
-export function numpyStd(values: Float64Array): number {
-  const mean = numpyMean(values);
-  const squares = values.map((v) => (v - mean) * (v - mean));
-  return Math.sqrt(pairwiseSum(squares, 0, values.length) / values.length);
+/** Squared deviations are materialised this many at a time (never the whole n-length array). */
+const SQUARES_CHUNK = 1 << 16;
+
+/**
+ * numpy's pairwise sum of (values[i] − mean)² over [s, s + n): split exactly as `pairwiseSum` splits,
+ * down to ranges that fit `scratch`, where the squares are written and summed.
+ */
+function sumOfSquaredDeviations(values: Float64Array, mean: number, s: number, n: number, scratch: Float64Array): number {
+  if (n <= scratch.length) {
+    for (let i = 0; i < n; i++) {
+      const d = values[s + i] - mean;
+      scratch[i] = d * d;
+    }
+    return pairwiseSum(scratch, 0, n);
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return sumOfSquaredDeviations(values, mean, s, n2, scratch) + sumOfSquaredDeviations(values, mean, s + n2, n - n2, scratch);
 }
 
 const scratch = new DataView(new ArrayBuffer(8));
@@ -62,6 +82,12 @@ export function nextDown(x: number): number {
   return -nextUp(-x);
 }
 
+/** `np.nextafter(x, toward)`: the next float64 after x in the direction of `toward` (x itself when equal). */
+export function numpyNextAfter(x: number, toward: number): number {
+  if (Number.isNaN(x) || Number.isNaN(toward)) return NaN;
+  return toward > x ? nextUp(x) : toward < x ? nextDown(x) : toward;
+}
+
 /**
  * `np.arange(start, stop, step)` for float64: length ceil((stop − start) / step), element i =
  * start + i·step (numpy fills with exactly that product and sum, so the values match bit for bit).
@@ -75,20 +101,29 @@ export function numpyArange(start: number, stop: number, step: number): Float64A
 }
 
 /**
- * `np.nanpercentile(values, 100·q)` with the default 'linear' method: virtual index (n − 1)·q,
- * then numpy's `_lerp` — a + (b − a)·t, or b − (b − a)·(1 − t) when t ≥ 0.5 (numpy ≥ 1.22), which
- * rounds differently from the first form in the last bit.
+ * `np.quantile(values, q)` with the default method 'linear', from n values sorted ascending read
+ * through `at(i)` = the i-th smallest: virtual index (n − 1)·q, then numpy's `_lerp` — a + (b − a)·γ,
+ * or b − (b − a)·(1 − γ) when γ ≥ 0.5 (numpy ≥ 1.22), which rounds differently from the first form
+ * in the last bit. NaN for n = 0.
  */
+export function numpyQuantile(n: number, at: (i: number) => number, q: number): number {
+  if (n === 0) return NaN;
+  const virtual = (n - 1) * q;
+  let prev = Math.floor(virtual);
+  let next = prev + 1;
+  if (virtual >= n - 1) prev = next = n - 1;
+  if (virtual < 0) prev = next = 0;
+  const gamma = virtual - prev;
+  const a = at(prev);
+  const b = at(next);
+  const diff = b - a;
+  return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+}
+
+/** `np.nanpercentile(values, 100·q)` ('linear'): numpyQuantile of the values that are not NaN. */
 export function percentile(values: Float64Array, q: number): number {
   const v = Float64Array.from(values.filter((x) => !Number.isNaN(x))).sort();
-  if (v.length === 0) return NaN;
-  const h = (v.length - 1) * q;
-  const lo = Math.floor(h);
-  const a = v[lo];
-  const b = v[Math.min(v.length - 1, lo + 1)];
-  const t = h - lo;
-  const diff = b - a;
-  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+  return numpyQuantile(v.length, (i) => v[i], q);
 }
 
 /**

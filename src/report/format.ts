@@ -1,4 +1,5 @@
 /** Number formatting shared by every reporter. */
+import { pythonFixed } from '../numeric/python.js';
 
 /** FAR target as a JSON key and column title: 1e-6, 1e-3, 5e-2 … */
 export function farKey(far: number): string {
@@ -7,7 +8,8 @@ export function farKey(far: number): string {
 
 /** A rate as a percentage with two decimals, as ijb_11.py prints ('%.2f' % (tar * 100)). */
 export function percent(rate: number): string {
-  return Number.isNaN(rate) ? 'NaN' : (rate * 100).toFixed(2);
+  // pythonFixed, not toFixed: an exact binary half (12.125) rounds to even as Python prints it
+  return Number.isNaN(rate) ? 'NaN' : pythonFixed(rate * 100, 2);
 }
 
 /** JSON has no Infinity or NaN: both become null (documented in the README's schema). */

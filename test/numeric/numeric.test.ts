@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextDown, nextUp, numpyMean, numpyPow10, numpyStd, pairwiseSum, percentile } from '../../src/numeric/numpy.js';
+import { nextDown, nextUp, numpyMeanStd, numpyNextAfter, numpyPow10, pairwiseSum, percentile } from '../../src/numeric/numpy.js';
 import { ijb1nRequiredTopCount, ijbEvalsThresholdIndex, pythonFixed } from '../../src/numeric/python.js';
 import { magfaceAngularScore } from '../../src/numeric/torch.js';
 
@@ -18,6 +18,10 @@ describe('numpy', () => {
     expect(nextDown(1)).toBe(1 - Number.EPSILON / 2);
     expect(nextUp(0)).toBe(Number.MIN_VALUE);
     expect(nextUp(-Number.MIN_VALUE)).toBe(-0);
+    // np.nextafter(x, x + 1) is x itself where x + 1 rounds to x
+    expect(numpyNextAfter(2 ** 60, 2 ** 60 + 1)).toBe(2 ** 60);
+    expect(numpyNextAfter(1, 2)).toBe(nextUp(1));
+    expect(numpyNextAfter(1, 0)).toBe(nextDown(1));
   });
 
   it('numpyPow10 = 10 ** np.float64(x) (glibc pow), where V8 is an ulp off', () => {
@@ -38,10 +42,9 @@ describe('numpy', () => {
     expect(10 ** -4).not.toBe(0.0001); // why it exists
   });
 
-  it('numpyMean / numpyStd as np.mean / np.std', () => {
+  it('numpyMeanStd as np.mean / np.std', () => {
     const v = Float64Array.from([0.1, 0.2, 0.30000000000000004, 1e-3, 7.5]);
-    expect(numpyMean(v)).toBe(1.6202);
-    expect(numpyStd(v)).toBe(2.941590073412677);
+    expect(numpyMeanStd(v)).toEqual({ mean: 1.6202, std: 2.941590073412677 });
   });
 
   it('pairwiseSum splits runs over 128 as numpy does (differs from a plain loop)', () => {
@@ -80,5 +83,14 @@ describe('torch', () => {
     expect(magfaceAngularScore(-1)).toBe(0);
     expect(magfaceAngularScore(1.0000001)).toBe(1);
     expect(magfaceAngularScore(0)).toBe(Math.fround(1 - Math.fround(Math.fround(Math.acos(0)) / Math.fround(Math.PI))));
+  });
+});
+
+describe('percent (report/format.ts) prints as ijb_11.py', () => {
+  it("'%.2f' % (rate * 100): an exact half rounds to even", async () => {
+    const { percent } = await import('../../src/report/format.js');
+    expect(percent(0.12125)).toBe(pythonFixed(0.12125 * 100, 2));
+    expect(percent(0.00125)).toBe('0.12'); // 0.125 exactly: Python '%.2f' → '0.12', toFixed → '0.13'
+    expect(percent(0.9735)).toBe('97.35');
   });
 });
