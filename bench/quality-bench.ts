@@ -20,12 +20,13 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runIjb1v1, openFeatures } from '../src/protocols/ijb-1v1.js';
+import { runIjb1v1 } from '../src/protocols/ijb-1v1.js';
+import { openFeatures } from '../src/protocols/ijb-templates.js';
 import { runQuality } from '../src/protocols/quality.js';
 import { ijbMetaPaths, readFaceTemplateMedia, readTemplatePairs } from '../src/io/ijb-meta.js';
 import { groupFacesByTemplate, templateIndexLookup } from '../src/aggregate/template-grouping.js';
 import { featureNorms, templateQualities } from '../src/metrics/quality-scores.js';
-import { numpyArgsort } from '../src/metrics/numpy-argsort.js';
+import { numpyArgsort } from '../src/numeric/numpy-argsort.js';
 import { ERC_DISCARD_FRACTIONS, discardCounts } from '../src/metrics/error-reject.js';
 import { IJBC_SCALE, writeSyntheticIjbc } from './synthetic-ijbc.js';
 

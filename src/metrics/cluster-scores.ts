@@ -17,7 +17,7 @@
  *
  * Inputs are dense ids ranked by label value (cluster-labels.ts `rankLabels`). PURE.
  */
-import { pairwiseSum } from '../aggregate/numpy-sum.js';
+import { pairwiseSum } from '../numeric/numpy.js';
 import { clusterSizes } from './cluster-labels.js';
 
 export interface PrecisionRecallF {

@@ -32,24 +32,6 @@ export interface EdcCurve {
 }
 
 /**
- * `np.quantile(values, q)` (default method 'linear') from the values sorted ascending, reading them
- * through `at(i)` = the i-th smallest. NumPy's _lerp: a + (b − a)·γ, or b − (b − a)·(1 − γ) when γ ≥ 0.5.
- */
-export function numpyQuantile(n: number, at: (i: number) => number, q: number): number {
-  if (n === 0) return NaN;
-  const virtual = (n - 1) * q;
-  let prev = Math.floor(virtual);
-  let next = prev + 1;
-  if (virtual >= n - 1) prev = next = n - 1;
-  if (virtual < 0) prev = next = 0;
-  const gamma = virtual - prev;
-  const a = at(prev);
-  const b = at(next);
-  const diff = b - a;
-  return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
-}
-
-/**
  * FNM-EDC (over the genuine pairs, an error: score < fnmThreshold) and FM-EDC (over the impostor
  * pairs, an error: score ≥ fmThreshold), in one pass. `qualityRank[p]`: dense rank of pair p's
  * quality (lower = discarded first; equal ranks are discarded together).

@@ -23,8 +23,7 @@
  * slots and per step, a count of those kept. The k-th highest impostor kept at a step is then found
  * by walking that step's block counts — one sequential pass to set up, O(√N) per query. PURE.
  */
-import { pairwiseSum } from '../aggregate/numpy-sum.js';
-import { numpyArange } from './kfold-accuracy.js';
+import { numpyArange, pairwiseSum } from '../numeric/numpy.js';
 import { argsortDescending, sortDescending32WithPayload } from './sort-descending.js';
 
 /** `np.arange(0, 0.98, 0.05)`: 0, 0.05, …, 0.95, the discard fractions of both scripts. */

@@ -10,8 +10,8 @@
  *
  * Feature rows are float32, row-major [rows, cols]. PURE.
  */
-import { pairwiseSum } from '../aggregate/numpy-sum.js';
-import { denseRanks } from './numpy-argsort.js';
+import { pairwiseSum } from '../numeric/numpy.js';
+import { denseRanks } from '../numeric/numpy-argsort.js';
 import { checkSteps, discardCounts } from './error-reject.js';
 
 /** Element r: the L2 norm of row r, in float64 with numpy's pairwise sum of the squares. */

@@ -43,7 +43,12 @@ export interface GemmABt {
   release(): Promise<void>;
 }
 
-export async function createGemmABt(): Promise<GemmABt> {
+/**
+ * `threads`: onnxruntime's intra-op threads. Several one-thread sessions running at once (the 1:N
+ * search) keep every core busy without the pool's barrier, whose spinning threads waste CPU on a
+ * machine other processes share.
+ */
+export async function createGemmABt(threads = availableParallelism()): Promise<GemmABt> {
   const ort = await loadOrt();
   const model = encodeOnnxModel({
     name: 'gemm_abt',
@@ -56,7 +61,7 @@ export async function createGemmABt(): Promise<GemmABt> {
   });
   const session = await createOrtSession(model, {
     executionProviders: ['cpu'],
-    intraOpNumThreads: availableParallelism(),
+    intraOpNumThreads: threads,
     graphOptimizationLevel: 'all',
   });
   return {

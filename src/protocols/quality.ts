@@ -28,13 +28,15 @@ import { groupFacesByTemplate, templateIndexLookup } from '../aggregate/template
 import { parseAggregation, scoreKindOf } from '../aggregate/spec.js';
 import type { ScoringMethod, ScoreVector } from '../scoring/pair-scores.js';
 import { Xoshiro128 } from '../metrics/bootstrap.js';
-import { numpyArgsortCuts } from '../metrics/numpy-argsort.js';
+import { numpyArgsortCuts } from '../numeric/numpy-argsort.js';
 import { ERC_DISCARD_FRACTIONS, discardCounts, discardSteps, errorVersusReject, ercArea, rankPairs, type RankedPairs } from '../metrics/error-reject.js';
-import { edcCurves, edcPartialArea, edcTheoreticalBestArea, numpyQuantile, type EdcCurve } from '../metrics/edc.js';
+import { edcCurves, edcPartialArea, edcTheoreticalBestArea, type EdcCurve } from '../metrics/edc.js';
+import { numpyQuantile } from '../numeric/numpy.js';
 import { angularDistances, discardStepsByRank, featureNorms, histogramEdges, pairQualityRanks, pairSampleHistogram, templateQualities } from '../metrics/quality-scores.js';
 import { averageFaceStrip, magnitudeDeciles, type AverageFaceStrip, type FaceImage } from '../report/average-faces.js';
 import { loadDataset, defaultDatasetName, type PairsKfoldDataset } from './pairs-kfold.js';
-import { openFeatures, runIjb1v1, scoresInPairFileOrder } from './ijb-1v1.js';
+import { runIjb1v1, scoresInPairFileOrder } from './ijb-1v1.js';
+import { openFeatures } from './ijb-templates.js';
 
 export const DEFAULT_QUALITY_FMRS = [1e-2, 1e-3, 1e-4];
 export const DEFAULT_STARTING_ERROR = 0.05;

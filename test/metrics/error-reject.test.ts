@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { ERC_DISCARD_FRACTIONS, discardCounts, discardSteps, ercArea, errorVersusReject, rankPairs } from '../../src/metrics/error-reject.js';
-import { pairwiseSum } from '../../src/aggregate/numpy-sum.js';
+import { pairwiseSum } from '../../src/numeric/numpy.js';
 import { bruteCrfiqa, bruteMagface } from './erc-brute-force.js';
 
 function rng(seed: number): () => number {

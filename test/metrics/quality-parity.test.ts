@@ -10,11 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { readNameList, readPairsCsv, resolvePairRows } from '../../src/io/lfw-pairs.js';
 import { readNpyScores } from '../../src/io/npy.js';
 import { qualitiesForImages, readQualityFile } from '../../src/io/quality-file.js';
-import { edcCurves, edcPartialArea, edcTheoreticalBestArea, numpyQuantile } from '../../src/metrics/edc.js';
+import { edcCurves, edcPartialArea, edcTheoreticalBestArea } from '../../src/metrics/edc.js';
+import { numpyQuantile } from '../../src/numeric/numpy.js';
 import { ERC_DISCARD_FRACTIONS, discardCounts, discardSteps, ercArea, errorVersusReject, rankPairs } from '../../src/metrics/error-reject.js';
-import { numpyArgsort, numpyArgsortCuts, denseRanks } from '../../src/metrics/numpy-argsort.js';
+import { numpyArgsort, numpyArgsortCuts, denseRanks } from '../../src/numeric/numpy-argsort.js';
 import { pairQualityRanks } from '../../src/metrics/quality-scores.js';
-import { pythonFixed } from '../../src/report/format.js';
+import { pythonFixed } from '../../src/numeric/python.js';
 import { ROOT } from '../helpers.js';
 
 const DATA = join(ROOT, 'test', 'data', 'quality-parity');

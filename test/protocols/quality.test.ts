@@ -10,7 +10,7 @@ import { readNameList, readPairsCsv, resolvePairRows } from '../../src/io/lfw-pa
 import { readNpyMatrix, readNpyScores, encodeNpy } from '../../src/io/npy.js';
 import { angularDistances, featureNorms } from '../../src/metrics/quality-scores.js';
 import { ERC_DISCARD_FRACTIONS, discardCounts } from '../../src/metrics/error-reject.js';
-import { numpyArgsort } from '../../src/metrics/numpy-argsort.js';
+import { numpyArgsort } from '../../src/numeric/numpy-argsort.js';
 import { randomQualities, runQuality, type QualityOptions, type QualitySet } from '../../src/protocols/quality.js';
 import { runIjb1v1 } from '../../src/protocols/ijb-1v1.js';
 import { bruteCrfiqa, bruteMagface } from '../metrics/erc-brute-force.js';
