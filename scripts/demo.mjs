@@ -19,13 +19,16 @@ function facebench(title, args) {
 }
 
 for (const ckpt of ['arcface-r18', 'magface-r18']) {
-  facebench(`IJB-C-style 1:1 on the fixture set, checkpoint ${ckpt}: plain vs magnitude-weighted aggregation, plus the insightface and MagFace reference modes`, [
+  facebench(`IJB-C-style 1:1 and 1:N on the fixture set, checkpoint ${ckpt}: plain vs magnitude-weighted aggregation, plus the insightface and MagFace reference modes`, [
     'ijb',
     '--root', 'fixtures/ijb-demo',
     '--features', `fixtures/ijb-demo/${ckpt}/features.npy`,
     '--flip-features', `fixtures/ijb-demo/${ckpt}/features_flip.npy`,
     '--aggregate', 'plain,magnitude,insightface,magface,magface+',
+    '--protocol', '1v1,1n',
     '--far', '1e-3,1e-2,1e-1',
+    '--fpir', '2e-2,1e-1',
+    ...(ckpt === 'magface-r18' ? ['--published'] : []),
     '--json', join(out, `ijb-${ckpt}.json`),
     '--scores', join(out, `scores-${ckpt}`),
     '--curve',

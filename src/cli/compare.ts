@@ -8,9 +8,13 @@ import { FacebenchError, UsageError } from '../errors.js';
 import { defaultLabel, parseLabels, readResultFile, type ResultFile } from '../io/results-json.js';
 import { runPairedDelta, type PairedResult } from '../protocols/paired-delta.js';
 import { buildCompareTable, compareCsv, compareJson, compareLatex, compareMarkdown, compareText, pairedCsv, pairedJson, pairedMarkdown, pairedText, type CompareTable, type PairedTableInput } from '../report/compare-table.js';
-import { compareHtml } from '../report/html.js';
+import { compareHtml, type HtmlFigure } from '../report/html.js';
+import { cmcSpec, dirFpirSpec, identificationSeries } from '../report/plots-1n.js';
+import { edcSpec, ercSpec } from '../report/plots-quality.js';
+import { qualityResultFromJson } from '../io/quality-json.js';
+import type { TopLevelSpec } from 'vega-lite';
 import { METRIC_NAMES_HELP } from '../report/metric-keys.js';
-import { curveSeries, detSpec, renderSvg, rocSpec } from '../report/plots.js';
+import { detSpec, renderSvg, rocSpec } from '../report/plots.js';
 import type { Command, Ui } from './command.js';
 import { BOOTSTRAP_GROUP, parseBootstrap, QUIET_FLAG, type BootstrapSettings } from './flag-groups.js';
 import { parseChoice, parseCommaList } from './flag-values.js';
@@ -26,8 +30,8 @@ const spec: CommandSpec = {
   name: 'compare',
   summary: 'compare result JSONs: paper-style table, ROC/DET plots, HTML report, paired ΔTAR intervals',
   usage: ['compare RESULT.json... [--label NAME=FILE …] [--format FORMAT] [--metric LIST] [--published] [--plot FILE] [--det FILE] [--html FILE] [--out FILE]', 'compare --paired A.json B.json --scores-a DIR --scores-b DIR --root DIR [--bootstrap N]'],
-  description: 'One row per checkpoint × aggregation (ijb) or checkpoint × dataset (lfw); the best value per column marked; Δ against the first row.',
-  positionals: { name: 'RESULT.json...', describe: 'result files of ijb --json / lfw --json (the first is the baseline row)', min: 1 },
+  description: 'One row per checkpoint × aggregation (ijb), × dataset (lfw, scores), × clustering (cluster) or × quality source (quality); the best value per column marked; Δ against the first row.',
+  positionals: { name: 'RESULT.json...', describe: 'result files of ijb, lfw, scores, quality or cluster --json (the first is the baseline row)', min: 1 },
   groups: [
     {
       title: 'Table',
@@ -43,8 +47,10 @@ const spec: CommandSpec = {
       flags: {
         out: { kind: 'value', value: 'FILE', describe: 'write the table here instead of stdout' },
         plot: { kind: 'value', value: 'FILE', describe: 'write the ROC curves (TAR vs log FAR) of all inputs as one SVG (inputs need ijb --curve)' },
-        det: { kind: 'value', value: 'FILE', describe: 'write the DET curves (FNMR vs FAR, log–log) as one SVG' },
-        html: { kind: 'value', value: 'FILE', describe: 'write a self-contained HTML report (table + inline ROC/DET plots when the inputs have curves)' },
+        det: { kind: 'value', value: 'FILE', describe: 'write the DET curves (FNMR vs FMR on probit axes) as one SVG' },
+        dir: { kind: 'value', value: 'FILE', describe: 'write the 1:N DIR-vs-FPIR curves (log FPIR) as one SVG (inputs need ijb --protocol 1n --curve)' },
+        cmc: { kind: 'value', value: 'FILE', describe: 'write the 1:N CMC curves (open and closed set) as one SVG' },
+        html: { kind: 'value', value: 'FILE', describe: 'write a self-contained HTML report: the table and every picture the inputs can give (ROC/DET, DIR/CMC, ERC/EDC)' },
         ...QUIET_FLAG,
       },
     },
@@ -73,6 +79,8 @@ interface TableOptions {
   published: boolean;
   plot?: string;
   det?: string;
+  dir?: string;
+  cmc?: string;
   html?: string;
 }
 
@@ -99,10 +107,20 @@ function parseMode(args: Args, format: Format): TableOptions | PairedOptions {
     const stray = PAIRED_FLAGS.find((f) => args.has(f));
     if (stray) throw new UsageError(`--${stray} only applies with --paired`);
     const metric = args.string('metric');
-    return { kind: 'table', labels, metrics: metric === undefined ? undefined : parseCommaList(metric, '--metric'), published: args.switch('published'), plot: args.string('plot'), det: args.string('det'), html: args.string('html') };
+    return {
+      kind: 'table',
+      labels,
+      metrics: metric === undefined ? undefined : parseCommaList(metric, '--metric'),
+      published: args.switch('published'),
+      plot: args.string('plot'),
+      det: args.string('det'),
+      dir: args.string('dir'),
+      cmc: args.string('cmc'),
+      html: args.string('html'),
+    };
   }
   if (args.positionals.length !== 2) throw new UsageError(`--paired compares exactly two results; got ${args.positionals.length}`);
-  for (const f of ['plot', 'det', 'html', 'published', 'metric']) if (args.has(f)) throw new UsageError(`--${f} is not available with --paired`);
+  for (const f of ['plot', 'det', 'dir', 'cmc', 'html', 'published', 'metric']) if (args.has(f)) throw new UsageError(`--${f} is not available with --paired`);
   if (format === 'latex') throw new UsageError('--paired writes table, markdown, csv or json');
   const need = (f: string): string => {
     const v = args.string(f);
@@ -121,7 +139,7 @@ function compareFiles(o: CompareCommandOptions): { outputs: OutputRequest[]; inp
   // Without --out the table itself goes to stdout, and nothing else may.
   const outputs: OutputRequest[] = [o.out === undefined ? { flag: 'the table (no --out)', path: '-' } : { flag: '--out', path: o.out }];
   if (o.mode.kind === 'table') {
-    for (const f of ['plot', 'det', 'html'] as const) if (o.mode[f] !== undefined) outputs.push({ flag: `--${f}`, path: o.mode[f]! });
+    for (const f of ['plot', 'det', 'dir', 'cmc', 'html'] as const) if (o.mode[f] !== undefined) outputs.push({ flag: `--${f}`, path: o.mode[f]! });
   }
   const inputs = o.results.map((path) => ({ flag: 'RESULT', path }));
   if (o.mode.kind === 'paired') inputs.push({ flag: '--scores-a', path: o.mode.scoresA }, { flag: '--scores-b', path: o.mode.scoresB }, { flag: '--root', path: o.mode.root });
@@ -171,28 +189,57 @@ const PAIRED_SERIALISERS: Record<Exclude<Format, 'latex'>, (p: PairedTableInput)
 
 type CompareResult = { kind: 'table'; text: string; svg: { path: string; svg: string }[]; html?: string; warnings: string[] } | { kind: 'paired'; text: string };
 
+/**
+ * The pictures of the inputs: ROC and DET (every input IJB 1:1 with --curve), DIR-vs-FPIR and CMC
+ * (every input with IJB 1:N curves), ERC and EDC of each quality result. `want` names the ones asked
+ * for by file flags (an error when the inputs cannot give them); the HTML report takes what it can and
+ * says what it could not.
+ */
+async function figures(files: ResultFile[], want: { roc?: boolean; det?: boolean; dir?: boolean; cmc?: boolean; all?: boolean }): Promise<{ figures: HtmlFigure[]; notes: string[] }> {
+  const out: HtmlFigure[] = [];
+  const notes: string[] = [];
+  /** Builds the specs (which validate the inputs) when asked for; with `all` only, a failure is a note. */
+  const attempt = async (needed: boolean | undefined, what: string, make: () => { id: string; title: string; spec: TopLevelSpec }[]): Promise<void> => {
+    if (!needed && !want.all) return;
+    let made: { id: string; title: string; spec: TopLevelSpec }[];
+    try {
+      made = make();
+    } catch (e) {
+      if (needed || !(e instanceof FacebenchError)) throw e;
+      notes.push(`No ${what}: ${e.message}.`);
+      return;
+    }
+    for (const f of made) out.push({ id: f.id, title: f.title, svg: await renderSvg(f.spec) });
+  };
+  const ijb = files.filter((f) => f.protocol === 'ijb');
+  const oneToOne = ijb.filter((f) => f.rule !== undefined);
+  if (oneToOne.length === files.length || want.roc || want.det) {
+    await attempt(want.roc, 'ROC', () => [{ id: 'roc', title: 'ROC', spec: rocSpec(files) }]);
+    await attempt(want.det, 'DET', () => [{ id: 'det', title: 'DET', spec: detSpec(files) }]);
+  }
+  if (ijb.length === files.length && ijb.some((f) => f.rows.some((r) => r.metrics.some((m) => m.key.startsWith('tpir@')))) || want.dir || want.cmc) {
+    const series = (): ReturnType<typeof identificationSeries> => identificationSeries(files.map((f) => ({ label: f.label, file: f.file, doc: f.doc })));
+    const targets = [...new Set(files.flatMap((f) => f.rows.flatMap((r) => r.metrics.filter((m) => m.key.startsWith('tpir@')).map((m) => Number(m.key.slice(5))))))].sort((a, b) => a - b);
+    await attempt(want.dir, 'DIR-vs-FPIR plot', () => [{ id: 'dir', title: '1:N — DIR vs FPIR', spec: dirFpirSpec(series().dirFpir, targets) }]);
+    await attempt(want.cmc, 'CMC plot', () => [{ id: 'cmc', title: '1:N — CMC', spec: cmcSpec(series().cmc) }]);
+  }
+  for (const f of files.filter((x) => x.protocol === 'quality')) {
+    const result = qualityResultFromJson(f.doc, f.file);
+    await attempt(false, `quality curves of ${f.label}`, () => [
+      { id: `erc-${f.label}`, title: `${f.label}: error versus reject`, spec: ercSpec(result) },
+      { id: `edc-${f.label}`, title: `${f.label}: error versus discard (EDC)`, spec: edcSpec(result) },
+    ]);
+  }
+  return { figures: out, notes };
+}
+
 async function runTable(o: CompareCommandOptions, m: TableOptions): Promise<CompareResult> {
   const files = loadResults(o.results, m.labels);
   const table = buildCompareTable(files, { published: m.published, metrics: m.metrics });
-  const svg: { path: string; svg: string }[] = [];
-  // Build the specs first (they validate the curves), then render.
-  const roc = m.plot !== undefined ? rocSpec(files) : undefined;
-  const det = m.det !== undefined ? detSpec(files) : undefined;
-  if (roc) svg.push({ path: m.plot!, svg: await renderSvg(roc) });
-  if (det) svg.push({ path: m.det!, svg: await renderSvg(det) });
-  let html: string | undefined;
-  if (m.html !== undefined) {
-    let plotNote: string | undefined;
-    try {
-      curveSeries(files);
-    } catch (e) {
-      if (!(e instanceof FacebenchError)) throw e;
-      plotNote = `No plots: ${e.message}.`;
-    }
-    const rocSvg = plotNote ? undefined : await renderSvg(rocSpec(files));
-    const detSvg = plotNote ? undefined : await renderSvg(detSpec(files));
-    html = compareHtml({ files, table, rocSvg, detSvg, plotNote });
-  }
+  const fileFigures = await figures(files, { roc: m.plot !== undefined, det: m.det !== undefined, dir: m.dir !== undefined, cmc: m.cmc !== undefined });
+  const pick = (id: string): string => fileFigures.figures.find((f) => f.id === id)!.svg;
+  const svg = (['plot', 'det', 'dir', 'cmc'] as const).filter((k) => m[k] !== undefined).map((k) => ({ path: m[k]!, svg: pick(k === 'plot' ? 'roc' : k) }));
+  const html = m.html === undefined ? undefined : compareHtml({ files, table, ...(await figures(files, { all: true })) });
   return { kind: 'table', text: TABLE_SERIALISERS[o.format](table), svg, html, warnings: comparabilityWarnings(files) };
 }
 

@@ -11,11 +11,15 @@ import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
 import { farKey } from '../report/format.js';
 import type { Command, Ui } from './command.js';
 import { BOOTSTRAP_GROUP, CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseExtraction, parseFileOutputs, refuseExtractionFlags, type BootstrapSettings, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
-import { parseChoice, parseRateList } from './flag-values.js';
+import { parseChoice, parseCommaList, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
-import { runIjb1v1, scoresInPairFileOrder, type IjbResult } from '../protocols/ijb-1v1.js';
-import { ijbCsv, ijbJson, ijbMarkdown, ijbText } from '../report/ijb-report.js';
+import { scoresInPairFileOrder } from '../protocols/ijb-1v1.js';
+import { IJB_PROTOCOLS, runIjb, type IjbProtocol, type IjbRunResult } from '../protocols/ijb-pipeline.js';
+import { DEFAULT_FPIRS, DEFAULT_RANKS, INSIGHTFACE_1N_FARS } from '../protocols/ijb-1n.js';
+import { checkIjb1nListsExist, ijb1nListPaths } from '../io/ijb-1n-lists.js';
+import { ijbCsv, ijbMarkdown, ijbRunJson, ijbRunText, ijbRunWarnings } from '../report/ijb-report.js';
+import { ijb1nCsv, ijb1nMarkdown } from '../report/ijb-1n-report.js';
 import { encodeNpy } from '../io/npy.js';
 import { scoresFileName } from '../protocols/paired-delta.js';
 import { featuresOfModel, featuresOfStore, type EvaluatedFeatures } from './feature-stores.js';
@@ -26,9 +30,9 @@ const SCORING = ['auto', 'exact', 'simd', 'gemm'] as const;
 
 const spec: CommandSpec = {
   name: 'ijb',
-  summary: 'IJB-B / IJB-C 1:1 verification (TAR@FAR) from saved features or a model',
+  summary: 'IJB-B / IJB-C 1:1 verification (TAR@FAR) and 1:N identification (rank-k, TPIR@FPIR) from saved features or a model',
   usage: ['ijb --root DIR --features FILE [--flip-features FILE] [flags]', 'ijb --root DIR --features STORE_DIR [flags]', 'ijb --root DIR --model FILE [extraction flags] [flags]'],
-  description: 'Every aggregation asked for is computed from one read of the features and reported side by side; the numbers equal insightface ijb_11.py / MagFace eval_ijb.py (see the README).',
+  description: 'Every aggregation and protocol asked for is computed from one read of the features and reported side by side; the numbers equal insightface ijb_11.py, ijb_1n.py, ijb_evals.py and MagFace eval_ijb.py (see the README).',
   groups: [
     {
       title: 'Input',
@@ -45,11 +49,21 @@ const spec: CommandSpec = {
     {
       title: 'Evaluation',
       flags: {
+        protocol: { kind: 'value', value: 'LIST', default: '1v1', describe: '1v1 (verification), 1n (identification: meta/<t>_1N_gallery_G1/G2.csv and _1N_probe_mixed.csv; IJB-B: _S1/_S2), or 1v1,1n' },
         aggregate: { kind: 'value', value: 'LIST', default: 'plain,magnitude', describe: 'comma list of: plain, magnitude, insightface, insightface:N<0|1>D<0|1>F<0|1>, magface, magface+' },
         far: { kind: 'value', value: 'LIST', default: IJB_DEFAULT_FARS.map(farKey).join(','), describe: 'FAR targets, rates in (0, 1]; a target below 1/impostor pairs is reported as unresolvable (null)' },
         rule: { kind: 'value', value: 'RULE', default: 'nearest', describe: 'TAR@FAR rule: nearest (ijb_11.py), le (best TAR with FAR ≤ target), bob (bob.measure far_threshold)' },
         scoring: { kind: 'value', value: 'METHOD', default: 'auto', describe: 'exact (float64 dot per pair, numpy order), simd (float32 dot per pair), gemm (float32 block products), auto (exact for small sets, else simd; gemm when the block is over half full)' },
-        curve: { kind: 'switch', describe: 'store each ROC, thinned to ~2,000 vertices, in the JSON (for compare --plot/--det/--html)' },
+        curve: { kind: 'switch', describe: 'store each ROC (1:N: DIR vs FPIR and CMC), thinned, in the JSON (for compare --plot/--det/--dir/--cmc/--html)' },
+      },
+    },
+    {
+      title: '1:N identification (with --protocol 1n)',
+      flags: {
+        rank: { kind: 'value', value: 'LIST', default: '1,5,10', describe: 'rank-k to report (open set per ijb_evals.py, closed set per ijb_1n.py)' },
+        fpir: { kind: 'value', value: 'LIST', default: '1e-4,1e-3,1e-2,1e-1', describe: 'open-set FPIR targets (TPIR = mate at rank 1 and above the threshold); a target below 1/non-mated searches is unresolvable (null)' },
+        'closed-set-far': { kind: 'value', value: 'LIST', default: '1e-2,1e-1', describe: 'ijb_1n.py\'s "FAR" targets (its own definition, not FPIR: see the README)' },
+        published: { kind: 'switch', describe: 'print the published ArcFace R100 ijb_1n.py row under the closed-set table' },
       },
     },
     BOOTSTRAP_GROUP(),
@@ -63,6 +77,7 @@ const spec: CommandSpec = {
     { what: 'Saved features with flip features: plain vs magnitude-weighted aggregation, TAR at the six standard FARs', command: 'facebench ijb --root IJB_release/IJBC --features feats.npy --flip-features feats_flip.npy' },
     { what: 'Every reference mode side by side, 1,000-replicate template bootstrap intervals, JSON for compare/gate', command: 'facebench ijb --root IJB_release/IJBC --features feats.npy --aggregate plain,magnitude,insightface,magface,magface+ --bootstrap 1000 --json r100.json' },
     { what: 'From images: align, extract with flip on the first provider that works (cached store), evaluate', command: 'facebench ijb --root IJB_release/IJBC --model r100.onnx --flip' },
+    { what: '1:1 and 1:N from one read of the features, with the published 1:N row beside', command: 'facebench ijb --root IJB_release/IJBC --features feats.npy --flip-features feats_flip.npy --aggregate insightface --protocol 1v1,1n --published' },
   ],
 };
 
@@ -71,6 +86,8 @@ type FeatureInput = { kind: 'files'; features: string; flipFeatures?: string } |
 export interface IjbCommandOptions {
   root: string;
   target: 'IJBC' | 'IJBB';
+  protocols: IjbProtocol[];
+  identification: { ranks: number[]; fpirs: number[]; closedSetFars: number[]; published: boolean };
   input: FeatureInput;
   aggregate: string;
   aggregationNames: string[];
@@ -108,6 +125,32 @@ function parseInput(args: Args): FeatureInput {
   return { kind: 'files', features, flipFeatures: args.string('flip-features') };
 }
 
+/** --protocol and the 1:N flags (refused without 1n). */
+function parseProtocols(args: Args): Pick<IjbCommandOptions, 'protocols' | 'identification'> {
+  const protocols = parseCommaList(args.string('protocol') ?? '1v1', '--protocol').map((p) => parseChoice(p, IJB_PROTOCOLS, '--protocol'));
+  if (new Set(protocols).size !== protocols.length) throw new UsageError(`--protocol: '${args.string('protocol')}' names a protocol twice`);
+  const oneToN = protocols.includes('1n');
+  if (!oneToN) {
+    const stray = ['rank', 'fpir', 'closed-set-far', 'published'].find((f) => args.has(f));
+    if (stray) throw new UsageError(`--${stray} only applies with --protocol 1n (or 1v1,1n)`);
+  }
+  if (!protocols.includes('1v1')) {
+    const stray = ['far', 'rule', 'scores'].find((f) => args.has(f));
+    if (stray) throw new UsageError(`--${stray} only applies to 1:1 verification (--protocol 1v1)`);
+  }
+  const ranks = parseCommaList(args.string('rank') ?? DEFAULT_RANKS.join(','), '--rank').map((r) => parseNumber(r, '--rank', { integer: true, min: 1, max: 1_000_000 }));
+  if (new Set(ranks).size !== ranks.length) throw new UsageError(`--rank: '${args.string('rank')}' names a rank twice`);
+  return {
+    protocols,
+    identification: {
+      ranks: [...ranks].sort((a, b) => a - b),
+      fpirs: parseRateList(args.string('fpir') ?? DEFAULT_FPIRS.map(farKey).join(','), '--fpir'),
+      closedSetFars: parseRateList(args.string('closed-set-far') ?? INSIGHTFACE_1N_FARS.map(farKey).join(','), '--closed-set-far'),
+      published: args.switch('published'),
+    },
+  };
+}
+
 export function parseIjbOptions(args: Args): IjbCommandOptions {
   const input = parseInput(args);
   const hasFlip = input.kind === 'model' ? input.extraction.flip : input.kind === 'store' || input.flipFeatures !== undefined;
@@ -119,6 +162,7 @@ export function parseIjbOptions(args: Args): IjbCommandOptions {
   return {
     root: required(args, 'root', 'the IJB_release folder'),
     target: parseChoice(args.string('target') ?? 'IJBC', TARGETS, '--target'),
+    ...parseProtocols(args),
     input,
     aggregate,
     aggregationNames,
@@ -145,19 +189,22 @@ function ijbFiles(o: IjbCommandOptions): { outputs: OutputRequest[]; inputs: Inp
 }
 
 export interface IjbCommandResult {
-  result: IjbResult;
+  run: IjbRunResult;
   features: EvaluatedFeatures;
 }
 
 export async function runIjbCommand(o: IjbCommandOptions, ui: Ui): Promise<IjbCommandResult> {
+  // 1:N's lists are checked before an extraction can start (it may take hours).
+  if (o.protocols.includes('1n')) checkIjb1nListsExist(ijb1nListPaths(o.root, o.target));
   const features: EvaluatedFeatures =
     o.input.kind === 'files'
       ? { features: o.input.features, flipFeatures: o.input.flipFeatures, excludedFaces: [] }
       : o.input.kind === 'store'
         ? await featuresOfStore(o.input.dir, o.root, o.target)
         : await featuresOfModel({ ...o.input, root: o.root, target: o.target }, ui);
-  const progress = ui.progress(2 + (o.bootstrap ? 3 : 2) * o.aggregationNames.length);
-  const result = await runIjb1v1({
+  const perAggregation = (o.protocols.includes('1v1') ? (o.bootstrap ? 3 : 2) : 0) + (o.protocols.includes('1n') ? 2 : 0);
+  const progress = ui.progress(2 + perAggregation * o.aggregationNames.length);
+  const run = await runIjb({
     root: o.root,
     target: o.target,
     features: features.features,
@@ -169,11 +216,15 @@ export async function runIjbCommand(o: IjbCommandOptions, ui: Ui): Promise<IjbCo
     scoring: o.scoring,
     bootstrap: o.bootstrap,
     keepScores: o.outputs.scores !== undefined,
+    protocols: o.protocols,
+    ranks: o.identification.ranks,
+    fpirs: o.identification.fpirs,
+    closedSetFars: o.identification.closedSetFars,
     onStage: (stage, ms) => progress.step(stage, ms),
   });
   progress.done();
-  if (features.source) result.featureSource = features.source;
-  return { result, features };
+  if (features.source) for (const r of [run.oneToOne, run.oneToN]) if (r) r.featureSource = features.source;
+  return { run, features };
 }
 
 export const ijbCommand: Command<IjbCommandOptions, IjbCommandResult> = {
@@ -182,12 +233,14 @@ export const ijbCommand: Command<IjbCommandOptions, IjbCommandResult> = {
   files: ijbFiles,
   run: runIjbCommand,
   quiet: (o) => o.quiet,
-  report(o, { result }) {
+  report(o, { run }) {
     const out = new PendingOutputs();
-    out.add(o.outputs.json, () => ijbJson(result, { curve: o.curve }));
-    out.add(o.outputs.csv, () => ijbCsv(result));
-    out.add(o.outputs.markdown, () => ijbMarkdown(result));
-    if (o.outputs.scores !== undefined) {
+    const result = run.oneToOne;
+    const textOptions = { published: o.identification.published };
+    out.add(o.outputs.json, () => ijbRunJson(run, { curve: o.curve }));
+    out.add(o.outputs.csv, () => [result && ijbCsv(result), run.oneToN && ijb1nCsv(run.oneToN)].filter(Boolean).join('\n'));
+    out.add(o.outputs.markdown, () => [result && ijbMarkdown(result), run.oneToN && ijb1nMarkdown(run.oneToN, textOptions)].filter(Boolean).join('\n'));
+    if (o.outputs.scores !== undefined && result) {
       out.addFolder(o.outputs.scores);
       for (const r of result.results) {
         out.add(join(o.outputs.scores, scoresFileName(r.aggregation)), () => {
@@ -196,7 +249,7 @@ export const ijbCommand: Command<IjbCommandOptions, IjbCommandResult> = {
         });
       }
     }
-    if (!out.printsToStdout) out.print(ijbText(result));
-    return { outputs: out, warnings: result.warnings };
+    if (!out.printsToStdout) out.print(ijbRunText(run, textOptions));
+    return { outputs: out, warnings: ijbRunWarnings(run) };
   },
 };

@@ -11,12 +11,13 @@
  */
 import { basename } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
-import { tarKey } from '../report/metric-keys.js';
+import { memberKey, tarKey } from '../report/metric-keys.js';
 import { MAX_JSON_BYTES, readJsonInput } from './input-file.js';
 
 export const SCHEMA_VERSION = 2;
 export const READABLE_SCHEMA_VERSIONS = [1, 2];
-export type ResultProtocol = 'ijb-1v1' | 'pairs-kfold' | 'scores' | 'cluster';
+/** `ijb`: IJB 1:1 and/or 1:N (files of protocol ijb-1v1, ijb-1n, or both under `ijb`). */
+export type ResultProtocol = 'ijb' | 'pairs-kfold' | 'scores' | 'cluster' | 'quality';
 
 /** The ROC vertices stored by `ijb --curve` (thinned for plotting only). */
 export interface StoredCurve {
@@ -63,10 +64,12 @@ export interface ResultFile {
   dataset: string;
   /** TAR@FAR rule (ijb-1v1). */
   rule?: string;
-  /** Pair counts, when the file has them: gate refuses to compare different pair sets. */
-  counts?: { pairs?: number; genuine?: number; impostor?: number };
+  /** Pair (and 1:N probe) counts, when the file has them: gate refuses to compare different sets. */
+  counts?: { pairs?: number; genuine?: number; impostor?: number; probes?: number };
   bootstrap?: BootstrapInfo;
   rows: ResultRow[];
+  /** The parsed document itself (for what only some readers need: 1:N curves, quality curves). */
+  doc?: unknown;
 }
 
 type Json = unknown;
@@ -76,9 +79,13 @@ function isObject(x: Json): x is Record<string, Json> {
 }
 
 class Checker {
-  constructor(readonly file: string) {}
+  /** `prefix`: the JSON path of the object being read inside the file (e.g. `protocols[0].`). */
+  constructor(
+    readonly file: string,
+    readonly prefix = '',
+  ) {}
   fail(path: string, what: string): DataError {
-    return new DataError(`${this.file}: ${path}: ${what}`);
+    return new DataError(`${this.file}: ${this.prefix}${path}: ${what}`);
   }
   object(x: Json, path: string): Record<string, Json> {
     if (!isObject(x)) throw this.fail(path, `expected an object, found ${describe(x)}`);
@@ -141,6 +148,10 @@ export function readResultFile(file: string, label?: string): ResultFile {
 }
 
 export function parseResultDocument(doc: Json, file: string, label: string): ResultFile {
+  return { ...parseDocument(doc, file, label), doc };
+}
+
+function parseDocument(doc: Json, file: string, label: string): ResultFile {
   const c = new Checker(file);
   const root = c.object(doc, '$');
   const version = root.schemaVersion;
@@ -149,10 +160,13 @@ export function parseResultDocument(doc: Json, file: string, label: string): Res
   }
   const protocol = root.protocol;
   if (protocol === 'ijb-1v1') return parseIjb(root, c, label, version as number);
+  if (protocol === 'ijb-1n' && version === 2) return parseIjb1n(root, c, label, '');
+  if (protocol === 'ijb' && version === 2) return parseIjbRun(root, c, label);
+  if (protocol === 'quality' && version === 2) return parseQuality(root, c, label);
   if (protocol === 'pairs-kfold') return parsePairsKfold(root, c, label, version as number);
   if (protocol === 'scores' && version === 2) return parseScores(root, c, label);
   if (protocol === 'cluster' && version === 2) return parseCluster(root, c, label);
-  throw c.fail('protocol', `expected 'ijb-1v1', 'pairs-kfold', 'scores' or 'cluster', found ${describe(protocol)}`);
+  throw c.fail('protocol', `expected 'ijb-1v1', 'ijb-1n', 'ijb', 'pairs-kfold', 'scores', 'cluster' or 'quality', found ${describe(protocol)}`);
 }
 
 const FAR_KEY = /^[0-9.]+e-?[0-9]+$|^1$|^0?\.[0-9]+$/;
@@ -210,7 +224,87 @@ function parseIjb(root: Record<string, Json>, c: Checker, label: string, version
     if (o.curve !== undefined) row.curve = parseCurve(o.curve, `${p}.curve`, c);
     return row;
   });
-  return { file: c.file, label, protocol: 'ijb-1v1', dataset, rule, counts, bootstrap, rows };
+  return { file: c.file, label, protocol: 'ijb', dataset, rule, counts, bootstrap, rows };
+}
+
+/** An object of rates keyed like `1e-3` or `5` (null = NaN) → family members, with intervals from `cis`. */
+function familyMetrics(o: Json, cis: Json, family: string, path: string, c: Checker): ResultMetric[] {
+  const values = c.object(o, path);
+  const intervals = cis === undefined ? undefined : c.object(cis, `${path}_ci`);
+  return Object.keys(values).map((k): ResultMetric => {
+    const p = Number(k);
+    if (!(p > 0)) throw c.fail(path, `key '${k}' is not a ${family === 'rank' || family === 'closed_rank' ? 'rank' : 'target'}`);
+    const m: ResultMetric = { key: memberKey(family, p), value: c.rate(values[k], `${path}["${k}"]`) };
+    const ci = intervals?.[k];
+    if (Array.isArray(ci) && ci.length === 2 && ci[0] !== null && ci[1] !== null) m.ci = [c.rate(ci[0], `${path}_ci["${k}"][0]`), c.rate(ci[1], `${path}_ci["${k}"][1]`)];
+    return m;
+  });
+}
+
+/** `ijb-1n`: one row per aggregation, the open-set rank-k and TPIR@FPIR and the closed-set numbers. */
+function parseIjb1n(root: Record<string, Json>, c: Checker, label: string, at: string): ResultFile {
+  const dataset = c.string(root.dataset, `${at}dataset`);
+  const counts = c.object(root.counts, `${at}counts`);
+  if (!Array.isArray(root.results) || root.results.length === 0) throw c.fail(`${at}results`, `expected a non-empty array, found ${describe(root.results)}`);
+  const rows = root.results.map((r, i): ResultRow => {
+    const p = `${at}results[${i}]`;
+    const o = c.object(r, p);
+    const closed = c.object(o.closed_set, `${p}.closed_set`);
+    return {
+      name: c.string(o.aggregation, `${p}.aggregation`),
+      metrics: [
+        ...familyMetrics(o.rank, o.rank_ci, 'rank', `${p}.rank`, c),
+        ...familyMetrics(o.tpir_at_fpir, o.tpir_ci, 'tpir', `${p}.tpir_at_fpir`, c),
+        ...familyMetrics(closed.rank, closed.rank_ci, 'closed_rank', `${p}.closed_set.rank`, c),
+        ...familyMetrics(closed.insightface_far, undefined, 'insightface_far', `${p}.closed_set.insightface_far`, c),
+      ],
+    };
+  });
+  return { file: c.file, label, protocol: 'ijb', dataset, counts: { probes: c.count(counts.probes, `${at}counts.probes`) }, rows };
+}
+
+/** `ijb` (both protocols of one run): the 1:1 and 1:N rows of each aggregation joined. */
+function parseIjbRun(root: Record<string, Json>, c: Checker, label: string): ResultFile {
+  if (!Array.isArray(root.protocols) || root.protocols.length !== 2) throw c.fail('protocols', `expected the 1:1 and 1:N objects, found ${describe(root.protocols)}`);
+  const [one, n] = root.protocols.map((x, i) => c.object(x, `protocols[${i}]`));
+  const a = parseIjb(one, new Checker(c.file, 'protocols[0].'), label, 2);
+  const b = parseIjb1n(n, c, label, 'protocols[1].');
+  if (a.dataset !== b.dataset) throw c.fail('protocols', `the 1:1 object is ${a.dataset} but the 1:N object ${b.dataset}`);
+  const rows = a.rows.map((r) => ({ ...r, metrics: [...r.metrics, ...(b.rows.find((x) => x.name === r.name)?.metrics ?? [])] }));
+  for (const r of b.rows) if (!rows.some((x) => x.name === r.name)) rows.push(r);
+  return { ...a, counts: { ...a.counts, ...b.counts }, rows };
+}
+
+/**
+ * `quality`: one row per data set × quality source (named by the source; its dataset is the set), the
+ * numbers of the quality table: MagFace ERC FNMR at 0 / 20 / 40 % discarded, the CR-FIQA ERC areas,
+ * the EDC pAUCs.
+ */
+function parseQuality(root: Record<string, Json>, c: Checker, label: string): ResultFile {
+  const discard = c.numberArray(root.discard, 'discard', false) as number[];
+  if (!Array.isArray(root.results) || root.results.length === 0) throw c.fail('results', `expected a non-empty array, found ${describe(root.results)}`);
+  const rows = root.results.map((r, i): ResultRow => {
+    const p = `results[${i}]`;
+    const o = c.object(r, p);
+    const dataset = c.string(o.dataset, `${p}.dataset`);
+    const fnmr = c.numberArray(c.object(o.magface_erc, `${p}.magface_erc`).fnmr, `${p}.magface_erc.fnmr`, true);
+    const metrics: ResultMetric[] = [0, 20, 40].flatMap((pct) => {
+      const k = discard.findIndex((u) => Math.abs(u - pct / 100) < 1e-9);
+      return k < 0 ? [] : [{ key: `fnmr_${pct}`, value: fnmr[k] === null ? NaN : c.rate(fnmr[k], `${p}.magface_erc.fnmr[${k}]`) }];
+    });
+    const erc = c.object(c.object(o.erc, `${p}.erc`).fmr, `${p}.erc.fmr`);
+    for (const [k, v] of Object.entries(erc)) {
+      const auc = c.object(v, `${p}.erc.fmr["${k}"]`).auc;
+      metrics.push({ key: memberKey('erc_auc', Number(k)), value: auc === null ? NaN : c.finite(auc, `${p}.erc.fmr["${k}"].auc`) });
+    }
+    const edc = c.object(o.edc, `${p}.edc`);
+    for (const side of ['fnm', 'fm'] as const) {
+      const pauc = c.object(edc[side], `${p}.edc.${side}`).pauc;
+      metrics.push({ key: `pauc_${side}`, value: pauc === null ? NaN : c.finite(pauc, `${p}.edc.${side}.pauc`) });
+    }
+    return { name: c.string(o.quality, `${p}.quality`), dataset, metrics };
+  });
+  return { file: c.file, label, protocol: 'quality', dataset: [...new Set(rows.map((r) => r.dataset!))].join('+'), rows };
 }
 
 function parseCurve(x: Json, path: string, c: Checker): StoredCurve {

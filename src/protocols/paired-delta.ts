@@ -67,7 +67,7 @@ export function scoresFile(dir: string, aggregation: string): string {
 
 export async function runPairedDelta(opts: PairedOptions): Promise<PairedResult> {
   const { a, b } = opts;
-  if (a.protocol !== 'ijb-1v1') throw new DataError(`${a.file}: --paired needs ijb-1v1 results, found ${a.protocol}`);
+  if (a.protocol !== 'ijb' || a.rule === undefined) throw new DataError(`${a.file}: --paired needs IJB 1:1 results (ijb --json), found ${a.protocol === 'ijb' ? '1:N only' : a.protocol}`);
   checkComparable(a, b);
   const paths = ijbMetaPaths(opts.root, a.dataset as IjbTarget);
   const ids = new Map<number, number>();

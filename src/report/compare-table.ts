@@ -38,8 +38,8 @@ export interface CompareRow {
 }
 
 export interface CompareTable {
-  /** Title of the rows' second column: `aggregation` (ijb), `clustering` (cluster results only). */
-  rowTitle: 'aggregation' | 'clustering';
+  /** Title of the rows' second column: `aggregation` (ijb), `clustering`, `quality` (when every input is such a result). */
+  rowTitle: 'aggregation' | 'clustering' | 'quality';
   /** Metric keys: TAR@FAR targets ascending, then AUC, EER, accuracy. */
   columns: string[];
   rows: CompareRow[];
@@ -70,7 +70,7 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
       // A null value (an unresolvable FAR target, an undefined rate) is shown like a missing one: —.
       for (const m of pick(r)) if (!Number.isNaN(m.value)) cells.set(m.key, { key: m.key, value: m.value, ci: m.ci, std: m.std, best: false });
       // ijb rows are aggregations, cluster rows clusterings, of one dataset; lfw and score-set rows are datasets of their own.
-      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'ijb-1v1' || f.protocol === 'cluster' ? r.name : '', published: false, cells });
+      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'ijb' || f.protocol === 'cluster' || f.protocol === 'quality' ? r.name : '', published: false, cells });
     }
   }
   const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -109,7 +109,8 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
       if (b) c.delta = c.value - b.value;
     }
   }
-  const rowTitle = files.length > 0 && files.every((f) => f.protocol === 'cluster') ? 'clustering' : 'aggregation';
+  const only = (p: string): boolean => files.length > 0 && files.every((f) => f.protocol === p);
+  const rowTitle = only('cluster') ? 'clustering' : only('quality') ? 'quality' : 'aggregation';
   return { rowTitle, columns, rows, datasets };
 }
 
@@ -204,7 +205,7 @@ export function compareLatex(t: CompareTable): string {
   const lead = headCells(t, () => '').length - t.columns.length;
   const fars = t.columns.filter((k) => tarTarget(k) !== undefined);
   const others = t.columns.filter((k) => tarTarget(k) === undefined);
-  const leadTitles = ['Checkpoint', ...(hasAggregation(t) ? [t.rowTitle === 'clustering' ? 'Clustering' : 'Aggregation'] : []), ...(multiDataset(t) ? ['Dataset'] : [])];
+  const leadTitles = ['Checkpoint', ...(hasAggregation(t) ? [t.rowTitle[0].toUpperCase() + t.rowTitle.slice(1)] : []), ...(multiDataset(t) ? ['Dataset'] : [])];
   const lines = [
     `% facebench compare: ${title(t)}. Bold: best in column; (+x.xx): difference to the first row in percentage points.`,
     '% Needs \\usepackage{booktabs}.',

@@ -51,9 +51,9 @@ export function checkComparable(base: ResultFile, cur: ResultFile): void {
   const mismatch = (what: string, a: unknown, b: unknown): DataError =>
     new DataError(`${cur.file}: ${what} is ${String(b)} but the baseline ${base.file} has ${String(a)}: not comparable`);
   if (base.protocol !== cur.protocol) throw mismatch('protocol', base.protocol, cur.protocol);
-  if (base.dataset !== cur.dataset) throw mismatch(base.protocol === 'ijb-1v1' ? 'target' : 'dataset', base.dataset, cur.dataset);
+  if (base.dataset !== cur.dataset) throw mismatch('dataset', base.dataset, cur.dataset);
   if (base.rule !== cur.rule) throw mismatch('the TAR@FAR rule', base.rule, cur.rule);
-  for (const k of ['pairs', 'genuine', 'impostor'] as const) {
+  for (const k of ['pairs', 'genuine', 'impostor', 'probes'] as const) {
     const a = base.counts?.[k];
     const b = cur.counts?.[k];
     if (a !== undefined && b !== undefined && a !== b) throw mismatch(`counts.${k}`, a, b);

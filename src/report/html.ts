@@ -13,14 +13,20 @@ export function htmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
+export interface HtmlFigure {
+  /** Element id (`roc`, `det`, `dir`, `cmc`, `erc-<label>` …). */
+  id: string;
+  title: string;
+  svg: string;
+}
+
 export interface HtmlReportInput {
   files: ResultFile[];
   table: CompareTable;
-  /** Inline SVGs; undefined when some input has no stored curve. */
-  rocSvg?: string;
-  detSvg?: string;
-  /** Why the plots are missing, when they are. */
-  plotNote?: string;
+  /** Inline SVG figures, in order. */
+  figures: HtmlFigure[];
+  /** Why figures are missing, where they are (one sentence each). */
+  notes: string[];
 }
 
 function cell(c: CompareCell | undefined): string {
@@ -39,7 +45,7 @@ function cell(c: CompareCell | undefined): string {
 
 function tableHtml(t: CompareTable): string {
   const multi = t.datasets.length > 1;
-  const head = ['Checkpoint', t.rowTitle === 'clustering' ? 'Clustering' : 'Aggregation', ...(multi ? ['Dataset'] : []), ...t.columns.map((k) => `${metricInfo(k)?.title ?? k}${metricInfo(k)?.rate === false ? '' : ' (%)'}`)];
+  const head = ['Checkpoint', t.rowTitle[0].toUpperCase() + t.rowTitle.slice(1), ...(multi ? ['Dataset'] : []), ...t.columns.map((k) => `${metricInfo(k)?.title ?? k}${metricInfo(k)?.rate === false ? '' : ' (%)'}`)];
   const rows = t.rows.map((r) => {
     const lead = [r.label, r.aggregation || '—', ...(multi ? [datasetName(r.dataset)] : [])].map((s) => `<th scope="row">${htmlEscape(s)}</th>`);
     return `<tr class="${r.published ? 'published' : 'checkpoint'}" data-checkpoint="${htmlEscape(r.label)}">${lead.join('')}${t.columns.map((k) => cell(r.cells.get(k))).join('')}</tr>`;
@@ -81,10 +87,10 @@ figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
 export function compareHtml(input: HtmlReportInput): string {
   const { files, table } = input;
   const title = `facebench compare — ${table.datasets.map(datasetName).join(', ')}`;
-  const plots =
-    input.rocSvg && input.detSvg
-      ? `<h2>ROC</h2>\n<figure id="roc">${input.rocSvg}</figure>\n<h2>DET</h2>\n<figure id="det">${input.detSvg}</figure>`
-      : `<p class="note">${htmlEscape(input.plotNote ?? 'No plots.')}</p>`;
+  const plots = [
+    ...input.figures.map((f) => `<h2>${htmlEscape(f.title)}</h2>\n<figure id="${htmlEscape(f.id)}">${f.svg}</figure>`),
+    ...input.notes.map((n) => `<p class="note">${htmlEscape(n)}</p>`),
+  ].join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -95,7 +101,7 @@ export function compareHtml(input: HtmlReportInput): string {
 </head>
 <body>
 <h1>${htmlEscape(title)}</h1>
-<p>Values in %. <strong>Bold</strong>: best in its column (among the checkpoints of the same dataset); (±x.xx): difference to the first row in percentage points; [lo, hi]: bootstrap interval.</p>
+<p>Rates in %. <strong>Bold</strong>: best in its column (among the checkpoints of the same dataset; the lowest where lower is better); (±x.xx): difference to the first row in percentage points; [lo, hi]: bootstrap interval.</p>
 ${tableHtml(table)}
 ${plots}
 <h2>Inputs</h2>

@@ -30,7 +30,7 @@ export const HEIGHT = 400;
 export function curveSeries(files: ResultFile[]): PlotSeries[] {
   const out: PlotSeries[] = [];
   for (const f of files) {
-    if (f.protocol !== 'ijb-1v1') throw new DataError(`${f.file}: a ${f.protocol} result has no ROC curve to plot`);
+    if (f.protocol !== 'ijb') throw new DataError(`${f.file}: a ${f.protocol} result has no ROC curve to plot`);
     for (const r of f.rows) {
       if (!r.curve) throw new DataError(`${f.file}: results '${r.name}' has no curve (run ijb with --curve to store one)`);
       out.push({ name: `${f.label} · ${r.name}`, far: r.curve.far, tar: r.curve.tar });

@@ -101,3 +101,44 @@ describe('compare: bad input → exit 2, one stderr line, no output file', () =>
     expect(c.stderr).toBe(`facebench: --out ${good} is the input of RESULT: refusing to overwrite an input\n`);
   });
 });
+
+describe('compare on IJB 1:N and quality results', () => {
+  it('1:N columns (rank-k, TPIR) beside TAR; --dir and --cmc pictures; the HTML holds every figure the inputs give', async () => {
+    const d = tempDir();
+    const files = [];
+    for (const m of ['arcface-r18', 'magface-r18']) {
+      const f = join(d, `${m}.json`);
+      const r = await runInProcess(['ijb', '--root', 'fixtures/ijb-demo', '--features', `fixtures/ijb-demo/${m}/features.npy`, '--protocol', '1v1,1n', '--far', '1e-2', '--fpir', '2e-2,1e-1', '--curve', '--json', f, '--quiet']);
+      expect(r.code, r.stderr).toBe(0);
+      files.push(f);
+    }
+    const r = await runInProcess(['compare', ...files, '--format', 'json', '--dir', join(d, 'dir.svg'), '--cmc', join(d, 'cmc.svg'), '--html', join(d, 'r.html')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).columns).toEqual(['tar@1e-2', 'rank@1', 'rank@5', 'rank@10', 'tpir@2e-2', 'tpir@1e-1']);
+    const doc = JSON.parse(readFileSync(files[0], 'utf8'));
+    expect(JSON.parse(r.stdout).rows[0].metrics['tpir@1e-1'].value).toBe(doc.protocols[1].results[0].tpir_at_fpir['1e-1']);
+    expect(readFileSync(join(d, 'dir.svg'), 'utf8')).toContain('DIR vs FPIR');
+    const html = readFileSync(join(d, 'r.html'), 'utf8');
+    for (const id of ['roc', 'det', 'dir', 'cmc']) expect(html).toContain(`<figure id="${id}">`);
+    const closed = await runInProcess(['compare', ...files, '--metric', 'closed_rank@1,insightface_far', '--format', 'csv']);
+    expect(closed.stdout.split('\n').filter((l) => l.includes('closed_rank@1'))).toHaveLength(4);
+  });
+  it('quality results: rows are quality sources, lower FNMR / pAUC marked best; the HTML has the ERC and EDC', async () => {
+    const d = tempDir();
+    const q = join(d, 'q.json');
+    expect((await runInProcess(['quality', '--root', 'fixtures/ijb-demo', '--features', 'fixtures/ijb-demo/magface-r18/features.npy', '--fmr', '1e-2', '--json', q, '--quiet'])).code).toBe(0);
+    const r = await runInProcess(['compare', q, '--format', 'json', '--html', join(d, 'q.html')]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout).rows;
+    expect(rows.map((x: { aggregation: string }) => x.aggregation)).toEqual(['norm', 'random']);
+    expect(rows[0].metrics.fnmr_40.best).toBe(true);
+    const html = readFileSync(join(d, 'q.html'), 'utf8');
+    expect(html).toContain('<figure id="erc-q">');
+    expect(html).toContain('<figure id="edc-q">');
+  });
+  it('--dir of 1:1-only inputs: one line, exit 2', async () => {
+    const r = await runInProcess(['compare', mag, '--dir', join(tempDir(), 'x.svg')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/holds no ijb-1n result \(run ijb with --protocol 1n\)/);
+  });
+});

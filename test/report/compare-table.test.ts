@@ -106,10 +106,11 @@ describe('schema 1 and 2 read alike', () => {
     const v2 = parseResultDocument(ijbDoc([{ aggregation: 'plain', tar: { '1e-4': 0.95 } }]), 'x.json', 'x');
     const { dataset, ...rest } = ijbDoc([{ aggregation: 'plain', tar: { '1e-4': 0.95 } }]);
     const v1 = parseResultDocument({ ...rest, schemaVersion: 1, target: dataset }, 'x.json', 'x');
-    expect(v1).toEqual(v2);
+    const parsed = ({ doc: _doc, ...rest }: ReturnType<typeof parseResultDocument>) => rest;
+    expect(parsed(v1)).toEqual(parsed(v2));
     const lfw1 = parseResultDocument({ schemaVersion: 1, protocol: 'pairs-kfold', dataset: 'lfw', rule: 'nearest', pairs: 6000, genuine: 3000, impostor: 3000, accuracy: { mean: 0.99, std: 0.01 }, tar_at_far: { '1e-3': 0.98 }, auc: 0.999, eer: 0.011 }, 'l.json', 'l');
     const lfw2 = parseResultDocument({ schemaVersion: 2, protocol: 'pairs-kfold', rule: 'nearest', results: [{ dataset: 'lfw', counts: { pairs: 6000, genuine: 3000, impostor: 3000 }, accuracy: { mean: 0.99, std: 0.01 }, tar_at_far: { '1e-3': 0.98 }, auc: 0.999, eer: 0.011 }] }, 'l.json', 'l');
-    expect(lfw1).toEqual(lfw2);
+    expect(parsed(lfw1)).toEqual(parsed(lfw2));
     expect(lfw2.rows[0].metrics.map((m) => m.key)).toEqual(['accuracy', 'tar@1e-3', 'auc', 'eer']);
   });
 });
