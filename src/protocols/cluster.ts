@@ -24,6 +24,7 @@ import { readRawFeatures } from '../io/raw-features.js';
 import { rankLabels, unclusteredToSingletons } from '../metrics/cluster-labels.js';
 import { clusterScores, withoutSingletons, type ClusterScores, type DenseLabels } from '../metrics/cluster-scores.js';
 import { spearmanCorrelation } from '../metrics/cluster-spearman.js';
+import { timed, timedAsync } from './stage-timer.js';
 
 export const CLUSTER_METHODS = ['fasthac', 'knn-dbscan', 'magnitude-peaks'] as const;
 export type ClusterMethod = (typeof CLUSTER_METHODS)[number];
@@ -157,20 +158,6 @@ export interface ClusterResult {
   warnings: string[];
 }
 
-function timed<T>(stage: string, opts: ClusterOptions, work: () => T): T {
-  const t0 = performance.now();
-  const out = work();
-  opts.onStage?.(stage, performance.now() - t0);
-  return out;
-}
-
-async function timedAsync<T>(stage: string, opts: ClusterOptions, work: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  const out = await work();
-  opts.onStage?.(stage, performance.now() - t0);
-  return out;
-}
-
 function featuresLabel(src: ClusterFeatureSource): string {
   return src.format === 'memory' ? src.label : src.file;
 }
@@ -270,16 +257,16 @@ function scoreWarnings(name: string, r: { scores: ClusterScores; withoutSingleto
 export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   validateClusterOptions(opts);
   const featuresFile = featuresLabel(opts.features);
-  const matrix = timed('load features', opts, () => loadFeatures(opts.features));
+  const matrix = timed('load features', opts.onStage, () => loadFeatures(opts.features));
   const { rows: faces, cols: dim, data } = matrix;
   if (usesKnn(opts) && opts.k >= faces) {
     throw new DataError(`${featuresFile}: --k ${opts.k} needs more than ${opts.k} faces (each face's list counts the face itself), found ${faces}`);
   }
   checkFinite(data, 0, dim, featuresFile);
-  const truth = timed('load labels', opts, () => loadTruth(opts, faces, featuresFile));
+  const truth = timed('load labels', opts.onStage, () => loadTruth(opts, faces, featuresFile));
   const predicted = opts.predicted.map((file) => ({ file, values: readLabelFile(file, faces, `one per feature row of ${featuresFile}`) }));
 
-  const { norms: magnitudes, zeroRow } = timed('normalise', opts, () => normaliseRows(data, faces, dim));
+  const { norms: magnitudes, zeroRow } = timed('normalise', opts.onStage, () => normaliseRows(data, faces, dim));
   if (zeroRow >= 0) throw new DataError(`${featuresFile}: row ${zeroRow + 1} is all zeros: it cannot be L2-normalised`);
 
   const grids = sweepGrids(opts);
@@ -297,7 +284,7 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     if (opts.methods.includes('magnitude-peaks')) floors.push(lowest([opts.tau, ...(grids['magnitude-peaks'] ?? [])]));
     const screen: OwnedBlockScreen = opts.screen === 'loop' ? { screen: loopBlockScreen(data, faces, dim), release: async () => {} } : await onnxBlockScreen(data, faces, dim);
     try {
-      const r = await timedAsync('neighbour pass', opts, () =>
+      const r = await timedAsync('neighbour pass', opts.onStage, () =>
         neighbourPass({
           data, rows: faces, dim, screen: screen.screen, linkDistances,
           knn: usesKnn(opts) ? { k: opts.k, floor: lowest(floors) - 1e-6 } : undefined,
@@ -324,7 +311,7 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     return { value: opts.tau, params: { k: opts.k, tau: opts.tau }, labelsAt: (tau) => magnitudePeaks(knn!, magnitudes, tau).labels };
   };
 
-  timed('baselines and scores', opts, () => {
+  timed('baselines and scores', opts.onStage, () => {
     for (const method of opts.methods) {
       const { value, params, labelsAt } = baseline(method);
       const labels = labelsAt(value);

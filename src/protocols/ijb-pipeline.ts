@@ -24,6 +24,7 @@ import { DEFAULT_FPIRS, DEFAULT_RANKS, evaluate1n, INSIGHTFACE_1N_FARS, searchLa
 import { loadIjbMeta, type IjbMeta } from './ijb-load.js';
 import { aggregateIjbTemplates, openFeatures } from './ijb-templates.js';
 import { evaluate1v1 } from './ijb-verify.js';
+import { timed } from './stage-timer.js';
 
 export type IjbProtocol = '1v1' | '1n';
 export const IJB_PROTOCOLS: readonly IjbProtocol[] = ['1v1', '1n'];
@@ -68,7 +69,7 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
   try {
     const dim = features.source.cols;
     const request = { paths, pairs: protocols.includes('1v1'), lists, detectorScores: specs.some((s) => s.kind === 'insightface' && s.detectorScore), excludedFaces: opts.excludedFaces };
-    const meta = timed('load meta', opts, () => loadIjbMeta(request, arena, (capacity, pairsEnd, T) => helper.startForPairs(opts.scoring, capacity, pairsEnd, specs.length, T, dim)));
+    const meta = timed('load meta', opts.onStage, () => loadIjbMeta(request, arena, (capacity, pairsEnd, T) => helper.startForPairs(opts.scoring, capacity, pairsEnd, specs.length, T, dim)));
     const plan = meta.verification && planDenseBlock(meta.verification.pairs, meta.grouping.templateIds.length);
     const methods = scoringMethods(opts, meta, dim, plan);
     const gemm = methods.oneToOne === 'gemm' ? await createGemmABt() : undefined;
@@ -77,7 +78,7 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
     try {
       const precision = Object.values(methods).includes('exact') ? 'float64' : 'float32';
       const needed = neededTemplates(meta);
-      const templates = timed('aggregate', opts, () => aggregateIjbTemplates(meta, features.source, { specs, precision, needed, files: opts }, arena));
+      const templates = timed('aggregate', opts.onStage, () => aggregateIjbTemplates(meta, features.source, { specs, precision, needed, files: opts }, arena));
       const ctx: RunContext = { opts, meta, specs, templates, arena, helper, gemm, searchGemms, dim };
       return {
         oneToOne: methods.oneToOne && plan ? await verifyAll(ctx, methods.oneToOne, plan) : undefined,
@@ -91,13 +92,6 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
     helper.close();
     features.close();
   }
-}
-
-function timed<T>(stage: string, opts: Pick<IjbOptions, 'onStage'>, work: () => T): T {
-  const t0 = performance.now();
-  const out = work();
-  opts.onStage?.(stage, performance.now() - t0);
-  return out;
 }
 
 type Method = 'exact' | 'simd' | 'gemm';

@@ -15,6 +15,7 @@ import { equalErrorRate, rocCurve, splitByLabel, areaUnderCurve } from '../metri
 import { isResolvableFar, tarAtFar, unresolvableFarWarnings, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { pairDistances, xnorm, type PairFeatures } from '../scoring/pair-distances.js';
 import { checkFinite, readFeatureMatrix } from '../io/feature-source.js';
+import { timed } from './stage-timer.js';
 
 export const DEFAULT_FOLDS = 10;
 export const DEFAULT_LFW_FARS = [1e-3];
@@ -118,13 +119,6 @@ export interface PairsKfoldResult {
   protocol: 'pairs-kfold';
   rule: TarRule;
   datasets: PairsKfoldDatasetResult[];
-}
-
-function timed<T>(stage: string, onStage: PairsKfoldOptions['onStage'], work: () => T): T {
-  const t0 = performance.now();
-  const out = work();
-  onStage?.(stage, performance.now() - t0);
-  return out;
 }
 
 /** Default dataset name: the .bin's base name (lfw, cfp_fp …); 'lfw' for a pairs.txt; else the CSV's base name. */

@@ -37,6 +37,7 @@ import { averageFaceStrip, magnitudeDeciles, type AverageFaceStrip, type FaceIma
 import { loadDataset, defaultDatasetName, type PairsKfoldDataset } from './pairs-kfold.js';
 import { runIjb1v1, scoresInPairFileOrder } from './ijb-1v1.js';
 import { openFeatures } from './ijb-templates.js';
+import { timed } from './stage-timer.js';
 
 export const DEFAULT_QUALITY_FMRS = [1e-2, 1e-3, 1e-4];
 export const DEFAULT_STARTING_ERROR = 0.05;
@@ -189,13 +190,6 @@ interface PairSet {
   aggregation?: string;
   templateQuality?: 'mean' | 'min';
   warnings: string[];
-}
-
-function timed<T>(stage: string, onStage: QualityOptions['onStage'], work: () => T): T {
-  const t0 = performance.now();
-  const out = work();
-  onStage?.(stage, performance.now() - t0);
-  return out;
 }
 
 export async function runQuality(opts: QualityOptions): Promise<QualityResult> {
