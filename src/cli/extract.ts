@@ -4,7 +4,7 @@ import { loadFaceList, type DatasetSpec } from '../extract/datasets.js';
 import { parseShard } from '../extract/extract.js';
 import { DATASET_KINDS, type DatasetKind } from '../extract/store.js';
 import type { Command } from './command.js';
-import { extractionGroup, parseExtraction, QUIET_FLAG, type ExtractionSettings } from './flag-groups.js';
+import { extractionGroup, parseExtraction, QUIET_FLAG, type ExtractionSettings, parseIjbTarget } from './flag-groups.js';
 import { parseChoice, parseNumber } from './flag-values.js';
 import type { Args, CommandSpec, FlagGroup } from './flags.js';
 import { requireModel, runExtraction } from './feature-stores.js';
@@ -83,7 +83,7 @@ function parseDataset(args: Args): DatasetSpec {
   }
   switch (kind) {
     case 'ijb':
-      return { kind, root: required(args, 'root', ' with --dataset ijb: the IJB_release folder'), target: parseChoice(args.string('target') ?? 'IJBC', ['IJBC', 'IJBB'] as const, '--target') };
+      return { kind, root: required(args, 'root', ' with --dataset ijb: the IJB_release folder'), target: parseIjbTarget(args) };
     case 'pairs': {
       const pairs = args.string('pairs');
       const csv = args.string('pairs-csv');

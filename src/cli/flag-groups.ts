@@ -14,6 +14,14 @@ import type { Args, FlagGroup, FlagSpec } from './flags.js';
 import { parseChoice, parseNumber } from './flag-values.js';
 
 // ---------------------------------------------------------------------------------------------
+// IJB
+
+/** `--target IJBC|IJBB`: which meta files of an IJB release (insightface's name for the flag). */
+export function parseIjbTarget(args: Args): 'IJBC' | 'IJBB' {
+  return parseChoice(args.string('target') ?? 'IJBC', ['IJBC', 'IJBB'] as const, '--target');
+}
+
+// ---------------------------------------------------------------------------------------------
 // Outputs
 
 export const QUIET_FLAG: FlagGroup['flags'] = {

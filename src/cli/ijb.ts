@@ -10,7 +10,7 @@ import { parseAggregationList } from '../aggregate/spec.js';
 import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
 import { farKey } from '../report/format.js';
 import type { Command, Ui } from './command.js';
-import { BOOTSTRAP_GROUP, CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseExtraction, parseFileOutputs, refuseExtractionFlags, type BootstrapSettings, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
+import { BOOTSTRAP_GROUP, CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseExtraction, parseFileOutputs, refuseExtractionFlags, type BootstrapSettings, type ExtractionSettings, type FileOutputs, parseIjbTarget } from './flag-groups.js';
 import { parseChoice, parseCommaList, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
@@ -25,7 +25,6 @@ import { scoresFileName } from '../protocols/paired-delta.js';
 import { featuresOfModel, featuresOfStore, type EvaluatedFeatures } from './feature-stores.js';
 
 export const IJB_DEFAULT_FARS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
-const TARGETS = ['IJBC', 'IJBB'] as const;
 const SCORING = ['auto', 'exact', 'simd', 'gemm'] as const;
 
 const spec: CommandSpec = {
@@ -161,7 +160,7 @@ export function parseIjbOptions(args: Args): IjbCommandOptions {
   if (clash && args.has('scores')) throw new UsageError(`--aggregate: two aggregations would both write ${clash} under --scores`);
   return {
     root: required(args, 'root', 'the IJB_release folder'),
-    target: parseChoice(args.string('target') ?? 'IJBC', TARGETS, '--target'),
+    target: parseIjbTarget(args),
     ...parseProtocols(args),
     input,
     aggregate,

@@ -16,7 +16,7 @@ import { edcSpec, ercSpec, qualityHistogramSpec } from '../report/plots-quality.
 import { qualityCsv, qualityJson, qualityMarkdown, qualityText } from '../report/quality-report.js';
 import type { Command, Ui } from './command.js';
 import { featuresOfStore } from './feature-stores.js';
-import { fileOutputRequests, outputFlags, parseFileOutputs, type FileOutputs } from './flag-groups.js';
+import { fileOutputRequests, outputFlags, parseFileOutputs, type FileOutputs, parseIjbTarget } from './flag-groups.js';
 import { parseChoice, parseCommaList, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
@@ -137,7 +137,7 @@ function parseSets(args: Args): QualitySet[] {
       {
         kind: 'ijb',
         root,
-        target: parseChoice(args.string('target') ?? 'IJBC', ['IJBC', 'IJBB'] as const, '--target'),
+        target: parseIjbTarget(args),
         features,
         flipFeatures: perSet(args, 'flip-features', 1, false)[0],
         aggregation: args.string('aggregate') ?? 'plain',

@@ -13,7 +13,7 @@ import { renderSvg } from '../report/plots.js';
 import { epcSpec, scoreHistogramSpec, scoresDetSpec } from '../report/scores-plots.js';
 import { scoresCsv, scoresJson, scoresMarkdown, scoresText } from '../report/scores-report.js';
 import type { Command, Ui } from './command.js';
-import { fileOutputRequests, outputFlags, parseFileOutputs, type FileOutputs } from './flag-groups.js';
+import { fileOutputRequests, outputFlags, parseFileOutputs, type FileOutputs, parseIjbTarget } from './flag-groups.js';
 import { parseChoice, parseCommaList, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
@@ -112,7 +112,7 @@ function scoreSets(args: Args): { sets: ScoreSetSpec[]; inputs: InputRequest[] }
   const root = args.string('root');
   if (ijbDirs.length && root === undefined) throw new UsageError('--ijb-scores needs --root (the IJB release folder whose pair file gives the labels)');
   for (const f of ['root', 'target', 'aggregate']) if (!ijbDirs.length && args.has(f)) throw new UsageError(`--${f} only applies with --ijb-scores`);
-  const target = parseChoice(args.string('target') ?? 'IJBC', ['IJBC', 'IJBB'] as const, '--target');
+  const target = parseIjbTarget(args);
   const aggregate = args.string('aggregate');
   for (const dir of ijbDirs) {
     sets.push({ input: { format: 'ijb', dir, root: root!, target, aggregations: aggregate === undefined ? undefined : parseCommaList(aggregate, '--aggregate') }, label: named(dir) });
