@@ -9,7 +9,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
+import type * as CsvParseSync from 'csv-parse/sync';
 import { DataError, UsageError, at } from '../errors.js';
 import { echo } from './cluster-labels.js';
 import { readTextFile } from './ijb-meta.js';
@@ -42,6 +43,7 @@ interface CsvRecord {
 
 function readCsv(file: string): CsvRecord[] {
   try {
+    const { parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParseSync; // loaded when a protocol CSV is read
     return parse(readTextFile(file), { info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as CsvRecord[];
   } catch (e) {
     if (e instanceof DataError) throw e;

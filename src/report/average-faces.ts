@@ -6,10 +6,8 @@
  * images without landmarks are taken as aligned crops and resized when not 112 × 112 — and averaged
  * pixel by pixel. The tiles and their labels are laid out in SVG and rendered by resvg.
  */
-import { Resvg } from '@resvg/resvg-js';
-import sharp from 'sharp';
 import { alignFace } from '../extract/align.js';
-import { decodeImage, resizeImage } from '../extract/decode.js';
+import { decodeImage, resizeImage, encodePng } from '../extract/decode.js';
 
 export const FACE_SIZE = 112;
 export const DEFAULT_FACES_PER_DECILE = 64;
@@ -81,13 +79,12 @@ export async function averageFaceStrip(deciles: MagnitudeDecile[], faceOf: (samp
     }
     const mean = new Uint8Array(pixels);
     for (let k = 0; k < pixels; k++) mean[k] = averaged > 0 ? Math.round(sum[k] / averaged) : 0;
-    const png = await sharp(mean, { raw: { width: FACE_SIZE, height: FACE_SIZE, channels: 3 } }).png().toBuffer();
-    tiles.push({ png: new Uint8Array(png), decile, averaged, unreadable });
+    tiles.push({ png: await encodePng({ data: mean, width: FACE_SIZE, height: FACE_SIZE, channels: 3 }), decile, averaged, unreadable });
   }
   const unreadableTotal = tiles.reduce((n, t) => n + t.unreadable, 0);
   if (unreadableTotal > 5) warnings.push(`average faces: ${unreadableTotal} images left out in all`);
   return {
-    png: renderStrip(tiles, title),
+    png: await renderStrip(tiles, title),
     deciles: tiles.map((t) => ({ decile: t.decile.decile, from: t.decile.from, to: t.decile.to, averaged: t.averaged, unreadable: t.unreadable })),
     warnings,
   };
@@ -104,7 +101,7 @@ const GAP = 8;
 const TOP = 30;
 const BOTTOM = 40;
 
-function renderStrip(tiles: { png: Uint8Array; decile: MagnitudeDecile; averaged: number }[], title: string): Uint8Array {
+async function renderStrip(tiles: { png: Uint8Array; decile: MagnitudeDecile; averaged: number }[], title: string): Promise<Uint8Array> {
   const width = tiles.length * (FACE_SIZE + GAP) + GAP;
   const height = TOP + FACE_SIZE + BOTTOM;
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -123,5 +120,6 @@ function renderStrip(tiles: { png: Uint8Array; decile: MagnitudeDecile; averaged
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif">` +
     `<rect width="${width}" height="${height}" fill="white"/>` +
     `<text x="${GAP}" y="20" font-size="14">${esc(title)}</text>${parts.join('')}</svg>`;
+  const { Resvg } = await import('@resvg/resvg-js'); // loaded when a strip is drawn, not at start-up
   return new Uint8Array(new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng());
 }
