@@ -50,6 +50,8 @@ export interface GpuBenchOptions {
   seed: number;
   /** A configuration's child process is killed after this many seconds. */
   configTimeoutSeconds: number;
+  /** No configuration starts (and a running one is stopped) once the bench has run this long; the table is printed regardless. */
+  timeLimitSeconds?: number;
 }
 
 const DTYPE: Record<ModelDtype, 'float32' | 'float16'> = { fp32: 'float32', fp16: 'float16' };
@@ -70,8 +72,10 @@ const USAGE = `node dist/gpu-bench.js [flags]      (npm run bench:gpu -- [flags]
   --work DIR          keep models and crops there (reused by the next run with the same settings)
   --seed N            weights and crops (default 1)
   --config-timeout S  kill a configuration after S seconds (default 600)
-  --small             a smoke test of the whole path on a CPU: --faces 256 --blocks 1,1,1,1
-                      --width 8 --dim 128 --batches 16,32,64 --run-seconds 1 --bare-seconds 0.5`;
+  --time-limit S      start no configuration after S seconds, stop the one running then, and
+                      print the table of those measured (for a machine lent for a fixed time)
+  --small             a smoke test of the whole path on a CPU: --faces 192 --blocks 1,1,1,1
+                      --width 8 --dim 128 --batches 16,32 --run-seconds 1 --bare-seconds 0.5`;
 
 /** Parses the command line; throws an Error whose message is the problem (or USAGE for --help). */
 export function parseGpuBenchArgs(argv: readonly string[]): GpuBenchOptions {
@@ -84,7 +88,7 @@ export function parseGpuBenchArgs(argv: readonly string[]): GpuBenchOptions {
     if (!a.startsWith('--') || i + 1 >= argv.length) throw new Error(`unexpected argument '${a}'\n\n${USAGE}`);
     values.set(a.slice(2), argv[++i]);
   }
-  const known = ['faces', 'blocks', 'width', 'dim', 'dtypes', 'batches', 'providers', 'run-seconds', 'bare-seconds', 'workers', 'threads', 'work', 'seed', 'config-timeout'];
+  const known = ['faces', 'blocks', 'width', 'dim', 'dtypes', 'batches', 'providers', 'run-seconds', 'bare-seconds', 'workers', 'threads', 'work', 'seed', 'config-timeout', 'time-limit'];
   for (const k of values.keys()) if (!known.includes(k)) throw new Error(`unknown flag --${k}\n\n${USAGE}`);
   const number = (name: string, fallback: number, integer = true, min = integer ? 1 : 0): number => {
     const text = values.get(name);
@@ -111,14 +115,14 @@ export function parseGpuBenchArgs(argv: readonly string[]): GpuBenchOptions {
     return items;
   };
   return {
-    faces: number('faces', small ? 256 : 20_000),
+    faces: number('faces', small ? 192 : 20_000),
     arch: {
       blocks: integers('blocks', small ? [1, 1, 1, 1] : [...IRESNET100.blocks], 4),
       width: number('width', small ? 8 : IRESNET100.width),
       dim: number('dim', small ? 128 : IRESNET100.dim),
     },
     dtypes: list('dtypes', ['fp32', 'fp16'] as const, ['fp32', 'fp16']),
-    batches: integers('batches', small ? [16, 32, 64] : [64, 128, 256]),
+    batches: integers('batches', small ? [16, 32] : [64, 128, 256]),
     providers: list('providers', EXECUTION_PROVIDERS, [...EXECUTION_PROVIDERS]),
     runSeconds: number('run-seconds', small ? 1 : 20, false),
     bareSeconds: number('bare-seconds', small ? 0.5 : 5, false),
@@ -127,6 +131,7 @@ export function parseGpuBenchArgs(argv: readonly string[]): GpuBenchOptions {
     work: values.get('work'),
     seed: number('seed', 1, true, 0),
     configTimeoutSeconds: number('config-timeout', 600),
+    timeLimitSeconds: values.has('time-limit') ? number('time-limit', 0) : undefined,
   };
 }
 
@@ -189,7 +194,7 @@ export async function runConfig(job: ChildJob): Promise<ConfigOutcome> {
 }
 
 /** Runs one configuration in a child process (this script with --child), GPU memory polled meanwhile. */
-async function runConfigInChild(job: ChildJob, timeoutSeconds: number): Promise<ConfigOutcome> {
+async function runConfigInChild(job: ChildJob, timeoutSeconds: number, timeoutFlag: string): Promise<ConfigOutcome> {
   const sampler = new GpuMemorySampler();
   await sampler.start();
   const child = spawn(process.execPath, [process.argv[1], '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
@@ -203,7 +208,7 @@ async function runConfigInChild(job: ChildJob, timeoutSeconds: number): Promise<
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (!line) {
     const tail = (stderr.trim().split('\n').pop() ?? '').slice(0, 300);
-    return { config: job.config, status: 'failed', reason: code === null ? `killed after ${timeoutSeconds} s` : `child exited with ${code}${tail ? `: ${tail}` : ''}` };
+    return { config: job.config, status: 'failed', reason: code === null ? `stopped after ${Math.round(timeoutSeconds)} s (${timeoutFlag})` : `child exited with ${code}${tail ? `: ${tail}` : ''}` };
   }
   const outcome = JSON.parse(line.slice(RESULT_PREFIX.length)) as ConfigOutcome;
   return outcome.status === 'measured' ? { ...outcome, gpuMemoryMiB } : outcome;
@@ -267,12 +272,16 @@ async function main(argv: string[]): Promise<void> {
     for (const [k, config] of configs.entries()) {
       const known = unavailable.get(`${config.provider} ${config.dtype}`);
       const t0 = performance.now();
+      const left = opts.timeLimitSeconds === undefined ? Infinity : opts.timeLimitSeconds - (t0 - started) / 1000;
       const outcome: ConfigOutcome = known
         ? { config, status: 'unavailable', reason: known }
-        : await runConfigInChild(
-            { config, model: models[config.dtype], root: data.root, work, faces: opts.faces, runSeconds: opts.runSeconds, bareSeconds: opts.bareSeconds, workers: opts.workers, threads: opts.threads },
-            opts.configTimeoutSeconds,
-          );
+        : left <= 0
+          ? { config, status: 'skipped', reason: `--time-limit ${opts.timeLimitSeconds} s reached` }
+          : await runConfigInChild(
+              { config, model: models[config.dtype], root: data.root, work, faces: opts.faces, runSeconds: opts.runSeconds, bareSeconds: opts.bareSeconds, workers: opts.workers, threads: opts.threads },
+              Math.min(opts.configTimeoutSeconds, left),
+              left < opts.configTimeoutSeconds ? '--time-limit' : '--config-timeout',
+            );
       if (outcome.status === 'unavailable') unavailable.set(`${config.provider} ${config.dtype}`, outcome.reason);
       else log(`${progressLine(k + 1, configs.length, outcome)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
       outcomes.push(outcome);

@@ -20,7 +20,7 @@ export interface BenchConfig {
 
 export type ConfigOutcome =
   | { config: BenchConfig; status: 'measured'; bare: BareLoopResult; extract: ExtractRunResult; gpuMemoryMiB?: number }
-  | { config: BenchConfig; status: 'unavailable' | 'failed'; reason: string };
+  | { config: BenchConfig; status: 'unavailable' | 'failed' | 'skipped'; reason: string };
 
 /** 1234.5 s → '0:20:35'. */
 export function hms(seconds: number): string {
@@ -71,10 +71,15 @@ export function benchNotes(outcomes: readonly ConfigOutcome[]): string[] {
     `faces/s count faces with their mirror (--flip: two model images each); steady = after the first batch (which carries the warm-up); share = steady ÷ the bare session.run loop on the same batch (target ≥ ${100 * SHARE_TARGET} %, ⚠ below); model waited = share of the run the model waited for prepared batches; GPU MiB = peak rise of nvidia-smi's memory.used during the configuration (both sessions); IJB-C = ${IJBC_FACES.toLocaleString('en-US')} faces at the steady rate.`,
   ];
   const unavailable = new Map<string, string>();
+  const skipped: string[] = [];
   for (const o of outcomes) {
+    const name = `${o.config.provider} ${o.config.dtype} batch ${o.config.batch}`;
     if (o.status === 'unavailable') unavailable.set(o.config.provider, o.reason);
-    else if (o.status === 'failed') notes.push(`${o.config.provider} ${o.config.dtype} batch ${o.config.batch}: failed — ${o.reason}`);
+    else if (o.status === 'failed') notes.push(`${name}: failed — ${o.reason}`);
+    else if (o.status === 'skipped') skipped.push(name);
   }
   for (const [provider, reason] of unavailable) notes.push(`${provider}: not available — ${reason}`);
+  const limit = outcomes.find((o) => o.status === 'skipped');
+  if (limit && limit.status === 'skipped') notes.push(`not run (${limit.reason}): ${skipped.join(', ')}`);
   return notes;
 }

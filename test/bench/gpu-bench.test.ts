@@ -20,7 +20,7 @@ describe('gpu-bench options', () => {
     expect(o).toMatchObject({ faces: 20000, arch: { blocks: [3, 13, 30, 3], width: 64, dim: 512 }, batches: [64, 128, 256], providers: ['cuda', 'webgpu', 'cpu'], dtypes: ['fp32', 'fp16'] });
   });
   it('--small shrinks everything; explicit flags still win', () => {
-    expect(parseGpuBenchArgs(['--small'])).toMatchObject({ faces: 256, arch: { blocks: [1, 1, 1, 1], width: 8, dim: 128 }, batches: [16, 32, 64], runSeconds: 1, bareSeconds: 0.5 });
+    expect(parseGpuBenchArgs(['--small'])).toMatchObject({ faces: 192, arch: { blocks: [1, 1, 1, 1], width: 8, dim: 128 }, batches: [16, 32], runSeconds: 1, bareSeconds: 0.5 });
     expect(parseGpuBenchArgs(['--small', '--faces', '1000', '--providers', 'cpu'])).toMatchObject({ faces: 1000, providers: ['cpu'] });
   });
   it.each([
@@ -30,6 +30,7 @@ describe('gpu-bench options', () => {
     [['--run-seconds', 'x'], /--run-seconds must be a number ≥ 0/],
     [['--frobnicate', '1'], /unknown flag --frobnicate/],
     [['--faces'], /unexpected argument '--faces'/],
+    [['--time-limit', '-5'], /--time-limit must be an integer ≥ 1/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseGpuBenchArgs(argv)).toThrow(message);
   });
@@ -142,9 +143,14 @@ describe('gpu-bench report', () => {
     const notes = benchNotes([
       { config: { provider: 'cuda', dtype: 'fp32', batch: 64 }, status: 'unavailable', reason: 'no libraries' },
       { config: { provider: 'cuda', dtype: 'fp16', batch: 64 }, status: 'unavailable', reason: 'no libraries' },
-      { config: { provider: 'cpu', dtype: 'fp16', batch: 256 }, status: 'failed', reason: 'killed after 600 s' },
+      { config: { provider: 'cpu', dtype: 'fp16', batch: 128 }, status: 'failed', reason: 'killed after 600 s' },
+      { config: { provider: 'cpu', dtype: 'fp16', batch: 256 }, status: 'skipped', reason: '--time-limit 500 s reached' },
     ]);
-    expect(notes.slice(1)).toEqual(['cpu fp16 batch 256: failed — killed after 600 s', 'cuda: not available — no libraries']);
+    expect(notes.slice(1)).toEqual([
+      'cpu fp16 batch 128: failed — killed after 600 s',
+      'cuda: not available — no libraries',
+      'not run (--time-limit 500 s reached): cpu fp16 batch 256',
+    ]);
     expect(hms(3 * 3600 + 61.4)).toBe('3:01:01');
   });
 });
