@@ -4,6 +4,11 @@
  * 3,531 gallery × 19,593 probe templates, 15,658,489 pairs of which 19,557 genuine. Features are
  * subject directions plus noise whose size falls with a per-face quality that also sets the feature
  * magnitude (so magnitude weighting matters, as with MagFace).
+ *
+ * The 1:N files have IJB-C's sizes too: gallery G1 = the first 1,772 gallery templates, G2 = the
+ * other 1,759 (one template per subject), `ijbc_1N_probe_mixed.csv` = all 19,593 probe templates,
+ * one row per face (`TEMPLATE_ID,SUBJECT_ID,FILENAME`). They are written from the same random
+ * stream's results without drawing from it, so the 1:1 files are those of the earlier generator.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +16,7 @@ import { join } from 'node:path';
 export const IJBC_SCALE = {
   faces: 469_375,
   gallery: 3_531,
+  galleryG1: 1_772,
   probes: 19_593,
   pairs: 15_658_489,
   genuine: 19_557,
@@ -99,6 +105,9 @@ export function writeSyntheticIjbc(root: string, seed = 1): void {
   writeSync(faceFd, npyHeader(S.faces, D));
   writeSync(flipFd, npyHeader(S.faces, D));
   const tidMid = new TextOut(join(root, 'meta', 'ijbc_face_tid_mid.txt'));
+  const lists = ['ijbc_1N_gallery_G1.csv', 'ijbc_1N_gallery_G2.csv', 'ijbc_1N_probe_mixed.csv'].map((name) => new TextOut(join(root, 'meta', name)));
+  for (const list of lists) list.line('TEMPLATE_ID,SUBJECT_ID,FILENAME');
+  const listOf = (t: number): TextOut => lists[t >= S.gallery ? 2 : t < S.galleryG1 ? 0 : 1];
   const lmk = new TextOut(join(root, 'meta', 'ijbc_name_5pts_score.txt'));
   const BLOCK = 4096;
   const face = new Float32Array(BLOCK * D);
@@ -137,6 +146,7 @@ export function writeSyntheticIjbc(root: string, seed = 1): void {
         }
         faceNo++;
         tidMid.line(`${faceNo}.jpg ${ids[t]} ${media}`);
+        listOf(t).line(`${ids[t]},${subjectOf[t] + 1},img/${faceNo}.jpg`);
         lmk.line(`${faceNo}.jpg 38.3 51.7 73.5 51.5 56.0 71.7 41.5 92.4 70.7 92.2 ${(0.5 + 0.5 * quality).toFixed(6)}`);
         if (++inBlock === BLOCK) flush();
       }
@@ -147,6 +157,7 @@ export function writeSyntheticIjbc(root: string, seed = 1): void {
   closeSync(flipFd);
   tidMid.close();
   lmk.close();
+  for (const list of lists) list.close();
 
   // Pairs: every probe meets its mate (for the first S.genuine probes) and impostor gallery
   // templates until the total is S.pairs (~799 per probe).

@@ -75,6 +75,33 @@ facebench('Images → table: align the IJB-style fixture images, extract feature
   '--far', '1e-2,1e-1',
   '--json', join(out, 'ijb-tiny-b64.json'),
 ]);
+facebench('Quality: does the feature magnitude predict errors? MagFace ERC, CR-FIQA ERC and EDC of the norm against a random baseline (curves and pictures into a folder)', [
+  'quality',
+  '--root', 'fixtures/ijb-demo',
+  '--features', 'fixtures/ijb-demo/magface-r18/features.npy',
+  '--fmr', '1e-2,1e-3',
+  '--json', join(out, 'quality.json'),
+  '--plots', join(out, 'quality-plots'),
+  '--quiet',
+]);
+facebench('The average aligned faces per feature-magnitude decile (the MagFace figure) from the store extracted above', [
+  'quality',
+  '--root', 'fixtures/ijb-images',
+  '--features', join(out, 'store-tiny-b64'),
+  '--fmr', '1e-2',
+  '--plots', join(out, 'quality-faces'),
+  '--quiet',
+]);
+facebench('Clustering: the FastHAC and kNN-DBSCAN baselines (as learn-to-cluster computes them), magnitude density peaks and a clustering from another tool, with pairwise / BCubed F and NMI', [
+  'cluster',
+  '--features', 'fixtures/cluster-demo/features.npy',
+  '--labels', 'fixtures/cluster-demo/labels.meta',
+  '--predicted', 'fixtures/cluster-demo/pred_labels.txt',
+  '--method', 'fasthac,knn-dbscan,magnitude-peaks',
+  '--json', join(out, 'cluster.json'),
+  '--plots', join(out, 'cluster-plots'),
+  '--quiet',
+]);
 facebench('LFW-style 10-fold verification from pairs.txt (the 10 sets are the folds), as insightface verification.py computes it', [
   'lfw',
   '--pairs', 'fixtures/lfw-demo/pairs.txt',
@@ -96,6 +123,7 @@ facebench('The .bin pack straight from a model: decode its images, run the tiny 
   '--bin', 'fixtures/lfw-demo/demo.bin',
   '--model', 'fixtures/models/tiny-a32.onnx',
   '--ep', 'cpu',
+  '--store', join(out, 'store-demo-bin'),
   '--far', '1e-1',
   '--quiet',
 ]);

@@ -13,11 +13,11 @@
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { extractFeatures, ijbImageDir } from '../../src/extract/extract.js';
+import { loadFaceList } from '../../src/extract/datasets.js';
+import { extractFeatures } from '../../src/extract/extract.js';
 import { prepareBatch } from '../../src/extract/prepare.js';
 import { resolvePreprocessing } from '../../src/extract/preprocess.js';
 import { openModelSession, type ExecutionProvider, type ModelInfo } from '../../src/extract/session.js';
-import { ijbMetaPaths, readFaceLandmarks } from '../../src/io/ijb-meta.js';
 
 export interface BareLoopResult {
   /** Seconds to open the session. */
@@ -78,12 +78,12 @@ export async function bareLoop(modelPath: string, provider: ExecutionProvider, b
  */
 export function ijbBatchInput(root: string): BatchInput {
   return async (model, batch) => {
-    const faces = readFaceLandmarks(ijbMetaPaths(root, 'IJBC').landmarks);
+    const faces = loadFaceList({ kind: 'ijb', root, target: 'IJBC' });
     const pick = Array.from({ length: batch }, (_, i) => i % faces.names.length);
     const landmarks = new Float32Array(10 * batch);
-    pick.forEach((f, i) => landmarks.set(faces.landmarks.subarray(10 * f, 10 * f + 10), 10 * i));
+    pick.forEach((f, i) => landmarks.set(faces.landmarks!.subarray(10 * f, 10 * f + 10), 10 * i));
     const prepared = await prepareBatch({
-      imageDir: ijbImageDir(root),
+      imageDir: faces.imageDir,
       names: pick.map((f) => faces.names[f]),
       landmarks,
       size: model.size,
@@ -119,8 +119,7 @@ export async function extractRun(modelPath: string, provider: ExecutionProvider,
   try {
     const result = await extractFeatures({
       modelPath,
-      root,
-      target: 'IJBC',
+      faces: loadFaceList({ kind: 'ijb', root, target: 'IJBC' }),
       out,
       ep: provider,
       batch,

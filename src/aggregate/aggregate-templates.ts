@@ -11,6 +11,7 @@
 import type { AggregationSpec, MagfaceAggregation } from './spec.js';
 import type { TemplateGrouping } from './template-grouping.js';
 import { Kernels, align16, type KernelExports } from '../wasm/kernels.js';
+import { torchNormaliseInPlace } from '../numeric/torch.js';
 
 /** Where a source delivers its blocks: arrays of `rowsPerBlock × cols` floats each. */
 export interface BlockBuffers {
@@ -259,13 +260,7 @@ function finishMagface(g: TemplateGrouping, t: number, sums: Float32Array, spec:
     const count = g.mediaOffsets[m + 1] - g.mediaOffsets[m];
     const o = (m - m0) * D;
     for (let j = 0; j < D; j++) media[j] = sums[o + j] / count;
-    if (!spec.keepMediaNorm) {
-      // torch F.normalize: x / max(||x||, 1e-12).
-      let ss = 0;
-      for (let j = 0; j < D; j++) ss += media[j] * media[j];
-      const norm = Math.max(Math.fround(Math.sqrt(ss)), 1e-12);
-      for (let j = 0; j < D; j++) media[j] = media[j] / norm;
-    }
+    if (!spec.keepMediaNorm) torchNormaliseInPlace(media);
     for (let j = 0; j < D; j++) template[j] += media[j];
   }
   for (let j = 0; j < D; j++) template[j] = template[j] / (m1 - m0);

@@ -22,7 +22,8 @@ export interface Ui {
   quiet: boolean;
   /** `facebench: <line>` on stderr unless quiet. */
   info(line: string): void;
-  progress(total: number): Progress;
+  /** Stage lines (`total` undefined when the stages are not known ahead). */
+  progress(total?: number): Progress;
   rateProgress(total: number, unit: string, startAt?: number): RateProgress;
 }
 

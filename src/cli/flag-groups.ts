@@ -8,8 +8,9 @@ import { UsageError } from '../errors.js';
 import { DEFAULT_WORKERS } from '../extract/extract.js';
 import { EXECUTION_PROVIDERS, type EpChoice } from '../extract/session.js';
 import { PRESET_NAMES, resolvePreprocessing, type Preprocessing } from '../extract/preprocess.js';
+import { DEFAULT_MAX_PIXELS } from '../extract/decode.js';
 import type { OutputRequest } from './outputs.js';
-import type { Args, FlagGroup } from './flags.js';
+import type { Args, FlagGroup, FlagSpec } from './flags.js';
 import { parseChoice, parseNumber } from './flag-values.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -94,8 +95,11 @@ export function parseBootstrap(args: Args, defaultReplicates?: number): Bootstra
 // ---------------------------------------------------------------------------------------------
 // Extraction
 
-/** The extraction flags of `extract`, `ijb --model` and `lfw --model` (lfw flips by default, as verification.py; it has no --skip-bad). */
-export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean; title?: string }): FlagGroup {
+/**
+ * The extraction flags of `extract`, `ijb --model` and `lfw --model` (lfw flips by default, as
+ * verification.py; it has no --skip-bad). `crops`: the command also takes --save-crops and --limit.
+ */
+export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean; crops?: boolean; title?: string }): FlagGroup {
   const flags: FlagGroup['flags'] = {
     ep: { kind: 'value', value: 'PROVIDER', default: 'auto', describe: `execution provider: auto (the first that works of ${EXECUTION_PROVIDERS.join(' > ')}) or one of them` },
     batch: { kind: 'value', value: 'N', default: '128', describe: 'faces per model run (a model with a fixed batch size overrides it)' },
@@ -108,10 +112,18 @@ export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean
     channels: { kind: 'value', value: 'rgb|bgr', describe: "override the preset's channel order" },
     mean: { kind: 'value', value: 'V[,V,V]', describe: 'override: input = (x − mean) / std on 0..255 pixels; one value or three (model channel order)' },
     std: { kind: 'value', value: 'V[,V,V]', describe: 'override, with --mean' },
+    'max-pixels': { kind: 'value', value: 'N', default: String(DEFAULT_MAX_PIXELS), describe: 'largest image (width × height) decoded; a bigger one is a bad image (an image bomb guard)' },
   };
-  if (opts.skipBad) flags['skip-bad'] = { kind: 'switch', describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json, and ijb leaves them out' };
+  if (opts.skipBad) flags['skip-bad'] = { kind: 'switch', describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json, and ijb / lfw leave them out' };
+  if (opts.crops) {
+    flags['save-crops'] = { kind: 'value', value: 'DIR', describe: 'also save each face as the model gets it (aligned or resized, before normalisation) as a PNG named as its image (1.jpg → 1.png; a .bin: <index>.png), written as it is made' };
+    flags.limit = { kind: 'value', value: 'N', describe: 'the first N faces only, for a look at their crops: needs --save-crops, writes crops only (no features, no store)' };
+  }
   return { title: opts.title ?? 'Extraction', flags };
 }
+
+/** `--cache DIR` of the `--model` modes: where stores are kept between runs. */
+export const CACHE_FLAG: FlagSpec = { kind: 'value', value: 'DIR', describe: 'with --model: the cache of stores [default: $FACEBENCH_CACHE, else $XDG_CACHE_HOME/facebench or ~/.cache/facebench]' };
 
 export interface ExtractionSettings {
   ep: EpChoice;
@@ -121,9 +133,14 @@ export interface ExtractionSettings {
   flip: boolean;
   preprocessing: Preprocessing;
   skipBad: boolean;
+  maxPixels: number;
+  /** --save-crops: the folder the crops go to. */
+  saveCrops?: string;
+  /** --limit: the first N faces only (crops only). */
+  limit?: number;
 }
 
-const EXTRACTION_FLAG_NAMES = ['ep', 'batch', 'workers', 'threads', 'flip', 'preset', 'channels', 'mean', 'std', 'skip-bad'];
+const EXTRACTION_FLAG_NAMES = ['ep', 'batch', 'workers', 'threads', 'flip', 'preset', 'channels', 'mean', 'std', 'skip-bad', 'max-pixels', 'save-crops', 'limit'];
 
 /** Refuses extraction flags where no extraction happens (`why`: e.g. "only applies with --model"). */
 export function refuseExtractionFlags(args: Args, why: string): void {
@@ -140,5 +157,16 @@ export function parseExtraction(args: Args, opts: { flipByDefault: boolean }): E
     flip: args.switch('flip', opts.flipByDefault),
     preprocessing: resolvePreprocessing({ preset: args.string('preset'), channels: args.string('channels'), mean: args.string('mean'), std: args.string('std') }),
     skipBad: args.switch('skip-bad'),
+    maxPixels: parseNumber(args.string('max-pixels') ?? String(DEFAULT_MAX_PIXELS), '--max-pixels', { integer: true, min: 1, max: 2 ** 40 }),
+    saveCrops: args.string('save-crops'),
+    limit: parseLimit(args),
   };
+}
+
+/** --limit N: only with --save-crops (a store always holds every face of its shard). */
+function parseLimit(args: Args): number | undefined {
+  const text = args.string('limit');
+  if (text === undefined) return undefined;
+  if (!args.has('save-crops')) throw new UsageError('--limit writes crops only: give --save-crops DIR with it', 'a store always holds every face, so that ijb and lfw can evaluate it');
+  return parseNumber(text, '--limit', { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
 }

@@ -32,7 +32,7 @@ const spec: CommandSpec = {
       title: 'Policy',
       flags: {
         metric: { kind: 'value', value: 'LIST', default: 'tar (ijb), accuracy (lfw)', describe: `metrics to gate: ${METRIC_NAMES_HELP}` },
-        aggregation: { kind: 'value', value: 'LIST', describe: 'gate only these aggregations (rows) of the baseline [default: all]' },
+        aggregation: { kind: 'value', value: 'LIST', describe: 'gate only these rows of the baseline: ijb aggregations, cluster clusterings [default: all]' },
         'max-drop': { kind: 'value', value: 'LIST', describe: 'allowed worsening per metric in rates, e.g. 1e-4=0.002,eer=0.001 (*=x for all others) [default: 0: any drop fails]' },
         'ci-aware': { kind: 'switch', describe: 'fail only when the current bootstrap interval lies entirely on the worse side of the baseline value (needs ijb --bootstrap)' },
       },
@@ -90,7 +90,7 @@ export const gateCommand: Command<GateCommandOptions, GateCommandResult> = {
   async run(o) {
     const base = readResultFile(o.baseline);
     const cur = readResultFile(o.current);
-    if (o.selection.rows && base.protocol === 'pairs-kfold') throw new UsageError('--aggregation applies to results with aggregations (ijb); lfw results have one row per dataset');
+    if (o.selection.rows && (base.protocol === 'pairs-kfold' || base.protocol === 'scores')) throw new UsageError(`--aggregation picks the rows of ijb (aggregations) and cluster (clusterings) results; ${base.protocol === 'scores' ? 'score' : 'lfw'} results have one row per data set`);
     return { base, cur, ...runGate(base, cur, o.policy, o.selection) };
   },
   report(o, { base, cur, checks, skipped }) {

@@ -10,7 +10,7 @@ import { parseAggregationList } from '../aggregate/spec.js';
 import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
 import { farKey } from '../report/format.js';
 import type { Command, Ui } from './command.js';
-import { BOOTSTRAP_GROUP, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseExtraction, parseFileOutputs, refuseExtractionFlags, type BootstrapSettings, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
+import { BOOTSTRAP_GROUP, CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseExtraction, parseFileOutputs, refuseExtractionFlags, type BootstrapSettings, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
 import { parseChoice, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
@@ -39,7 +39,7 @@ const spec: CommandSpec = {
         'flip-features': { kind: 'value', value: 'FILE', describe: 'features of the horizontally flipped faces, same shape (not with a store folder, which holds its own)' },
         model: { kind: 'value', value: 'FILE', describe: 'ONNX model: extract features into a cached store, then evaluate them' },
         store: { kind: 'value', value: 'DIR', describe: 'with --model: the store folder to use (reused when it matches the model, preprocessing and flip; refused otherwise)' },
-        cache: { kind: 'value', value: 'DIR', describe: 'with --model: the cache of stores [default: $FACEBENCH_CACHE, else $XDG_CACHE_HOME/facebench or ~/.cache/facebench]' },
+        cache: CACHE_FLAG,
       },
     },
     {

@@ -1,5 +1,4 @@
 /** `facebench merge`: joins the shard stores of `extract --shard K/N` into one store. */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { mergeStores } from '../extract/merge.js';
 import type { StoreMeta } from '../extract/store.js';
@@ -36,17 +35,8 @@ export const mergeCommand: Command<MergeCommandOptions, StoreMeta> = {
   },
   files: (o) => ({ outputs: [{ flag: '--out', path: o.out, kind: 'folder' }], inputs: o.shards.map((s) => ({ flag: 'SHARD_DIR', path: s })) }),
   quiet: (o) => o.quiet,
-  async run(o) {
-    // The store writer needs its folder; a failed merge removes the folder it made (and what is in it).
-    const created = !existsSync(o.out);
-    if (created) mkdirSync(o.out);
-    try {
-      return mergeStores(o.shards, o.out);
-    } catch (e) {
-      if (created) rmSync(o.out, { recursive: true, force: true });
-      throw e;
-    }
-  },
+  // mergeStores makes --out, and removes what it made when the merge fails.
+  run: async (o) => mergeStores(o.shards, o.out),
   report(o, meta) {
     const out = new PendingOutputs();
     out.print(`${o.out}: ${meta.rows} faces × ${meta.dim} from ${o.shards.length} shards${meta.badFaces.length ? ` (${meta.badFaces.length} unreadable faces listed)` : ''}\n`);

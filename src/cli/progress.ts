@@ -21,14 +21,15 @@ export interface ProgressSink {
 
 export const STDERR_SINK: ProgressSink = { write: (text) => void process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) };
 
-export function createProgress(total: number, quiet: boolean, sink: ProgressSink = STDERR_SINK): Progress {
+/** `total` undefined: the number of stages is not known ahead (plain lines `[n]`, also on a terminal). */
+export function createProgress(total: number | undefined, quiet: boolean, sink: ProgressSink = STDERR_SINK): Progress {
   if (quiet) return { step() {}, done() {} };
-  if (!sink.isTTY) {
+  if (!sink.isTTY || total === undefined) {
     let n = 0;
     return {
       step(label, ms) {
         n++;
-        sink.write(`facebench: [${n}/${total}] ${label}${ms === undefined ? '' : ` (${(ms / 1000).toFixed(2)} s)`}\n`);
+        sink.write(`facebench: [${total === undefined ? n : `${n}/${total}`}] ${label}${ms === undefined ? '' : ` (${(ms / 1000).toFixed(2)} s)`}\n`);
       },
       done() {},
     };

@@ -17,9 +17,11 @@ import { gateCommand } from './gate.js';
 import { ijbCommand } from './ijb.js';
 import { lfwCommand } from './lfw.js';
 import { mergeCommand } from './merge.js';
+import { clusterCommand } from './cluster.js';
+import { qualityCommand } from './quality.js';
 import { scoresCommand } from './scores.js';
 
-export const COMMANDS: readonly Command[] = [ijbCommand, lfwCommand, scoresCommand, extractCommand, mergeCommand, compareCommand, gateCommand];
+export const COMMANDS: readonly Command[] = [ijbCommand, lfwCommand, scoresCommand, qualityCommand, clusterCommand, extractCommand, mergeCommand, compareCommand, gateCommand];
 
 function findCommand(name: string): Command {
   const cmd = COMMANDS.find((c) => c.spec.name === name);

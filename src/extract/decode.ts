@@ -139,6 +139,15 @@ export async function resizeImage(img: RawImage, size: number): Promise<RawImage
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
 }
 
+/**
+ * Interleaved 8-bit RGB pixels → PNG bytes (sharp's encoder at its defaults: the same pixels give
+ * the same bytes).
+ */
+export async function encodePng(img: RawImage): Promise<Uint8Array> {
+  const png = await loadSharp()(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}
+
 /** In place: RGB ↔ BGR of interleaved 3-channel pixels. */
 export function swapRedBlue(p: Uint8Array): void {
   for (let i = 0; i + 2 < p.length; i += 3) {

@@ -2,28 +2,34 @@
  * Images → feature store. The main thread owns the model session; decode/align/normalise run in a
  * piscina pool (one task per batch, buffers transferred back) that prepares the next batches while
  * `session.run()` — which blocks the event loop — works on the current one. Rows are written in
- * face order with a checkpoint after every batch (see store.ts). `extractImageFeatures` runs the same
- * preparation on already aligned images (LFW-style packs: resize instead of alignment) into memory.
+ * face order with a checkpoint after every batch (see store.ts). The faces come from a `FaceList`
+ * (datasets.ts): IJB faces are aligned with their landmarks, the images of the other datasets are
+ * taken as aligned crops (resized when not the model's size). With `saveCrops`, every face of the
+ * run's range is also saved as a PNG, including faces a resumed or complete store already holds
+ * (those batches are prepared for their crops only, without the model); with `limit` and no store,
+ * only the first faces' crops are written.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type * as PiscinaModule from 'piscina';
 import { DataError, UsageError, quoteToken } from '../errors.js';
-import { ijbMetaPaths, readFaceLandmarks, type IjbTarget } from '../io/ijb-meta.js';
 import { FACEBENCH_VERSION } from '../version.js';
+import { cropPaths } from './crops.js';
+import { checkImagesExist, rowFile, rowNames, type FaceList } from './datasets.js';
 import { prepareBatch, type PrepareTask, type PreparedBatch } from './prepare.js';
 import type { Preprocessing } from './preprocess.js';
-import { checkBatchSize, openModelSession, sha256File, type EpChoice, type ModelSession } from './session.js';
-import { ALIGNMENT_DESCRIPTION, fileStamp, shardRange, StoreWriter, type BadFace, type StoreFileOps, type StoreIdentity, type StoreInputs, type StoreMeta } from './store.js';
+import { checkBatchSize, openModelSession, type EpChoice, type ModelSession } from './session.js';
+import { ALIGNMENT_DESCRIPTION, fileStamp, RESIZE_DESCRIPTION, shardRange, StoreWriter, type BadFace, type StoreFileOps, type StoreMeta } from './store.js';
 
 export interface ExtractOptions {
   modelPath: string;
-  root: string;
-  target: IjbTarget;
-  out: string;
+  /** The faces, in store row order (datasets.ts `loadFaceList`). */
+  faces: FaceList;
+  /** The store folder; absent: crops only (`saveCrops` required), the model is not run. */
+  out?: string;
   ep: EpChoice;
   batch: number;
   /** Worker threads for decode/align; 0 prepares on the main thread. */
@@ -37,17 +43,24 @@ export interface ExtractOptions {
   threads?: number;
   /** Pixel limit of an image (width × height; default DEFAULT_MAX_PIXELS, 40 MP): a bigger one is a bad face. */
   maxPixels?: number;
+  /** Save every face's crop (before normalisation) as a PNG under this folder (crops.ts names them). */
+  saveCrops?: string;
+  /** Only the first N faces of the shard: crops only (with `saveCrops`, without `out`). */
+  limit?: number;
   /** Test hook: stop (as if killed) after this many batches, leaving the checkpoint. */
   stopAfterBatches?: number;
   /** Test hook: the store's write calls (to simulate a full disk). */
   fileOps?: StoreFileOps;
-  onStart?: (info: { session: ModelSession; total: number; done: number }) => void;
+  /** `total`: faces of the run's range; `done`: of those, the ones this run does not prepare; `resumedRows`: rows a checkpoint or complete store already held. */
+  onStart?: (info: { session: ModelSession; total: number; done: number; resumedRows: number }) => void;
   onBatch?: (done: number, total: number) => void;
 }
 
 export interface ExtractStats {
-  /** Faces processed by this run (not counting rows resumed from a checkpoint). */
+  /** Faces run through the model by this run (not counting rows resumed from a checkpoint). */
   images: number;
+  /** Crops written (--save-crops). */
+  crops: number;
   seconds: number;
   imagesPerSecond: number;
   /** Time inside session.run(). */
@@ -62,6 +75,7 @@ export interface ExtractStats {
 }
 
 export interface ExtractResult {
+  /** The store holds every face of its shard (false: stopped early, or crops only). */
   complete: boolean;
   meta?: StoreMeta;
   stats: ExtractStats;
@@ -84,38 +98,34 @@ function workerFile(): string {
   throw new Error('dist/extract-worker.js not found: run npm run build');
 }
 
-/** The IJB images' folder (insightface's IJB_release layout). */
-export function ijbImageDir(root: string): string {
-  return join(root, 'loose_crop');
+/** One batch of the run: faces [start, end), through the model or for their crops only. */
+interface BatchSpan {
+  start: number;
+  end: number;
+  cropsOnly: boolean;
 }
 
-/**
- * The stamps (size, mtime) of the IJB face list and image folder, for a store's cache identity:
- * `ijb --model` passes them (with --skip-bad) to storeCacheKey and requestDifferences.
- */
-export function ijbStoreInputs(root: string, target: IjbTarget): StoreInputs {
-  return { faceList: fileStamp(ijbMetaPaths(root, target).landmarks), images: fileStamp(ijbImageDir(root)) };
-}
-
-/** The dataset part of a store's identity: the face list the rows follow. */
-export function ijbDatasetIdentity(root: string, target: IjbTarget): { identity: StoreIdentity['dataset']; names: string[]; landmarks: Float32Array } {
-  const paths = ijbMetaPaths(root, target);
-  const lm = readFaceLandmarks(paths.landmarks);
-  return {
-    identity: { name: 'ijb', target, faceList: relative(root, paths.landmarks), faceListSha256: sha256File(paths.landmarks), faces: lm.names.length },
-    names: lm.names,
-    landmarks: lm.landmarks,
-  };
+/** [from, to) in batches of `batch` faces. */
+function spans(from: number, to: number, batch: number, cropsOnly: boolean): BatchSpan[] {
+  const out: BatchSpan[] = [];
+  for (let s = from; s < to; s += batch) out.push({ start: s, end: Math.min(s + batch, to), cropsOnly });
+  return out;
 }
 
 export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResult> {
   if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new UsageError(`--batch must be a positive integer; got ${opts.batch}`);
   if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new UsageError(`--workers must be 0 or more; got ${opts.workers}`);
-  const dataset = ijbDatasetIdentity(opts.root, opts.target);
-  const range = shardRange(opts.shard.index, opts.shard.count, dataset.identity.faces);
+  if (opts.limit !== undefined && (opts.out !== undefined || opts.saveCrops === undefined)) throw new UsageError('--limit writes crops only: give --save-crops DIR and no store');
+  if (opts.out === undefined && opts.saveCrops === undefined) throw new Error('extractFeatures: neither a store nor crops to write');
+  const faces = opts.faces;
+  const count = faces.identity.faces;
+  const range = shardRange(opts.shard.index, opts.shard.count, count);
   if (range.end === range.start) {
-    throw new UsageError(`--shard ${opts.shard.index}/${opts.shard.count}: ${dataset.identity.faces} faces make ${opts.shard.count} shards too many (shard ${opts.shard.index} would be empty); use at most ${dataset.identity.faces} shards`);
+    throw new UsageError(`--shard ${opts.shard.index}/${opts.shard.count}: ${count} faces make ${opts.shard.count} shards too many (shard ${opts.shard.index} would be empty); use at most ${count} shards`);
   }
+  const end = opts.limit === undefined ? range.end : Math.min(range.end, range.start + opts.limit);
+  const cropFiles = opts.saveCrops === undefined ? undefined : cropPaths(faces, opts.saveCrops, range.start, end);
+  if (!opts.skipBad) checkImagesExist(faces, range.start, end);
   const session = await openModelSession(opts.modelPath, opts.ep, { threads: opts.threads });
   let writer: StoreWriter | undefined;
   let pipeline: ReturnType<typeof preparePipeline> | undefined;
@@ -123,106 +133,117 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     const model = session.model;
     const batch = model.fixedBatch ?? opts.batch;
     checkBatchSize(model, batch);
-    const imageDir = ijbImageDir(opts.root);
-    writer = StoreWriter.open(
-      opts.out,
-      {
-        schemaVersion: 1,
-        kind: 'facebench-feature-store',
-        tool: { name: 'facebench', version: FACEBENCH_VERSION },
-        dataset: dataset.identity,
-        model: { sha256: model.sha256, inputName: model.inputName, outputName: model.outputName, layout: model.layout, size: model.size, dtype: model.dtype },
-        preprocessing: { ...opts.preprocessing, alignment: ALIGNMENT_DESCRIPTION },
-        flip: opts.flip,
-        shard: { ...opts.shard, ...range },
-        modelPath: resolve(opts.modelPath),
-        datasetRoot: resolve(opts.root),
-        batch,
-        skipBad: opts.skipBad,
-        inputs: ijbStoreInputs(opts.root, opts.target),
-        files: { features: 'features.npy' },
-      },
-      { resume: opts.resume, fileOps: opts.fileOps },
-    );
-    if (writer.completed) {
+    if (opts.out !== undefined) {
+      writer = StoreWriter.open(
+        opts.out,
+        {
+          schemaVersion: 1,
+          kind: 'facebench-feature-store',
+          tool: { name: 'facebench', version: FACEBENCH_VERSION },
+          dataset: faces.identity,
+          model: { sha256: model.sha256, inputName: model.inputName, outputName: model.outputName, layout: model.layout, size: model.size, dtype: model.dtype },
+          preprocessing: { ...opts.preprocessing, alignment: faces.landmarks ? ALIGNMENT_DESCRIPTION : RESIZE_DESCRIPTION },
+          flip: opts.flip,
+          shard: { ...opts.shard, ...range },
+          modelPath: resolve(opts.modelPath),
+          datasetRoot: resolve(faces.root),
+          batch,
+          skipBad: opts.skipBad,
+          inputs: faces.inputs,
+          files: { features: 'features.npy' },
+        },
+        { resume: opts.resume, fileOps: opts.fileOps },
+      );
+    }
+    const resumedRows = writer?.completed?.rows ?? writer?.rowsDone ?? 0;
+    if (writer?.completed && !cropFiles) {
       writer.close();
-      const zero = { images: 0, seconds: 0, imagesPerSecond: 0, modelSeconds: 0, waitSeconds: 0, prepareSeconds: 0, cpuSeconds: 0, resumedRows: writer.completed.rows };
+      const zero = { images: 0, crops: 0, seconds: 0, imagesPerSecond: 0, modelSeconds: 0, waitSeconds: 0, prepareSeconds: 0, cpuSeconds: 0, resumedRows };
       return { complete: true, meta: writer.completed, stats: zero, session };
     }
-    const resumedRows = writer.rowsDone;
-    const first = range.start + writer.rowsDone;
-    const total = range.end - range.start;
-    opts.onStart?.({ session, total, done: resumedRows });
+    // Faces before `modelFrom` are in the store already (or no store is made): crops only.
+    const modelFrom = writer ? range.start + resumedRows : end;
+    const batches = [...(cropFiles ? spans(range.start, modelFrom, batch, true) : []), ...spans(modelFrom, end, batch, false)];
+    const total = end - range.start;
+    let done = cropFiles ? 0 : resumedRows;
+    opts.onStart?.({ session, total, done, resumedRows });
 
-    const taskFor = (start: number): PrepareTask => {
-      const end = Math.min(start + batch, range.end);
-      return {
-        imageDir,
-        names: dataset.names.slice(start, end),
-        landmarks: dataset.landmarks.slice(10 * start, 10 * end),
-        ...taskSettings(model, opts),
-      };
-    };
-    const starts: number[] = [];
-    for (let s = first; s < range.end; s += batch) starts.push(s);
-
-    pipeline = preparePipeline(starts.length, (k) => taskFor(starts[k]), opts.workers);
+    const settings = taskSettings(model, opts);
+    const taskFor = (b: BatchSpan): PrepareTask => ({
+      imageDir: faces.imageDir,
+      names: faces.names.slice(b.start, b.end),
+      landmarks: faces.landmarks?.slice(10 * b.start, 10 * b.end),
+      // Own copies: a view into the whole .bin would make the worker message clone all of it.
+      encoded: faces.encoded?.slice(b.start, b.end).map((x) => new Uint8Array(x)),
+      cropFiles: cropFiles?.slice(b.start - range.start, b.end - range.start),
+      cropsOnly: b.cropsOnly,
+      ...settings,
+    });
+    pipeline = preparePipeline(batches.length, (k) => taskFor(batches[k]), opts.workers);
     const { pending, fill } = pipeline;
 
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    let modelMs = 0, waitMs = 0, prepareMs = 0, images = 0, batchesDone = 0;
-    let complete = true;
+    let modelMs = 0, waitMs = 0, prepareMs = 0, images = 0, crops = 0, batchesDone = 0;
+    let stopped = false;
     fill();
-    for (const start of starts) {
+    for (const b of batches) {
       const tw = performance.now();
       const prepared = await pending.shift()!;
       waitMs += performance.now() - tw;
       fill();
       prepareMs += prepared.ms;
-      const count = prepared.count;
-      const bad: BadFace[] = prepared.bad.map((b) => ({ face: start + b.position, name: dataset.names[start + b.position], reason: b.reason, image: fileStamp(b.file) }));
-      if (bad.length > 0 && !opts.skipBad) {
-        throw new DataError(`${prepared.bad[0].file}: cannot read face ${bad[0].face + 1} (${bad[0].reason})`, 'fix or restore the image, or add --skip-bad to extract without it (its rows become NaN and ijb leaves it out)');
+      crops += prepared.crops;
+      if (prepared.cropFailure) throw new DataError(`${prepared.cropFailure.file}: cannot write the crop (${prepared.cropFailure.reason})`);
+      const start = b.start;
+      const bad: BadFace[] = prepared.bad.map((x) => ({ face: start + x.position, name: faces.names[start + x.position], reason: x.reason, image: fileStamp(x.file) }));
+      if (bad.length > 0 && !opts.skipBad) throw unreadable(faces, bad[0]);
+      done += prepared.count;
+      if (b.cropsOnly) {
+        opts.onBatch?.(done, total);
+        continue;
       }
       const tm = performance.now();
-      const out = await runPadded(session, prepared.input, count, batch, model.fixedBatch !== undefined);
-      const flipOut = prepared.flipInput ? await runPadded(session, prepared.flipInput, count, batch, model.fixedBatch !== undefined) : undefined;
+      const out = await runPadded(session, prepared.input, prepared.count, batch, model.fixedBatch !== undefined);
+      const flipOut = prepared.flipInput ? await runPadded(session, prepared.flipInput, prepared.count, batch, model.fixedBatch !== undefined) : undefined;
       modelMs += performance.now() - tm;
-      const badRows = new Set(prepared.bad.map((b) => b.position));
-      for (const position of nonFiniteRows(out, flipOut, count, badRows)) {
+      const badRows = new Set(prepared.bad.map((x) => x.position));
+      for (const position of nonFiniteRows(out, flipOut, prepared.count, badRows)) {
         const face = start + position;
         const reason = 'the model output NaN or Inf for it';
-        if (!opts.skipBad) {
-          throw new DataError(`${opts.modelPath}: ${reason}: face ${face + 1} (${quoteToken(dataset.names[face])})`, 'check the model (and its fp16 range) on this image, or add --skip-bad to list such faces as unreadable');
-        }
+        if (!opts.skipBad) throw nonFinite(faces, face, opts.modelPath);
         badRows.add(position);
-        bad.push({ face, name: dataset.names[face], reason, image: fileStamp(join(imageDir, dataset.names[face])) });
+        bad.push({ face, name: faces.names[face], reason, image: faces.encoded ? null : fileStamp(rowFile(faces, face)) });
       }
       bad.sort((x, y) => x.face - y.face);
       for (const position of badRows) {
         out.features.fill(NaN, position * out.dim, (position + 1) * out.dim);
         flipOut?.features.fill(NaN, position * out.dim, (position + 1) * out.dim);
       }
-      writer.append(out.features, flipOut?.features, count, out.dim, bad);
-      images += count;
+      writer!.append(out.features, flipOut?.features, prepared.count, out.dim, bad, prepared.resized);
+      images += prepared.count;
       batchesDone++;
-      opts.onBatch?.(writer.rowsDone, total);
-      if (opts.stopAfterBatches !== undefined && batchesDone >= opts.stopAfterBatches && writer.rowsDone < total) {
-        complete = false;
+      opts.onBatch?.(done, total);
+      if (opts.stopAfterBatches !== undefined && batchesDone >= opts.stopAfterBatches && writer!.rowsDone < range.end - range.start) {
+        stopped = true;
         break;
       }
     }
     let meta: StoreMeta | undefined;
-    if (complete) meta = writer.finish({ provider: session.provider, providerAttempts: session.attempts, ortVersion: session.ortVersion });
-    else writer.close();
+    if (writer?.completed) {
+      meta = writer.completed;
+      writer.close();
+    } else if (writer && !stopped) {
+      meta = writer.finish({ provider: session.provider, providerAttempts: session.attempts, ortVersion: session.ortVersion }, rowNames(faces, range.start, range.end));
+    } else writer?.close();
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     return {
-      complete,
+      complete: meta !== undefined,
       meta,
       stats: {
         images,
+        crops,
         seconds,
         imagesPerSecond: images / Math.max(seconds, 1e-9),
         modelSeconds: modelMs / 1000,
@@ -243,6 +264,21 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
     await pipeline?.destroy();
     await session.release();
   }
+}
+
+/** The error for an image that cannot be read, without --skip-bad. */
+function unreadable(faces: FaceList, bad: BadFace): DataError {
+  const what = faces.spec.kind === 'ijb' ? `face ${bad.face + 1}` : 'image';
+  const hint = faces.spec.kind === 'ijb' ? 'fix or restore the image, or add --skip-bad to extract without it (its rows become NaN and ijb leaves it out)' : 'fix or restore the image (facebench extract --skip-bad lists unreadable images instead of stopping)';
+  return new DataError(`${rowFile(faces, bad.face)}: cannot read ${what} (${bad.reason})`, hint);
+}
+
+/** The error for a face whose features are NaN or Inf, without --skip-bad. */
+function nonFinite(faces: FaceList, face: number, modelPath: string): DataError {
+  if (faces.spec.kind === 'ijb') {
+    return new DataError(`${modelPath}: the model output NaN or Inf for it: face ${face + 1} (${quoteToken(faces.names[face])})`, 'check the model (and its fp16 range) on this image, or add --skip-bad to list such faces as unreadable');
+  }
+  return new DataError(`${rowFile(faces, face)}: the model ${modelPath} output NaN or Inf for this image`, 'check the model (and its fp16 range) on this image');
 }
 
 /** Positions (in the batch) of rows with a NaN or Inf in the model's output or flip output, other than `skip`. */
@@ -295,95 +331,6 @@ function preparePipeline(count: number, taskAt: (k: number) => PrepareTask, work
     }
   };
   return { pending, fill, destroy: async () => { await pool?.destroy(); } };
-}
-
-export interface ImageExtractOptions {
-  session: ModelSession;
-  /** Already aligned images (no landmarks): files `imageDir/names[i]`, or encoded bytes `encoded[i]` (then names only label errors). */
-  imageDir: string;
-  names: string[];
-  encoded?: Uint8Array[];
-  batch: number;
-  workers: number;
-  flip: boolean;
-  preprocessing: Preprocessing;
-  /** Pixel limit of an image (default DEFAULT_MAX_PIXELS, 40 MP). */
-  maxPixels?: number;
-  onBatch?: (done: number, total: number) => void;
-}
-
-export interface ImageFeatures {
-  /** [names.length, dim] float32, row i = image i. */
-  features: Float32Array;
-  flip?: Float32Array;
-  dim: number;
-  /** Images that were not size × size and were resized. */
-  resized: number;
-}
-
-/**
- * Already aligned images (LFW-style) → features in memory, on an open session (the caller owns and
- * releases it, so several datasets share one). Same preparation (workers, decoder, presets, flip) as
- * `extractFeatures`, with resize in place of alignment. The first unreadable image throws a
- * DataError `<file>: cannot read image (…)`.
- */
-export async function extractImageFeatures(opts: ImageExtractOptions): Promise<ImageFeatures> {
-  if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new UsageError(`--batch must be a positive integer; got ${opts.batch}`);
-  if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new UsageError(`--workers must be 0 or more; got ${opts.workers}`);
-  const { session } = opts;
-  const model = session.model;
-  const batch = model.fixedBatch ?? opts.batch;
-  checkBatchSize(model, batch);
-  const total = opts.names.length;
-  const starts: number[] = [];
-  for (let s = 0; s < total; s += batch) starts.push(s);
-  const taskAt = (k: number): PrepareTask => {
-    const start = starts[k];
-    const end = Math.min(start + batch, total);
-    return {
-      imageDir: opts.imageDir,
-      names: opts.names.slice(start, end),
-      // Own copies: a view into the whole .bin would make the worker message clone all of it.
-      encoded: opts.encoded?.slice(start, end).map((b) => new Uint8Array(b)),
-      ...taskSettings(model, opts),
-    };
-  };
-  const pipeline = preparePipeline(starts.length, taskAt, opts.workers);
-  let features: Float32Array | undefined;
-  let flip: Float32Array | undefined;
-  let dim = 0;
-  let resized = 0;
-  try {
-    pipeline.fill();
-    for (const start of starts) {
-      const prepared = await pipeline.pending.shift()!;
-      pipeline.fill();
-      if (prepared.bad.length > 0) {
-        const b = prepared.bad[0];
-        throw new DataError(`${b.file}: cannot read image (${b.reason})`);
-      }
-      resized += prepared.resized;
-      const fixed = model.fixedBatch !== undefined;
-      const out = await runPadded(session, prepared.input, prepared.count, batch, fixed);
-      const flipOut = prepared.flipInput ? await runPadded(session, prepared.flipInput, prepared.count, batch, fixed) : undefined;
-      const nonFinite = nonFiniteRows(out, flipOut, prepared.count, new Set());
-      if (nonFinite.length > 0) {
-        const name = opts.names[start + nonFinite[0]];
-        throw new DataError(`${opts.encoded ? name : join(opts.imageDir, name)}: the model ${session.model.path} output NaN or Inf for this image`, 'check the model (and its fp16 range) on this image');
-      }
-      if (!features) {
-        dim = out.dim;
-        features = new Float32Array(total * dim);
-        if (opts.flip) flip = new Float32Array(total * dim);
-      }
-      features.set(out.features.subarray(0, prepared.count * dim), start * dim);
-      if (flipOut) flip!.set(flipOut.features.subarray(0, prepared.count * dim), start * dim);
-      opts.onBatch?.(start + prepared.count, total);
-    }
-  } finally {
-    await pipeline.destroy();
-  }
-  return { features: features ?? new Float32Array(0), flip, dim, resized };
 }
 
 /** Runs a batch; a model with a fixed batch size gets the last, short batch padded with zeros. */

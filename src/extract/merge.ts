@@ -8,8 +8,9 @@
  */
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
+import { readNameList } from '../io/lfw-pairs.js';
 import { openNpyRows, type NpyRowReader } from '../io/npy.js';
-import { FLIP_FEATURES_FILE, identityDifferences, pickIdentity, readStoreMeta, shardRange, StoreWriter, type StoreFileOps, type StoreMeta } from './store.js';
+import { FLIP_FEATURES_FILE, hasNamedRows, identityDifferences, NAMES_FILE, pickIdentity, readStoreMeta, shardRange, StoreWriter, type StoreFileOps, type StoreMeta } from './store.js';
 
 /** Rows copied per block (at dimension 512: 16 MiB of features, and as much of flip features). */
 const BLOCK_ROWS = 8192;
@@ -62,17 +63,33 @@ export function mergeStores(shardDirs: string[], out: string, opts: { fileOps?: 
     { resume: false, fileOps: opts.fileOps },
   );
   try {
-    for (let k = 1; k <= count; k++) copyShard(byIndex.get(k)!.dir, byIndex.get(k)!.meta, writer);
+    const names: string[] | undefined = hasNamedRows(first.meta.dataset) ? [] : undefined;
+    for (let k = 1; k <= count; k++) {
+      const { dir, meta } = byIndex.get(k)!;
+      copyShard(dir, meta, writer);
+      names?.push(...shardNames(dir, meta));
+    }
     const providers = new Set(metas.map(({ meta }) => meta.provider));
-    return writer.finish({
-      provider: [...providers].join(','),
-      providerAttempts: first.meta.providerAttempts,
-      ortVersion: first.meta.ortVersion,
-    });
+    return writer.finish(
+      {
+        provider: [...providers].join(','),
+        providerAttempts: first.meta.providerAttempts,
+        ortVersion: first.meta.ortVersion,
+      },
+      names,
+    );
   } catch (e) {
     writer.abort(false);
     throw e;
   }
+}
+
+/** The names.txt of a shard of a dataset with named rows: one name per row. */
+function shardNames(dir: string, meta: StoreMeta): string[] {
+  const file = join(dir, meta.files.names ?? NAMES_FILE);
+  const names = readNameList(file);
+  if (names.length !== meta.rows) throw new DataError(`${file}: lists ${names.length} images but the shard holds ${meta.rows} rows`, 'the shard was damaged or edited; extract it again');
+  return names;
 }
 
 /** Appends one shard's rows (and flip rows) to the merged store, checking NaN/Inf rows against its bad faces. */
@@ -107,7 +124,7 @@ function copyShard(dir: string, meta: StoreMeta, writer: StoreWriter): void {
         }
       });
       const bad = meta.badFaces.filter((b) => b.face >= meta.shard.start + start && b.face < meta.shard.start + start + n);
-      writer.append(blocks[0], blocks[1], n, d, bad);
+      writer.append(blocks[0], blocks[1], n, d, bad, start === 0 ? (meta.resizedImages ?? 0) : 0);
     }
   } finally {
     for (const r of readers) r.close();

@@ -2,13 +2,14 @@
  * One batch of faces → model input: decode (sharp) → align (5 landmarks, exact cv2 warp; or, for
  * images that are already aligned crops, resize to the input size when they are not that size) →
  * normalise (preset table) → [n, …] in the model's layout, plus the horizontally flipped faces when
- * asked. Runs in a worker thread (src/extract/worker.ts) or inline. A face whose image cannot be
- * read or decoded leaves zeros in its rows and is reported in `bad`; the caller decides (error, or
- * --skip-bad).
+ * asked; each crop is also saved as a PNG when asked (--save-crops), as soon as it is made. Runs in a
+ * worker thread (src/extract/worker.ts) or inline. A face whose image cannot be read or decoded
+ * leaves zeros in its rows and is reported in `bad`; the caller decides (error, or --skip-bad).
  */
 import { join } from 'node:path';
-import { InputFileError } from '../io/input-file.js';
+import { describeErrno, InputFileError } from '../io/input-file.js';
 import { alignFace, LandmarkError } from './align.js';
+import { writeCrop } from './crops.js';
 import { DEFAULT_MAX_PIXELS, decodeImage, ImageError, resizeImage } from './decode.js';
 import { normalisationTable, toFloat16Bits, writeInput, type Layout, type Preprocessing } from './preprocess.js';
 
@@ -30,6 +31,10 @@ export interface PrepareTask {
   dtype: 'float32' | 'float16';
   /** Pixel limit of an image (default DEFAULT_MAX_PIXELS). */
   maxPixels?: number;
+  /** Element i: where to save face i's crop as a PNG (--save-crops); absent: no crops. */
+  cropFiles?: string[];
+  /** Save the crops only: no model input is made (`input` is empty). */
+  cropsOnly?: boolean;
 }
 
 export interface PreparedBatch {
@@ -40,6 +45,10 @@ export interface PreparedBatch {
   bad: { position: number; file: string; reason: string }[];
   /** Images that were resized (no landmarks, not size × size). */
   resized: number;
+  /** Crops written (--save-crops). */
+  crops: number;
+  /** The first crop that could not be written, and why. */
+  cropFailure?: { file: string; reason: string };
   /** Wall time spent preparing, in ms. */
   ms: number;
 }
@@ -66,12 +75,20 @@ export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
   const t0 = performance.now();
   const n = task.names.length;
   const per = 3 * task.size * task.size;
-  const input = new Float32Array(n * per);
-  const flipInput = task.flip ? new Float32Array(n * per) : undefined;
+  const input = new Float32Array(task.cropsOnly ? 0 : n * per);
+  const flipInput = task.flip && !task.cropsOnly ? new Float32Array(n * per) : undefined;
   const table = tableFor(task.preprocessing);
   const crop = new Uint8Array(per);
   const bad: PreparedBatch['bad'] = [];
   let resized = 0;
+  const cropWrites: Promise<void>[] = [];
+  let cropFailure: PreparedBatch['cropFailure'];
+  const saveCrop = (file: string) => {
+    const p = writeCrop(crop, task.size, task.preprocessing.channels, file).catch((e: unknown) => {
+      cropFailure ??= { file, reason: describeErrno(e) };
+    });
+    cropWrites.push(p);
+  };
   // Decodes run in libuv's thread pool: keep a few in flight while this thread aligns and normalises.
   const decode = (i: number) => {
     const p = decodeImage(task.encoded ? task.encoded[i] : join(task.imageDir, task.names[i]), task.preprocessing.channels, task.maxPixels ?? DEFAULT_MAX_PIXELS);
@@ -99,12 +116,16 @@ export async function prepareBatch(task: PrepareTask): Promise<PreparedBatch> {
       bad.push({ position: i, file, reason: badFaceReason(e) });
       continue;
     }
+    if (task.cropFiles) saveCrop(task.cropFiles[i]);
+    if (task.cropsOnly) continue;
     writeInput(crop, task.size, table, task.layout, false, input, i * per);
     if (flipInput) writeInput(crop, task.size, table, task.layout, true, flipInput, i * per);
   }
+  await Promise.all(cropWrites);
+  const crops = cropWrites.length;
   const ms = performance.now() - t0;
   if (task.dtype === 'float16') {
-    return { count: n, input: toFloat16Bits(input), flipInput: flipInput && toFloat16Bits(flipInput), bad, resized, ms };
+    return { count: n, input: toFloat16Bits(input), flipInput: flipInput && toFloat16Bits(flipInput), bad, resized, crops, cropFailure, ms };
   }
-  return { count: n, input, flipInput, bad, resized, ms };
+  return { count: n, input, flipInput, bad, resized, crops, cropFailure, ms };
 }

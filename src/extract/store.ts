@@ -3,6 +3,8 @@
  *
  *   features.npy        float32 [rows, dim]; row r = face (shard.start + r) of the face list
  *   features_flip.npy   same shape, features of the horizontally flipped faces (only with --flip)
+ *   names.txt           the image path of each row, one a line (pairs and folder datasets only:
+ *                       their rows are looked up by name, as `lfw --names` does)
  *   store.json          sidecar: dataset fingerprint, shard, model (sha256, input, dtype), provider,
  *                       ORT version, preprocessing, --skip-bad and the inputs' stamps, bad faces;
  *                       written last — a store is complete exactly when store.json exists
@@ -41,17 +43,37 @@ export const CHECKPOINT_FILE = 'checkpoint.json';
 export const LOCK_FILE = 'store.lock';
 export const FEATURES_FILE = 'features.npy';
 export const FLIP_FEATURES_FILE = 'features_flip.npy';
+export const NAMES_FILE = 'names.txt';
+
+/**
+ * The images a store's rows follow. `faces` is the number of rows of the whole dataset; `faceList`
+ * names the file that orders them and `faceListSha256` is its sha256:
+ *
+ * - `ijb`: the landmark file (`meta/<t>_name_5pts_score.txt`, relative to the root), one face a line;
+ * - `pairs`: the pairs.txt or pairs CSV (base name); rows = its distinct image paths in first-use order;
+ * - `bin`: the insightface .bin (base name); rows = its 2N images in order;
+ * - `folder`: the `--list` file (base name), or null when every image under the folder was taken
+ *   (sorted bytewise).
+ *
+ * `namesSha256` (pairs, folder) is the sha256 of the row names one a line, i.e. of names.txt.
+ */
+export type DatasetIdentity =
+  | { name: 'ijb'; target: string; faceList: string; faceListSha256: string; faces: number }
+  | { name: 'pairs'; faceList: string; faceListSha256: string; faces: number; namesSha256: string }
+  | { name: 'bin'; faceList: string; faceListSha256: string; faces: number }
+  | { name: 'folder'; faceList: string | null; faceListSha256: string | null; faces: number; namesSha256: string };
+
+export const DATASET_KINDS = ['ijb', 'pairs', 'bin', 'folder'] as const;
+export type DatasetKind = DatasetIdentity['name'];
+
+/** Whether the rows of a dataset are named images (names.txt in the store). */
+export function hasNamedRows(d: Pick<DatasetIdentity, 'name'>): boolean {
+  return d.name === 'pairs' || d.name === 'folder';
+}
 
 /** What must agree for two stores (or a store and a request) to hold the same features. */
 export interface StoreIdentity {
-  dataset: {
-    name: 'ijb';
-    target: string;
-    /** The face list the rows follow (relative to the dataset root) and its sha256. */
-    faceList: string;
-    faceListSha256: string;
-    faces: number;
-  };
+  dataset: DatasetIdentity;
   model: { sha256: string; inputName: string; outputName: string; layout: string; size: number; dtype: string };
   preprocessing: Preprocessing & { alignment: string };
   flip: boolean;
@@ -107,10 +129,14 @@ export interface StoreMeta extends StoreIdentity {
   /** Stamps of the face list and image folder at the start (absent: earlier versions, or shards that disagree). */
   inputs?: StoreInputs;
   badFaces: BadFace[];
-  files: { features: string; featuresFlip?: string };
+  /** Images that were not the model's input size and were resized (datasets without landmarks). */
+  resizedImages?: number;
+  files: { features: string; featuresFlip?: string; names?: string };
 }
 
 export const ALIGNMENT_DESCRIPTION = 'umeyama similarity to the ArcFace 112 template (float64) + cv2.warpAffine-exact bilinear, border 0';
+/** `preprocessing.alignment` of datasets without landmarks (already aligned crops). */
+export const RESIZE_DESCRIPTION = 'none (aligned crops): sharp linear resize (fit fill) when not the input size';
 
 /** Deterministic contiguous slice for shard K of N (1-based K): [floor((K-1)·F/N), floor(K·F/N)). */
 export function shardRange(index: number, count: number, faces: number): { start: number; end: number } {
@@ -171,10 +197,19 @@ class Fields {
   }
 }
 
+function checkDataset(f: Fields, v: unknown, at: string): void {
+  const dataset = f.object(v, at);
+  const name = f.string(dataset.name, `${at}.name`);
+  if (!(DATASET_KINDS as readonly string[]).includes(name)) throw f.fail(`${at}.name`, `one of ${DATASET_KINDS.join(', ')}`, name);
+  // A folder taken whole has no list file.
+  const listed = !(name === 'folder' && dataset.faceList === null && dataset.faceListSha256 === null);
+  const strings = [...(listed ? ['faceList', 'faceListSha256'] : []), ...(name === 'ijb' ? ['target'] : []), ...(hasNamedRows({ name: name as DatasetKind }) ? ['namesSha256'] : [])];
+  for (const k of strings) f.string(dataset[k], `${at}.${k}`);
+  f.int(dataset.faces, `${at}.faces`, 0, Number.MAX_SAFE_INTEGER);
+}
+
 function checkIdentity(f: Fields, m: JsonObject, at: string): void {
-  const dataset = f.object(m.dataset, `${at}dataset`);
-  for (const k of ['name', 'target', 'faceList', 'faceListSha256']) f.string(dataset[k], `${at}dataset.${k}`);
-  f.int(dataset.faces, `${at}dataset.faces`, 0, Number.MAX_SAFE_INTEGER);
+  checkDataset(f, m.dataset, `${at}dataset`);
   const model = f.object(m.model, `${at}model`);
   for (const k of ['sha256', 'inputName', 'outputName', 'layout', 'dtype']) f.string(model[k], `${at}model.${k}`);
   f.int(model.size, `${at}model.size`, 1, Number.MAX_SAFE_INTEGER);
@@ -226,6 +261,8 @@ export function readStoreMeta(dir: string): StoreMeta {
   const files = f.object(meta.files, 'files');
   f.fileName(files.features, 'files.features');
   if (meta.flip) f.fileName(files.featuresFlip ?? FLIP_FEATURES_FILE, 'files.featuresFlip');
+  if (hasNamedRows(meta.dataset as DatasetIdentity)) f.fileName(files.names, 'files.names');
+  if (meta.resizedImages !== undefined) f.int(meta.resizedImages, 'resizedImages', 0, rows);
   for (const k of ['provider', 'ortVersion', 'modelPath', 'datasetRoot']) f.string(meta[k], k);
   if (!Array.isArray(meta.providerAttempts)) throw f.fail('providerAttempts', 'a list', meta.providerAttempts);
   return meta as unknown as StoreMeta;
@@ -377,6 +414,8 @@ interface Checkpoint {
   rowsDone: number;
   headerBytes: number;
   badFaces: BadFace[];
+  /** Of rowsDone, the images that were resized (absent in checkpoints of earlier versions: 0). */
+  resizedImages?: number;
   /** CRC-32 of the data bytes (rows [0, rowsDone)) of each partial file, by file name. */
   crc32: Record<string, number>;
 }
@@ -403,6 +442,7 @@ export class StoreWriter {
   private ownFiles = new Set<string>();
   rowsDone = 0;
   badFaces: BadFace[] = [];
+  resizedImages = 0;
   /** Set when --resume found the store already complete (nothing to do). */
   completed?: StoreMeta;
 
@@ -464,6 +504,7 @@ export class StoreWriter {
     this.dim = saved.dim;
     this.headerBytes = saved.headerBytes;
     this.badFaces = saved.badFaces;
+    this.resizedImages = saved.resizedImages ?? 0;
     this.started = true;
     for (const name of this.partialNames) {
       this.fds.push(this.verifyPartial(name, saved));
@@ -525,8 +566,8 @@ export class StoreWriter {
     }
   }
 
-  /** Appends the next `count` rows (and their flip rows) and checkpoints. */
-  append(features: Float32Array, flip: Float32Array | undefined, count: number, dim: number, bad: BadFace[]): void {
+  /** Appends the next `count` rows (and their flip rows), of which `resized` images were resized, and checkpoints. */
+  append(features: Float32Array, flip: Float32Array | undefined, count: number, dim: number, bad: BadFace[], resized = 0): void {
     if (!this.started) this.start(dim);
     if (dim !== this.dim) throw new DataError(`${this.meta.modelPath}: feature dimension changed from ${this.dim} to ${dim}`);
     if (this.rowsDone + count > this.rows) throw new Error(`store: ${this.rowsDone} + ${count} rows exceed ${this.rows}`);
@@ -538,12 +579,14 @@ export class StoreWriter {
     });
     this.rowsDone += count;
     this.badFaces.push(...bad);
+    this.resizedImages += resized;
     const ck: Checkpoint = {
       meta: this.meta,
       dim: this.dim,
       rowsDone: this.rowsDone,
       headerBytes: this.headerBytes,
       badFaces: this.badFaces,
+      resizedImages: this.resizedImages,
       crc32: Object.fromEntries(this.partialNames.map((name, k) => [name, this.crcs[k]])),
     };
     const path = join(this.dir, CHECKPOINT_FILE);
@@ -571,9 +614,14 @@ export class StoreWriter {
     });
   }
 
-  /** Renames the data into place, writes store.json and releases the lock; returns the final metadata. */
-  finish(run: Pick<StoreMeta, 'provider' | 'providerAttempts' | 'ortVersion'>): StoreMeta {
+  /**
+   * Renames the data into place, writes names.txt (`names`: the image path of each row, for datasets
+   * with named rows) and store.json, and releases the lock; returns the final metadata.
+   */
+  finish(run: Pick<StoreMeta, 'provider' | 'providerAttempts' | 'ortVersion'>, names?: string[]): StoreMeta {
     if (this.rowsDone !== this.rows) throw new Error(`store has ${this.rowsDone} of ${this.rows} rows`);
+    const named = hasNamedRows(this.meta.dataset);
+    if (named !== (names !== undefined) || (names && names.length !== this.rows)) throw new Error(`store: ${names?.length ?? 'no'} names for ${this.rows} rows of a ${this.meta.dataset.name} dataset`);
     if (!this.started) this.start(0);
     this.closeFiles();
     const meta: StoreMeta = {
@@ -582,7 +630,9 @@ export class StoreWriter {
       rows: this.rows,
       dim: this.dim,
       badFaces: this.badFaces,
-      files: this.meta.flip ? { features: FEATURES_FILE, featuresFlip: FLIP_FEATURES_FILE } : { features: FEATURES_FILE },
+      // Only datasets without landmarks resize (ijb stores keep their earlier form).
+      ...(this.meta.dataset.name === 'ijb' ? {} : { resizedImages: this.resizedImages }),
+      files: { features: FEATURES_FILE, ...(this.meta.flip ? { featuresFlip: FLIP_FEATURES_FILE } : {}), ...(named ? { names: NAMES_FILE } : {}) },
     };
     const renamed: string[] = [];
     try {
@@ -590,10 +640,12 @@ export class StoreWriter {
         renameSync(this.partialPath(name), join(this.dir, name));
         renamed.push(name);
       }
+      if (names) writeFileAtomic(join(this.dir, NAMES_FILE), names.map((n) => `${n}\n`).join(''));
       writeFileAtomic(join(this.dir, STORE_FILE), JSON.stringify(meta, null, 1) + '\n');
     } catch (e) {
       // Back to a resumable state: the checkpoint names the partial files.
       for (const name of renamed) renameSync(join(this.dir, name), this.partialPath(name));
+      rmSync(join(this.dir, NAMES_FILE), { force: true });
       this.abort(true);
       throw e instanceof DataError ? e : new DataError(`${this.dir}: cannot finish the store (${describeErrno(e)})`);
     }
@@ -662,12 +714,13 @@ function readCheckpoint(file: string, meta: CheckpointMeta, partialNames: string
   const headerBytes = encodeNpy(new Float32Array(0), [rows, dim]).length;
   f.int(c.headerBytes, 'headerBytes', headerBytes, headerBytes);
   const badFaces = checkBadFaces(f, c.badFaces, 'badFaces', shard.start, shard.start + rowsDone);
+  const resizedImages = c.resizedImages === undefined ? 0 : f.int(c.resizedImages, 'resizedImages', 0, rowsDone);
   const crcs = f.object(c.crc32, 'crc32');
   for (const name of partialNames) f.int(crcs[name], `crc32['${name}']`, 0, 2 ** 32 - 1);
-  return { meta: saved as unknown as CheckpointMeta, dim, rowsDone, headerBytes, badFaces, crc32: crcs as Record<string, number> };
+  return { meta: saved as unknown as CheckpointMeta, dim, rowsDone, headerBytes, badFaces, resizedImages, crc32: crcs as Record<string, number> };
 }
 
-/** What a caller asks of a store (ijb --model): model bytes, preprocessing, flip, face list. */
+/** What a caller asks of a store (ijb --model, lfw --model): model bytes, preprocessing, flip, dataset. */
 export interface StoreRequest {
   modelSha256: string;
   preprocessing: Preprocessing;
@@ -677,14 +730,15 @@ export interface StoreRequest {
   skipBad?: boolean;
   /** The inputs' stamps now (compared with the store's when both are known). */
   inputs?: StoreInputs;
-  /** The images' folder (IJB: `<root>/loose_crop`): a skipped face whose image changed since makes the store stale. */
+  /** The images' folder (IJB: `<root>/loose_crop`; none for a .bin): a skipped face whose image changed since makes the store stale. */
   imageDir?: string;
 }
 
 /**
- * The cache key of the store `ijb --model` keeps for a request (16 hex digits): it changes with
- * anything that changes the rows — model, preprocessing, flip, face list, --skip-bad, and the
- * stamps of the face list and image folder.
+ * The cache key of the store `ijb --model` / `lfw --model` keeps for a request (16 hex digits): it
+ * changes with anything that changes the rows — model, preprocessing, flip, the dataset identity
+ * (its kind, list file and its sha256, the image set), --skip-bad, and the stamps of the list file
+ * and image folder.
  */
 export function storeCacheKey(req: StoreRequest): string {
   const p = req.preprocessing;

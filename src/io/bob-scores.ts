@@ -11,7 +11,7 @@
  * line's column count. A score of `nan` is bob's "failure to acquire": left out and counted.
  */
 import { DataError } from '../errors.js';
-import { forEachLineBlock } from './line-blocks.js';
+import { forEachLineBlock } from './input-file.js';
 import { BLOCK_BYTES, bomLength, GrowingArray, Tokens, isNanToken, lineError, estimateLines, parseDecimal, type LabelledScores } from './score-text.js';
 
 export type BobColumns = 2 | 4 | 5;

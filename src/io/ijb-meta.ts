@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { DataError, UsageError, quoteToken } from '../errors.js';
 import { forEachLineBlock, readTextInput } from './input-file.js';
 import { LineScanner } from './line-scanner.js';
-import { align16, type Kernels } from '../wasm/kernels.js';
 
 export type IjbTarget = 'IJBB' | 'IJBC';
 
@@ -98,113 +97,53 @@ export interface TemplatePairs {
 }
 
 /**
- * `t1 t2 label` per pair; templates must exist in the face list (`templateIndexOf` returns -1 for an
- * unknown id, else an index < templateCount), labels must be 0 or 1.
+ * Where readTemplatePairs puts the pairs, for a caller that wants them in memory of its own (the
+ * kernels' memory, where the simd scorer reads them): arrays for `capacity` pairs (filled from index
+ * 0; their type decides the index width), optionally the buffer to read blocks into and a faster
+ * parser of a block's common lines (returning the pairs parsed, -1 at the first other line, or
+ * undefined to leave the block to the JavaScript parser).
  */
-export function readTemplatePairs(file: string, templateIndexOf: (id: number) => number, templateCount: number, blockBytes = PAIR_BLOCK_BYTES): TemplatePairs {
+export interface PairDestination {
+  pairs: TemplatePairs;
+  blockBuffer?: Buffer;
+  parseBlock?: (block: Buffer, at: number) => number | undefined;
+}
+
+/**
+ * `t1 t2 label` per pair; templates must exist in the face list (`templateIndexOf` returns -1 for an
+ * unknown id, else an index < templateCount), labels must be 0 or 1. Indices are 16-bit when there
+ * are fewer than 65,536 templates. `destination` is called once the line count is known.
+ */
+export function readTemplatePairs(
+  file: string,
+  templateIndexOf: (id: number) => number,
+  templateCount: number,
+  blockBytes = PAIR_BLOCK_BYTES,
+  destination?: (capacity: number, indexBytes: 2 | 4) => PairDestination,
+): TemplatePairs {
   // The pair file is the biggest input (IJB-C: 15.7M lines, 230 MB). It is read in 16 MB blocks:
   // once to count lines, once to parse the common case (`123 456 1\n`) in a tight loop. Anything
   // unusual (tabs, extra blanks, an error) goes through the general scanner over the whole file,
   // which names the line of any error.
   const capacity = countLines(file, blockBytes);
-  const Index = templateCount < 65536 ? Uint16Array : Int32Array;
-  const pairs: TemplatePairs = { first: new Index(capacity), second: new Index(capacity), labels: new Uint8Array(capacity) };
-  let n = 0;
-  forEachLineBlock(file, blockBytes, (block) => {
-    const added = parseCanonicalPairs(block, templateIndexOf, pairs, n);
-    n = added < 0 ? -1 : n + added;
-    return n >= 0;
-  });
-  return finishPairs(file, templateIndexOf, pairs, n);
-}
-
-const PAIR_BLOCK_BYTES = 16 * 1024 * 1024;
-
-/** Template ids above this have no lookup table in the kernel memory (the JS parser takes them). */
-const MAX_TABLE_ID = 1 << 24;
-
-/** A pair list at the start of the kernel memory (byte offsets), where the simd scorer reads it. */
-export interface KernelPairs {
-  first: number;
-  second: number;
-  labels: number;
-  /** 2: u16 template indices, 4: i32. */
-  indexBytes: 2 | 4;
-  count: number;
-  /** First byte after the arrays (sized for `capacity` pairs); the memory above is free. */
-  end: number;
-}
-
-function kernelPairsLayout(capacity: number, count: number, indexBytes: 2 | 4): KernelPairs {
-  const second = align16(capacity * indexBytes);
-  const labels = second + align16(capacity * indexBytes);
-  return { first: 0, second, labels, indexBytes, count, end: labels + align16(capacity) };
-}
-
-/** TemplatePairs views of the first `count` pairs of a kernel pair list. */
-function kernelPairViews(kernels: Kernels, at: KernelPairs, count: number): TemplatePairs {
-  const index = (offset: number): Uint16Array | Int32Array => (at.indexBytes === 2 ? kernels.u16(offset, count) : kernels.i32(offset, count));
-  return { first: index(at.first), second: index(at.second), labels: kernels.u8(at.labels, count) };
-}
-
-/** Copies a pair list to the start of the kernel memory; returns it there as views and offsets. */
-export function copyPairsToKernels(pairs: TemplatePairs, kernels: Kernels): { pairs: TemplatePairs; inKernels: KernelPairs } {
-  const count = pairs.labels.length;
-  const at = kernelPairsLayout(count, count, pairs.first instanceof Uint16Array ? 2 : 4);
-  kernels.ensureBytes(at.end);
-  const views = kernelPairViews(kernels, at, count);
-  views.first.set(pairs.first);
-  views.second.set(pairs.second);
-  views.labels.set(pairs.labels);
-  return { pairs: views, inKernels: at };
-}
-
-/**
- * readTemplatePairs with the arrays at the start of the kernel memory, where the simd scorer reads
- * them (no copy), and the common lines parsed by the kernel (`parsePairLines`) from blocks read
- * into the kernel memory.
- */
-export function readTemplatePairsIntoKernels(
-  file: string,
-  templateIds: ArrayLike<number>,
-  templateIndexOf: (id: number) => number,
-  kernels: Kernels,
-  /** Called once the line count is known, before parsing, with the arrays' end (KernelPairs.end). */
-  onCapacity?: (capacity: number, end: number) => void,
-  blockBytes = PAIR_BLOCK_BYTES,
-): { pairs: TemplatePairs; inKernels: KernelPairs } {
-  const capacity = countLines(file, blockBytes);
-  const T = templateIds.length;
-  const at = kernelPairsLayout(capacity, 0, T < 65536 ? 2 : 4);
-  onCapacity?.(capacity, at.end);
-  let maxId = -1;
-  for (let t = 0; t < T; t++) maxId = Math.max(maxId, templateIds[t]);
-  const tableLen = maxId < MAX_TABLE_ID && Number.isInteger(maxId) ? maxId + 1 : 0;
-  const tableAt = at.end;
-  const blockAt = tableAt + align16(tableLen * 4);
-  kernels.ensureBytes(blockAt + blockBytes);
-  const pairs = kernelPairViews(kernels, at, capacity);
-  const table = kernels.i32(tableAt, tableLen).fill(-1);
-  for (let t = 0; t < T; t++) if (templateIds[t] >= 0 && templateIds[t] < tableLen) table[templateIds[t]] = t;
-  const blockBuf = Buffer.from(kernels.memory.buffer, blockAt, blockBytes);
+  const indexBytes = templateCount < 65536 ? 2 : 4;
+  const Index = indexBytes === 2 ? Uint16Array : Int32Array;
+  const dest = destination?.(capacity, indexBytes) ?? { pairs: { first: new Index(capacity), second: new Index(capacity), labels: new Uint8Array(capacity) } };
   let n = 0;
   forEachLineBlock(
     file,
     blockBytes,
     (block) => {
-      // A block in the kernel memory (not a longer-line buffer) goes to the kernel, if ids fit its table.
-      const added =
-        tableLen > 0 && block.buffer === blockBuf.buffer && block.byteOffset === blockAt
-          ? kernels.k.parsePairLines(blockAt, block.length, tableAt, tableLen, at.first, at.second, at.labels, at.indexBytes, n)
-          : parseCanonicalPairs(block, templateIndexOf, pairs, n);
+      const added = dest.parseBlock?.(block, n) ?? parseCanonicalPairs(block, templateIndexOf, dest.pairs, n);
       n = added < 0 ? -1 : n + added;
       return n >= 0;
     },
-    blockBuf,
+    dest.blockBuffer,
   );
-  const parsed = finishPairs(file, templateIndexOf, pairs, n);
-  return { pairs: parsed, inKernels: { ...at, count: parsed.labels.length } };
+  return finishPairs(file, templateIndexOf, dest.pairs, n);
 }
+
+const PAIR_BLOCK_BYTES = 16 * 1024 * 1024;
 
 /** Line count + 1: an upper bound of the pairs. */
 function countLines(file: string, blockBytes: number): number {

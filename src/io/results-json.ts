@@ -9,14 +9,14 @@
  * `counts`, `dim/flip` → `features`, one dataset or `datasets` → always `results`; input paths are
  * gone. Version 1 files are still read.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { tarKey } from '../report/metric-keys.js';
+import { MAX_JSON_BYTES, readJsonInput } from './input-file.js';
 
 export const SCHEMA_VERSION = 2;
 export const READABLE_SCHEMA_VERSIONS = [1, 2];
-export type ResultProtocol = 'ijb-1v1' | 'pairs-kfold' | 'scores';
+export type ResultProtocol = 'ijb-1v1' | 'pairs-kfold' | 'scores' | 'cluster';
 
 /** The ROC vertices stored by `ijb --curve` (thinned for plotting only). */
 export interface StoredCurve {
@@ -132,27 +132,12 @@ export function defaultLabel(file: string): string {
 }
 
 
-/** Largest result file read whole (a result JSON is a few MB even with curves). */
-export const MAX_RESULT_JSON_BYTES = 256 * 2 ** 20;
+/** Largest result file read (a result JSON is a few MB even with curves). */
+export const MAX_RESULT_JSON_BYTES = MAX_JSON_BYTES;
 
 export function readResultFile(file: string, label?: string): ResultFile {
-  let text: string;
-  try {
-    const size = statSync(file);
-    if (!size.isFile()) throw new DataError(`${file}: not a regular file (${size.isDirectory() ? 'a folder' : 'a device, FIFO or socket'})`);
-    if (size.size > MAX_RESULT_JSON_BYTES) throw new DataError(`${file}: ${size.size} bytes is more than a result JSON can be (limit ${MAX_RESULT_JSON_BYTES} bytes)`);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let doc: Json;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new DataError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ')})`);
-  }
-  return parseResultDocument(doc, file, label ?? defaultLabel(file));
+  // Regular files only, at most MAX_RESULT_JSON_BYTES (a result with curves is a few MB), parse errors on one line.
+  return parseResultDocument(readJsonInput(file, { maxBytes: MAX_RESULT_JSON_BYTES }), file, label ?? defaultLabel(file));
 }
 
 export function parseResultDocument(doc: Json, file: string, label: string): ResultFile {
@@ -166,7 +151,8 @@ export function parseResultDocument(doc: Json, file: string, label: string): Res
   if (protocol === 'ijb-1v1') return parseIjb(root, c, label, version as number);
   if (protocol === 'pairs-kfold') return parsePairsKfold(root, c, label, version as number);
   if (protocol === 'scores' && version === 2) return parseScores(root, c, label);
-  throw c.fail('protocol', `expected 'ijb-1v1', 'pairs-kfold' or 'scores', found ${describe(protocol)}`);
+  if (protocol === 'cluster' && version === 2) return parseCluster(root, c, label);
+  throw c.fail('protocol', `expected 'ijb-1v1', 'pairs-kfold', 'scores' or 'cluster', found ${describe(protocol)}`);
 }
 
 const FAR_KEY = /^[0-9.]+e-?[0-9]+$|^1$|^0?\.[0-9]+$/;
@@ -293,9 +279,44 @@ function parseScores(root: Record<string, Json>, c: Checker, label: string): Res
   return { file: c.file, label, protocol: 'scores', dataset: rows.map((r) => r.name).join('+'), rule: c.string(root.rule, 'rule'), rows };
 }
 
+/**
+ * `cluster`: one row per clustering (a baseline's method, or a predicted file's name); the dataset is
+ * the faces and identities scored (`IJB-B-1845`, or `600 faces / 40 identities`), so that gate refuses
+ * clusterings of other face sets.
+ */
+function parseCluster(root: Record<string, Json>, c: Checker, label: string): ResultFile {
+  const faces = c.count(root.faces, 'faces');
+  const classes = c.count(root.classes, 'classes');
+  const truth = c.object(root.truth, 'truth');
+  const dataset = truth.subset !== undefined ? `IJB-B-${c.count(truth.subset, 'truth.subset')}` : `${faces} faces / ${classes} identities`;
+  if (!Array.isArray(root.results) || root.results.length === 0) throw c.fail('results', `expected a non-empty array, found ${describe(root.results)}`);
+  const scoreMetrics = (o: Record<string, Json>, p: string, suffix: string): ResultMetric[] => {
+    const out: ResultMetric[] = [];
+    for (const [group, key] of [['pairwise', 'pairwise'], ['bcubed', 'bcubed']] as const) {
+      const g = c.object(o[group], `${p}${group}`);
+      for (const part of ['precision', 'recall', 'f'] as const) out.push({ key: `${key}_${part}${suffix}`, value: c.rate(g[part], `${p}${group}.${part}`) });
+    }
+    const nmi = c.object(o.nmi, `${p}nmi`);
+    out.push({ key: `nmi${suffix}`, value: c.rate(nmi.arithmetic, `${p}nmi.arithmetic`) }, { key: `nmi_geometric${suffix}`, value: c.rate(nmi.geometric, `${p}nmi.geometric`) });
+    return out;
+  };
+  const seen = new Set<string>();
+  const rows = root.results.map((r, i): ResultRow => {
+    const p = `results[${i}].`;
+    const o = c.object(r, `results[${i}]`);
+    const name = o.method === 'predicted' ? c.string(o.name, `${p}name`) : c.string(o.method, `${p}method`);
+    if (seen.has(name)) throw c.fail(`${p}method`, `'${name}' appears twice`);
+    seen.add(name);
+    const metrics = scoreMetrics(o, p, '');
+    if (o.without_singletons !== null && o.without_singletons !== undefined) metrics.push(...scoreMetrics(c.object(o.without_singletons, `${p}without_singletons`), `${p}without_singletons.`, '_without_singletons'));
+    return { name, dataset, metrics };
+  });
+  return { file: c.file, label, protocol: 'cluster', dataset, rows };
+}
+
 /** Human name of a dataset: IJBC → IJB-C. */
 export function datasetName(dataset: string): string {
   if (dataset === 'IJBC') return 'IJB-C';
   if (dataset === 'IJBB') return 'IJB-B';
-  return dataset.toUpperCase();
+  return /^[a-z_0-9]+$/.test(dataset) ? dataset.toUpperCase() : dataset; // lfw, cfp_fp → LFW, CFP_FP
 }

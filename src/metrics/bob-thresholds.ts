@@ -12,7 +12,7 @@
  */
 import type { SortedScores } from './roc.js';
 import { errorRatesAt } from './operating-points.js';
-import { nextUp } from './tar-at-far.js';
+import { numpyNextAfter } from '../numeric/numpy.js';
 
 /** `abs(fmr − fnmr)` (EER) or `cost·fmr + (1 − cost)·fnmr` (weighted error; cost 0.5 = HTER). */
 export type ThresholdCriterion = { kind: 'absolute-difference' } | { kind: 'weighted-error'; cost: number };
@@ -78,14 +78,9 @@ export function minimizingThreshold(sorted: SortedScores, criterion: ThresholdCr
   // Would a threshold above every score (FMR 0, FNMR 1) do better?
   if (negIt < maxNeg || posIt < maxPos) {
     const top = negIt < maxNeg ? neg(maxNeg - 1) : pos(maxPos - 1);
-    if (predicate(0.0, 1.0) < minPredicate) minThreshold = nextAfterUp(top);
+    if (predicate(0.0, 1.0) < minPredicate) minThreshold = numpyNextAfter(top, top + 1);
   }
   return minThreshold;
-}
-
-/** numpy `nextafter(x, x + 1)`: x itself where x + 1 rounds to x. */
-function nextAfterUp(x: number): number {
-  return x + 1 > x ? nextUp(x) : x;
 }
 
 /** bob.measure `eer_threshold`: the threshold where |FMR − FNMR| is smallest. */

@@ -21,7 +21,8 @@
  * Random numbers: xoshiro128** seeded through splitmix32 — deterministic for a given seed.
  */
 import { argsortDescending, sortDescending } from './sort-descending.js';
-import { nextDown, nextUp, type TarRule } from './tar-at-far.js';
+import type { TarRule } from './tar-at-far.js';
+import { nextDown, nextUp, percentile } from '../numeric/numpy.js';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
@@ -620,14 +621,4 @@ function closeGroup(out: Float64Array, targets: readonly (readonly [number, numb
     const x = tx[k];
     out[targets[k][1]] = Math.abs(groupF - x) <= Math.abs(lastF - x) ? groupTar : lastTar;
   }
-}
-
-/** numpy.percentile(values, 100·q) with the default 'linear' method, ignoring NaN. */
-export function percentile(values: Float64Array, q: number): number {
-  const v = Float64Array.from(values.filter((x) => !Number.isNaN(x))).sort();
-  if (v.length === 0) return NaN;
-  const h = (v.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(v.length - 1, lo + 1);
-  return v[lo] + (h - lo) * (v[hi] - v[lo]);
 }

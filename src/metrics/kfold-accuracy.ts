@@ -6,19 +6,7 @@
  * (squared L2 of L2-normalised embeddings, in [0, 4]); a pair is predicted "same" when
  * `distance < threshold` (strict). Counts are integers, rates float64.
  */
-import { pairwiseSum } from '../aggregate/numpy-sum.js';
-
-/**
- * `np.arange(start, stop, step)` for float64: length ceil((stop − start) / step), element i =
- * start + i·step (numpy fills with exactly that product and sum, so the values match bit for bit).
- */
-export function numpyArange(start: number, stop: number, step: number): Float64Array {
-  const n = Math.max(0, Math.ceil((stop - start) / step));
-  const out = new Float64Array(n);
-  const delta = start + step - start;
-  for (let i = 0; i < n; i++) out[i] = start + i * delta;
-  return out;
-}
+import { numpyArange, numpyMeanStd } from '../numeric/numpy.js';
 
 /** `np.arange(0, 4, 0.01)`: the 400 accuracy thresholds of `evaluate`. */
 export const ACCURACY_THRESHOLDS = numpyArange(0, 4, 0.01);
@@ -125,16 +113,10 @@ export interface MeanStd {
   stderr: number;
 }
 
-/**
- * Mean and population std as np.mean / np.std compute them (pairwise sums, two passes), and
- * std/sqrt(k).
- */
+/** Mean and population std as np.mean / np.std compute them, and std/sqrt(k). */
 export function meanStd(values: Float64Array): MeanStd {
-  const k = values.length;
-  const mean = pairwiseSum(values, 0, k) / k;
-  const squares = values.map((v) => (v - mean) * (v - mean));
-  const std = Math.sqrt(pairwiseSum(squares, 0, k) / k);
-  return { mean, std, stderr: std / Math.sqrt(k) };
+  const { mean, std } = numpyMeanStd(values);
+  return { mean, std, stderr: std / Math.sqrt(values.length) };
 }
 
 export interface KFoldAccuracy extends MeanStd {

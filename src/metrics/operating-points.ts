@@ -7,7 +7,7 @@
  * false match and a genuine exactly at it is a match. FMR = false matches / impostors, FNMR = false
  * non-matches / genuine, both counts / totals in float64.
  */
-import { pairwiseSum } from '../aggregate/numpy-sum.js';
+import { numpyMeanStd } from '../numeric/numpy.js';
 import type { SortedScores } from './roc.js';
 import { countAtLeast, isResolvableFar, tarAtFarLe } from './tar-at-far.js';
 
@@ -90,35 +90,9 @@ export interface Moments {
   std: number;
 }
 
-/**
- * numpy's `mean(x)` and `std(x)` on float64 — pairwise sums, the deviations squared then summed — so
- * the values round as pyeer's do when `values` is in the file's order.
- */
+/** numpy's `mean(x)` and `std(x)` (numeric/numpy.ts): they round as pyeer's do when `values` is in the file's order. */
 export function moments(values: Float64Array): Moments {
-  const n = values.length;
-  const mean = pairwiseSum(values, 0, n) / n;
-  const scratch = new Float64Array(Math.min(n, SQUARES_CHUNK));
-  return { mean, std: Math.sqrt(sumOfSquaredDeviations(values, mean, 0, n, scratch) / n) };
-}
-
-/** Squared deviations are materialised this many at a time (never the whole n-length array). */
-const SQUARES_CHUNK = 1 << 16;
-
-/**
- * numpy's pairwise sum of (values[i] − mean)² over [s, s + n): split exactly as `pairwiseSum` splits,
- * down to ranges that fit `scratch`, where the squares are written and summed.
- */
-function sumOfSquaredDeviations(values: Float64Array, mean: number, s: number, n: number, scratch: Float64Array): number {
-  if (n <= scratch.length) {
-    for (let i = 0; i < n; i++) {
-      const d = values[s + i] - mean;
-      scratch[i] = d * d;
-    }
-    return pairwiseSum(scratch, 0, n);
-  }
-  let n2 = Math.floor(n / 2);
-  n2 -= n2 % 8;
-  return sumOfSquaredDeviations(values, mean, s, n2, scratch) + sumOfSquaredDeviations(values, mean, s + n2, n - n2, scratch);
+  return numpyMeanStd(values);
 }
 
 /**

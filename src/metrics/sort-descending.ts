@@ -13,12 +13,24 @@ export function sortDescending<T extends Float32Array | Float64Array>(values: T)
 }
 
 function radixSortDescending32(values: Float32Array): Float32Array {
-  const n = values.length;
-  // Keys, in place: unsigned patterns whose ascending order is descending value order.
-  let keys: Uint32Array = new Uint32Array(values.buffer, values.byteOffset, n);
+  // Keys in place: the input's own bit patterns.
+  const keys = radixDescending32(new Uint32Array(values.buffer, values.byteOffset, values.length)).keys;
+  return new Float32Array(keys.buffer, keys.byteOffset, values.length);
+}
+
+/**
+ * LSD radix sort of float32 bit patterns into descending value order, 3 passes of 11 bits; `bits`
+ * is overwritten (and may be returned). A `payload` element travels with each value (equal values
+ * keep their input order).
+ */
+function radixDescending32(bits: Uint32Array, payload?: Int32Array): { keys: Uint32Array; payload?: Int32Array } {
+  const n = bits.length;
+  let keys: Uint32Array = bits;
+  let carried: Int32Array | undefined = payload;
   const counts = new Uint32Array(3 * 2048);
   for (let i = 0; i < n; i++) {
     const u = keys[i];
+    // Unsigned patterns whose ascending order is descending value order.
     const k = u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0;
     keys[i] = k;
     counts[k & 0x7ff]++;
@@ -26,6 +38,7 @@ function radixSortDescending32(values: Float32Array): Float32Array {
     counts[4096 + (k >>> 22)]++;
   }
   let next: Uint32Array = new Uint32Array(n);
+  let carriedNext: Int32Array | undefined = carried && new Int32Array(n);
   for (let pass = 0; pass < 3; pass++) {
     const base = pass * 2048;
     const shift = pass * 11;
@@ -35,9 +48,16 @@ function radixSortDescending32(values: Float32Array): Float32Array {
       counts[d] = sum;
       sum += c;
     }
-    for (let i = 0; i < n; i++) {
-      const k = keys[i];
-      next[counts[base + ((k >>> shift) & 0x7ff)]++] = k;
+    if (carried && carriedNext) {
+      for (let i = 0; i < n; i++) {
+        const k = keys[i];
+        const pos = counts[base + ((k >>> shift) & 0x7ff)]++;
+        next[pos] = k;
+        carriedNext[pos] = carried[i];
+      }
+      [carried, carriedNext] = [carriedNext, carried];
+    } else {
+      for (let i = 0; i < n; i++) next[counts[base + ((keys[i] >>> shift) & 0x7ff)]++] = keys[i];
     }
     [keys, next] = [next, keys];
   }
@@ -45,7 +65,7 @@ function radixSortDescending32(values: Float32Array): Float32Array {
     const k = keys[i];
     keys[i] = k & 0x80000000 ? k : (k ^ 0x7fffffff) >>> 0;
   }
-  return new Float32Array(keys.buffer, keys.byteOffset, n);
+  return { keys, payload: carried };
 }
 
 function radixSortDescending(values: Float64Array): Float64Array {
@@ -102,4 +122,25 @@ export function argsortDescending(values: Float64Array): Int32Array {
     [idx, idx2] = [idx2, idx];
   }
   return idx;
+}
+
+/**
+ * Indices that sort float32 `values` in descending order, equal values in ascending index order
+ * (stable). Values must not be NaN.
+ */
+export function argsortDescending32(values: Float32Array): Int32Array {
+  const index = new Int32Array(values.length);
+  for (let i = 0; i < index.length; i++) index[i] = i;
+  return sortDescending32WithPayload(values, index).payload;
+}
+
+/**
+ * Float32 `values` sorted in descending order, each carrying its `payload` element along (equal
+ * values keep their input order). Sorting keys and payload together, rather than an index to
+ * gather by, keeps every memory access sequential (IJB-C's 15.6M impostor scores). The inputs are
+ * left as they are. Values must not be NaN; -0 sorts right after 0.
+ */
+export function sortDescending32WithPayload(values: Float32Array, payload: Int32Array): { sorted: Float32Array; payload: Int32Array } {
+  const out = radixDescending32(Uint32Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length)), Int32Array.from(payload));
+  return { sorted: new Float32Array(out.keys.buffer, out.keys.byteOffset, values.length), payload: out.payload! };
 }

@@ -4,6 +4,7 @@
  * (a pair is accepted when `score >= threshold`; +Infinity accepts nothing).
  */
 import type { RocCurve, SortedScores } from './roc.js';
+import { nextDown, nextUp } from '../numeric/numpy.js';
 
 export type TarRule = 'nearest' | 'le' | 'bob';
 export const TAR_RULES: readonly TarRule[] = ['nearest', 'le', 'bob'];
@@ -65,7 +66,7 @@ export function tarAtFarNearest(roc: RocCurve, target: number): TarAtFar {
   };
 }
 
-/** Number of values in the descending array `v` that are strictly greater than `x`. */
+/** Number of values in the descending array `v` that are strictly greater than `x` (0 for NaN). */
 export function countGreater(v: Float64Array | Float32Array, x: number): number {
   let lo = 0;
   let hi = v.length;
@@ -153,23 +154,6 @@ function pointAt(rule: TarRule, target: number, sorted: SortedScores, threshold:
   const trueAccepts = countAtLeast(sorted.genuine, threshold);
   const falseAccepts = countAtLeast(sorted.impostor, threshold);
   return { rule, target, tar: trueAccepts / P, far: falseAccepts / N, falseAccepts, trueAccepts, threshold, resolvable: isResolvableFar(target, N) };
-}
-
-const scratch = new DataView(new ArrayBuffer(8));
-
-/** The next float64 above x (numpy.nextafter(x, +inf)). */
-export function nextUp(x: number): number {
-  if (Number.isNaN(x) || x === Infinity) return x;
-  if (x === 0) return Number.MIN_VALUE;
-  scratch.setFloat64(0, x);
-  const bits = scratch.getBigUint64(0);
-  scratch.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
-  return scratch.getFloat64(0);
-}
-
-/** The next float64 below x (numpy.nextafter(x, -inf)). */
-export function nextDown(x: number): number {
-  return -nextUp(-x);
 }
 
 /** Dispatches on the rule; `roc` is only used by `nearest`. */

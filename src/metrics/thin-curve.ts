@@ -21,7 +21,8 @@ export interface ThinCurve {
 
 const LOG_FAR_MIN = -7;
 
-export function thinRocCurve(roc: RocCurve, bins = 1000): ThinCurve {
+/** Thins a ROC curve — or any curve of that shape: the 1:N DIR (as tpr) against FPIR (as fpr). */
+export function thinRocCurve(roc: Pick<RocCurve, 'fpr' | 'tpr' | 'thresholds'> | { fpr: number[]; tpr: number[]; thresholds: number[] }, bins = 1000): ThinCurve {
   const n = roc.fpr.length;
   const out: ThinCurve = { far: [], tar: [], threshold: [] };
   const keep = (k: number): void => {

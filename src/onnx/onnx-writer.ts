@@ -5,8 +5,8 @@
  */
 
 export type Dim = number | string;
-export type ElemType = 'float32' | 'float16';
-const ELEM_TYPE: Record<ElemType, number> = { float32: 1, float16: 10 };
+export type ElemType = 'float32' | 'float16' | 'int32';
+const ELEM_TYPE: Record<ElemType, number> = { float32: 1, float16: 10, int32: 6 };
 
 export interface ValueInfo {
   name: string;

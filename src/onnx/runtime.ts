@@ -43,7 +43,12 @@ export interface GemmABt {
   release(): Promise<void>;
 }
 
-export async function createGemmABt(): Promise<GemmABt> {
+/**
+ * `threads`: onnxruntime's intra-op threads. Several one-thread sessions running at once (the 1:N
+ * search) keep every core busy without the pool's barrier, whose spinning threads waste CPU on a
+ * machine other processes share.
+ */
+export async function createGemmABt(threads = availableParallelism()): Promise<GemmABt> {
   const ort = await loadOrt();
   const model = encodeOnnxModel({
     name: 'gemm_abt',
@@ -56,7 +61,7 @@ export async function createGemmABt(): Promise<GemmABt> {
   });
   const session = await createOrtSession(model, {
     executionProviders: ['cpu'],
-    intraOpNumThreads: availableParallelism(),
+    intraOpNumThreads: threads,
     graphOptimizationLevel: 'all',
   });
   return {
@@ -66,6 +71,51 @@ export async function createGemmABt(): Promise<GemmABt> {
         B: new ort.Tensor('float32', b, [bRows, cols]),
       });
       return out.C.data as Float32Array;
+    },
+    release: () => session.release(),
+  };
+}
+
+/**
+ * The entries of a block of X·Xᵀ (rows [r0, r0 + R) × columns [c0, c0 + C) of one row-major float32
+ * matrix X) that reach a threshold — Gemm(A, B, transB) → GreaterOrEqual → NonZero → Cast in one
+ * onnxruntime graph, so that a block's dense product never crosses into JavaScript: `rows[k]`,
+ * `cols[k]` (relative to r0, c0) for k < count, row-major order.
+ */
+export interface ScreenedGemm {
+  run(r0: number, rowCount: number, c0: number, colCount: number, threshold: number): Promise<{ rows: Int32Array; cols: Int32Array; count: number }>;
+  release(): Promise<void>;
+}
+
+export async function createScreenedGemm(data: Float32Array, dim: number): Promise<ScreenedGemm> {
+  const ort = await loadOrt();
+  const model = encodeOnnxModel({
+    name: 'screened_gemm_abt',
+    nodes: [
+      { opType: 'Gemm', inputs: ['A', 'B'], outputs: ['C'], attributes: { transB: 1 } },
+      { opType: 'GreaterOrEqual', inputs: ['C', 'T'], outputs: ['M'] },
+      { opType: 'NonZero', inputs: ['M'], outputs: ['I64'] },
+      { opType: 'Cast', inputs: ['I64'], outputs: ['I'], attributes: { to: 6 } },
+    ],
+    inputs: [
+      { name: 'A', elemType: 'float32', dims: ['M', dim] },
+      { name: 'B', elemType: 'float32', dims: ['N', dim] },
+      { name: 'T', elemType: 'float32', dims: [] },
+    ],
+    outputs: [{ name: 'I', elemType: 'int32', dims: [2, 'nnz'] }],
+  });
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: availableParallelism(),
+    graphOptimizationLevel: 'all',
+  });
+  const rowsOf = (start: number, count: number) => new ort.Tensor('float32', data.subarray(start * dim, (start + count) * dim), [count, dim]);
+  return {
+    async run(r0, rowCount, c0, colCount, threshold) {
+      const out = await session.run({ A: rowsOf(r0, rowCount), B: rowsOf(c0, colCount), T: new ort.Tensor('float32', Float32Array.of(threshold), []) });
+      const index = out.I.data as Int32Array;
+      const count = Number(out.I.dims[1]);
+      return { rows: index.subarray(0, count), cols: index.subarray(count, 2 * count), count };
     },
     release: () => session.release(),
   };

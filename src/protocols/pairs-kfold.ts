@@ -142,14 +142,14 @@ export function runPairsKfold(opts: PairsKfoldOptions): PairsKfoldResult {
   return { protocol: 'pairs-kfold', rule: opts.rule, datasets };
 }
 
-interface LoadedDataset {
+export interface LoadedDataset {
   features: PairFeatures;
   labels: Uint8Array;
   foldOf?: Int32Array;
   folds?: number;
 }
 
-function loadDataset(d: PairsKfoldDataset): LoadedDataset {
+export function loadDataset(d: PairsKfoldDataset): LoadedDataset {
   if (d.format === 'insightface-bin') {
     const bin = readInsightfaceBin(d.pairs);
     const m = d.memory ? checkMemory(d.memory, bin.images.length) : loadFeatures(featuresFile(d), d.flipFeatures, bin.images.length, `${d.pairs} holds ${bin.images.length} images (row i must be image i)`);

@@ -38,6 +38,8 @@ export interface CompareRow {
 }
 
 export interface CompareTable {
+  /** Title of the rows' second column: `aggregation` (ijb), `clustering` (cluster results only). */
+  rowTitle: 'aggregation' | 'clustering';
   /** Metric keys: TAR@FAR targets ascending, then AUC, EER, accuracy. */
   columns: string[];
   rows: CompareRow[];
@@ -67,8 +69,8 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
       const cells = new Map<string, CompareCell>();
       // A null value (an unresolvable FAR target, an undefined rate) is shown like a missing one: —.
       for (const m of pick(r)) if (!Number.isNaN(m.value)) cells.set(m.key, { key: m.key, value: m.value, ci: m.ci, std: m.std, best: false });
-      // ijb rows are aggregations of one dataset; lfw and score-set rows are datasets of their own.
-      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'ijb-1v1' ? r.name : '', published: false, cells });
+      // ijb rows are aggregations, cluster rows clusterings, of one dataset; lfw and score-set rows are datasets of their own.
+      rows.push({ label: f.label, dataset: r.dataset ?? f.dataset, aggregation: f.protocol === 'ijb-1v1' || f.protocol === 'cluster' ? r.name : '', published: false, cells });
     }
   }
   const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -107,7 +109,8 @@ export function buildCompareTable(files: ResultFile[], options: { published?: bo
       if (b) c.delta = c.value - b.value;
     }
   }
-  return { columns, rows, datasets };
+  const rowTitle = files.length > 0 && files.every((f) => f.protocol === 'cluster') ? 'clustering' : 'aggregation';
+  return { rowTitle, columns, rows, datasets };
 }
 
 const columnTitle = (key: string): string => metricInfo(key)?.title ?? key;
@@ -122,7 +125,7 @@ const multiDataset = (t: CompareTable): boolean => t.datasets.length > 1;
 const hasAggregation = (t: CompareTable): boolean => t.rows.some((r) => r.aggregation !== '');
 
 function headCells(t: CompareTable, metric: (key: string) => string): string[] {
-  return ['checkpoint', ...(hasAggregation(t) ? ['aggregation'] : []), ...(multiDataset(t) ? ['dataset'] : []), ...t.columns.map(metric)];
+  return ['checkpoint', ...(hasAggregation(t) ? [t.rowTitle] : []), ...(multiDataset(t) ? ['dataset'] : []), ...t.columns.map(metric)];
 }
 
 function labelCells(t: CompareTable, r: CompareRow, dash: string): string[] {
@@ -201,7 +204,7 @@ export function compareLatex(t: CompareTable): string {
   const lead = headCells(t, () => '').length - t.columns.length;
   const fars = t.columns.filter((k) => tarTarget(k) !== undefined);
   const others = t.columns.filter((k) => tarTarget(k) === undefined);
-  const leadTitles = ['Checkpoint', ...(hasAggregation(t) ? ['Aggregation'] : []), ...(multiDataset(t) ? ['Dataset'] : [])];
+  const leadTitles = ['Checkpoint', ...(hasAggregation(t) ? [t.rowTitle === 'clustering' ? 'Clustering' : 'Aggregation'] : []), ...(multiDataset(t) ? ['Dataset'] : [])];
   const lines = [
     `% facebench compare: ${title(t)}. Bold: best in column; (+x.xx): difference to the first row in percentage points.`,
     '% Needs \\usepackage{booktabs}.',

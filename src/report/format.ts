@@ -1,4 +1,5 @@
 /** Number formatting shared by every reporter. */
+import { pythonFixed } from '../numeric/python.js';
 
 /** FAR target as a JSON key and column title: 1e-6, 1e-3, 5e-2 … */
 export function farKey(far: number): string {
@@ -7,7 +8,8 @@ export function farKey(far: number): string {
 
 /** A rate as a percentage with two decimals, as ijb_11.py prints ('%.2f' % (tar * 100)). */
 export function percent(rate: number): string {
-  return Number.isNaN(rate) ? 'NaN' : (rate * 100).toFixed(2);
+  // pythonFixed, not toFixed: an exact binary half (12.125) rounds to even as Python prints it
+  return Number.isNaN(rate) ? 'NaN' : pythonFixed(rate * 100, 2);
 }
 
 /** JSON has no Infinity or NaN: both become null (documented in the README's schema). */
@@ -36,19 +38,4 @@ export function csvLine(cells: (string | number)[]): string {
       return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     })
     .join(',');
-}
-
-/**
- * Python's `'%.{digits}f' % x`: like toFixed, but an exact half (x's binary value lies exactly midway)
- * rounds to the even digit, as Python does, where toFixed rounds away from zero (0.015625 → '0.01562').
- */
-export function pythonFixed(x: number, digits: number): string {
-  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-  const rounded = x.toFixed(digits);
-  const exact = Math.abs(x).toFixed(Math.min(100, digits + 80));
-  const cut = exact.indexOf('.') + 1 + digits;
-  if (!/^50*$/.test(exact.slice(cut))) return rounded;
-  const truncated = exact.slice(0, digits === 0 ? cut - 1 : cut);
-  const lastDigit = Number(truncated[truncated.length - 1]);
-  return lastDigit % 2 === 0 ? (x < 0 ? '-' : '') + truncated : rounded;
 }

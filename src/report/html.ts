@@ -39,7 +39,7 @@ function cell(c: CompareCell | undefined): string {
 
 function tableHtml(t: CompareTable): string {
   const multi = t.datasets.length > 1;
-  const head = ['Checkpoint', 'Aggregation', ...(multi ? ['Dataset'] : []), ...t.columns.map((k) => `${metricInfo(k)?.title ?? k}${metricInfo(k)?.rate === false ? '' : ' (%)'}`)];
+  const head = ['Checkpoint', t.rowTitle === 'clustering' ? 'Clustering' : 'Aggregation', ...(multi ? ['Dataset'] : []), ...t.columns.map((k) => `${metricInfo(k)?.title ?? k}${metricInfo(k)?.rate === false ? '' : ' (%)'}`)];
   const rows = t.rows.map((r) => {
     const lead = [r.label, r.aggregation || '—', ...(multi ? [datasetName(r.dataset)] : [])].map((s) => `<th scope="row">${htmlEscape(s)}</th>`);
     return `<tr class="${r.published ? 'published' : 'checkpoint'}" data-checkpoint="${htmlEscape(r.label)}">${lead.join('')}${t.columns.map((k) => cell(r.cells.get(k))).join('')}</tr>`;

@@ -1,9 +1,12 @@
 /**
- * IJB 1:1 result → JSON (the versioned contract CI gates read), terminal table, markdown, CSV.
+ * IJB 1:1 result → JSON (the versioned contract CI gates read), terminal table, markdown, CSV; and
+ * a run of both IJB protocols (ijb-1n-report.ts serialises the 1:N part) → one JSON, one text.
  * Each serializer returns a string; the CLI's sink writes it.
  */
-import type { IjbResult } from '../protocols/ijb-1v1.js';
+import type { IjbResult } from '../protocols/ijb-types.js';
+import type { IjbRunResult } from '../protocols/ijb-pipeline.js';
 import { FACEBENCH_VERSION } from '../version.js';
+import { ijb1nJson, ijb1nJsonObject, ijb1nText, type Ijb1nTextOptions } from './ijb-1n-report.js';
 import type { ThinCurve } from '../metrics/thin-curve.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 import { SCHEMA_VERSION } from '../io/results-json.js';
@@ -25,9 +28,13 @@ export interface IjbJsonOptions {
 }
 
 export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string {
-  const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+  const doc = { schemaVersion: SCHEMA_VERSION, tool: { name: 'facebench', version: FACEBENCH_VERSION }, ...ijbJsonObject(result, options) };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+/** The `ijb-1v1` object without the envelope (schemaVersion, tool). */
+export function ijbJsonObject(result: IjbResult, options: IjbJsonOptions = {}): Record<string, unknown> {
+  return {
     protocol: result.protocol,
     dataset: result.target,
     rule: result.rule,
@@ -51,7 +58,34 @@ export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string
     })),
     warnings: result.warnings,
   };
+}
+
+/**
+ * One file for a run: a single protocol's own document (1:1 alone exactly as before, so compare and
+ * gate read it unchanged); both protocols → `protocols: [1:1, 1:N]` and the warnings of both.
+ */
+export function ijbRunJson(run: IjbRunResult, options: IjbJsonOptions = {}): string {
+  if (!run.oneToN) return ijbJson(run.oneToOne!, options);
+  if (!run.oneToOne) return ijb1nJson(run.oneToN, options);
+  const doc = {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    protocol: 'ijb',
+    dataset: run.oneToOne.target,
+    protocols: [ijbJsonObject(run.oneToOne, options), ijb1nJsonObject(run.oneToN, options)],
+    warnings: ijbRunWarnings(run),
+  };
   return JSON.stringify(doc, null, 2) + '\n';
+}
+
+/** The 1:1 table, then the 1:N tables under it. */
+export function ijbRunText(run: IjbRunResult, options: Ijb1nTextOptions = {}): string {
+  return [run.oneToOne && ijbText(run.oneToOne), run.oneToN && ijb1nText(run.oneToN, options)].filter(Boolean).join('\n');
+}
+
+/** The warnings of a run, each once (the protocols share some: excluded faces, flip ignored). */
+export function ijbRunWarnings(run: IjbRunResult): string[] {
+  return [...new Set([...(run.oneToOne?.warnings ?? []), ...(run.oneToN?.warnings ?? [])])];
 }
 
 function tarRows(result: IjbResult): string[][] {

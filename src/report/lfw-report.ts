@@ -4,7 +4,8 @@
  */
 import type { PairsKfoldDatasetResult, PairsKfoldResult } from '../protocols/pairs-kfold.js';
 import { FACEBENCH_VERSION } from '../version.js';
-import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent, pythonFixed } from './format.js';
+import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
+import { pythonFixed } from '../numeric/python.js';
 import { SCHEMA_VERSION } from '../io/results-json.js';
 
 const numbers = (a: ArrayLike<number>): (number | null)[] => Array.from(a, jsonNumber);

@@ -11,6 +11,7 @@
  * | `zero_fnmr` | FMR at FNMR 0 (score sets) | lower |
  * | `min_hter`, `eval_hter` | minimum HTER; HTER of the eval set at the dev threshold (score sets) | lower |
  * | `d_prime` | decidability d′ (score sets; not a rate) | higher |
+ * | `pairwise_f`, `bcubed_f`, `nmi` (+ `_precision`, `_recall`, `nmi_geometric`) | clustering scores; each also `…_without_singletons` | higher |
  *
  * On the command line a bare FAR target (`1e-4`, `0.0001`) means `tar@1e-4`, and `tar` means every
  * TAR@FAR target a result has. PURE.
@@ -40,7 +41,23 @@ const NAMED: Record<string, Omit<MetricInfo, 'key'>> = {
   min_hter: { title: 'min HTER', higherIsBetter: false, rate: true },
   eval_hter: { title: 'eval HTER', higherIsBetter: false, rate: true },
   d_prime: { title: "d'", higherIsBetter: true, rate: false },
+  ...clusterMetrics(),
 };
+
+/** The clustering scores, and each again over the faces in non-singleton predicted clusters. */
+function clusterMetrics(): Record<string, Omit<MetricInfo, 'key'>> {
+  const base: Record<string, string> = {
+    pairwise_precision: 'pairwise P', pairwise_recall: 'pairwise R', pairwise_f: 'pairwise F',
+    bcubed_precision: 'BCubed P', bcubed_recall: 'BCubed R', bcubed_f: 'BCubed F',
+    nmi: 'NMI', nmi_geometric: 'NMI (geometric)',
+  };
+  const out: Record<string, Omit<MetricInfo, 'key'>> = {};
+  for (const [key, title] of Object.entries(base)) {
+    out[key] = { title, higherIsBetter: true, rate: true };
+    out[`${key}_without_singletons`] = { title: `${title} w/o singletons`, higherIsBetter: true, rate: true };
+  }
+  return out;
+}
 
 /** The metric a key names, or undefined when it is not one. */
 export function metricInfo(key: string): MetricInfo | undefined {
@@ -94,11 +111,13 @@ export function compareMetricKeys(a: string, b: string): number {
   return order.indexOf(a) - order.indexOf(b);
 }
 
-export const METRIC_NAMES_HELP = 'tar (every TAR@FAR target), tar@1e-4 (or just 1e-4), auc, eer, accuracy; for score sets also fmr100, fmr1000, zero_fmr, zero_fnmr, min_hter, eval_hter, d_prime';
+export const METRIC_NAMES_HELP = 'tar (every TAR@FAR target), tar@1e-4 (or just 1e-4), auc, eer, accuracy; for score sets also fmr100, fmr1000, zero_fmr, zero_fnmr, min_hter, eval_hter, d_prime; for clusterings pairwise_f, bcubed_f, nmi, their _precision/_recall, nmi_geometric, each also _without_singletons';
 
-/** The default metrics of a result: its TAR@FAR targets, or accuracy for pairs-kfold. */
+/** The default metrics of a result: its TAR@FAR targets; accuracy for pairs-kfold; F and NMI for clusterings. */
 export function defaultMetricNames(f: ResultFile): string[] {
-  return f.protocol === 'pairs-kfold' ? ['accuracy'] : ['tar'];
+  if (f.protocol === 'pairs-kfold') return ['accuracy'];
+  if (f.protocol === 'cluster') return ['pairwise_f', 'bcubed_f', 'nmi'];
+  return ['tar'];
 }
 
 /**

@@ -23,8 +23,8 @@ export interface PlotSeries {
 }
 
 export const FAR_MIN = 1e-6;
-const WIDTH = 560;
-const HEIGHT = 400;
+export const WIDTH = 560;
+export const HEIGHT = 400;
 
 /** One series per checkpoint × aggregation; every input must carry curves (`ijb --curve`). */
 export function curveSeries(files: ResultFile[]): PlotSeries[] {
@@ -51,7 +51,7 @@ function title(files: ResultFile[], what: string): string {
 }
 
 /** Tick labels of log axes: powers of ten only, 1e-6 … 1e-1, then 1 (d3's '.0e' would print 1e+0). */
-const LOG_LABEL = "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) > 1e-9 ? '' : datum.value >= 1 ? '1' : format(datum.value, '.0e')";
+export const LOG_LABEL = "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) > 1e-9 ? '' : datum.value >= 1 ? '1' : format(datum.value, '.0e')";
 const AXIS_FAR = { title: 'FAR (false accept rate)', labelExpr: LOG_LABEL, grid: true, values: [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1] };
 
 function layers(series: PlotSeries[], targets: number[], y: 'tar' | 'fnmr', yEncoding: Record<string, unknown>): unknown[] {

@@ -3,7 +3,7 @@
  * L2-normalise(f + f_flip) (or of f alone) in float64, distance = squared L2 of the difference,
  * summed with numpy's pairwise summation. PURE.
  */
-import { pairwiseSum } from '../aggregate/numpy-sum.js';
+import { pairwiseSum } from '../numeric/numpy.js';
 
 export interface PairFeatures {
   /** Row-major [rows, cols] raw features of the original images. */

@@ -11,10 +11,12 @@
  *   nearly full (IJB-C's is 22.6 % full, and `simd` is faster there).
  * `auto` picks `exact` for small pair sets, else `simd`, or `gemm` for a block over half full.
  */
-import type { KernelPairs, TemplatePairs } from '../io/ijb-meta.js';
+import type { TemplatePairs } from '../io/ijb-meta.js';
+import type { KernelPairs } from './kernel-pairs.js';
 import type { ScoreKind } from '../aggregate/spec.js';
 import type { TemplateFeatures } from '../aggregate/aggregate-templates.js';
-import { pairwiseSum } from '../aggregate/numpy-sum.js';
+import { pairwiseSum } from '../numeric/numpy.js';
+import { magfaceAngularScore } from '../numeric/torch.js';
 import type { GemmABt } from '../onnx/runtime.js';
 import { Kernels, align16 } from '../wasm/kernels.js';
 import type { KernelHelper } from '../wasm/kernel-helper.js';
@@ -26,19 +28,7 @@ export const SCORING_METHODS: readonly ScoringMethod[] = ['auto', 'exact', 'simd
 /** float64 from `exact`, float32 from `simd` and `gemm`. */
 export type ScoreVector = Float64Array | Float32Array;
 
-const fround = Math.fround;
-const FLOAT32_PI = fround(Math.PI);
-
-/**
- * MagFace eval_ijb.py's score from a cosine, in float32 as torch computes it:
- * 1 − acos(clamp(cos, −1, 1)) / π.
- */
-export function magfaceAngularScore(cos: number): number {
-  const c = Math.min(1, Math.max(-1, fround(cos)));
-  return fround(1 - fround(fround(Math.acos(c)) / FLOAT32_PI));
-}
-
-function finishScore(kind: ScoreKind): (cos: number) => number {
+export function finishScore(kind: ScoreKind): (cos: number) => number {
   return kind === 'magface-angular' ? magfaceAngularScore : (cos) => cos;
 }
 
@@ -97,7 +87,7 @@ export function planDenseBlock(pairs: TemplatePairs, templateCount: number): Den
 export const FLOAT32_SCORING_MIN_WORK = 1 << 26;
 
 /** `auto`: exact float64 while it is cheap; float32 beyond, by matrix product only for a nearly full block. */
-export function chooseScoringMethod(method: ScoringMethod, pairCount: number, dim: number, plan: DenseBlockPlan): 'exact' | 'simd' | 'gemm' {
+export function chooseScoringMethod(method: ScoringMethod, pairCount: number, dim: number, plan: Pick<DenseBlockPlan, 'density'>): 'exact' | 'simd' | 'gemm' {
   if (method !== 'auto') return method;
   if (pairCount * dim < FLOAT32_SCORING_MIN_WORK) return 'exact';
   return plan.density >= 0.5 ? 'gemm' : 'simd';
@@ -151,7 +141,7 @@ export async function scorePairsSimd(
   return out;
 }
 
-function gatherRowsFloat32(t: TemplateFeatures, indices: Int32Array, from: number, to: number): Float32Array {
+export function gatherRowsFloat32(t: TemplateFeatures, indices: Int32Array, from: number, to: number): Float32Array {
   const D = t.cols;
   const out = new Float32Array((to - from) * D);
   for (let k = from; k < to; k++) {

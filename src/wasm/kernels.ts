@@ -13,6 +13,7 @@ export interface KernelExports {
   addScaled(dst: number, src: number, divisor: number, scale: number, n: number): void;
   sumOfSquares(p: number, n: number): number;
   normaliseRow(src: number, dst: number, n: number, dstF64: number): number;
+  rowStats(p: number, n: number, m: number, cut: number, out: number): void;
   dotPairs(rows: number, rowOf: number, colOf: number, first: number, second: number, indexBytes: number, out: number, n: number, dim: number): void;
   splitScores(scores: number, labels: number, n: number, genuine: number, keys: number, hist: number): number;
   sortKeysDescending(keys: number, tmp: number, n: number, hist: number): void;

@@ -369,6 +369,50 @@
       (br $lines)))
     (i32.sub (local.get $n) (local.get $at)))
 
+  ;; One row segment of a 1:N search (scoring/gallery-search.ts): the n float32 scores at $p against
+  ;; the mate score $m and the pool cutoff $cut. Writes at $out: the maximum (f32; -inf when n = 0),
+  ;; then three i32 counts: scores >= $m, scores > $m, scores > $cut. A NaN $m counts nothing.
+  (func (export "rowStats") (param $p i32) (param $n i32) (param $m f32) (param $cut f32) (param $out i32)
+    (local $end i32) (local $vecEnd i32) (local $x v128) (local $mv v128) (local $cv v128)
+    (local $vmax v128) (local $vge v128) (local $vgt v128) (local $vcut v128) (local $s f32) (local $max f32)
+    (local $ge i32) (local $gt i32) (local $over i32)
+    (local.set $mv (f32x4.splat (local.get $m)))
+    (local.set $cv (f32x4.splat (local.get $cut)))
+    (local.set $vmax (f32x4.splat (f32.const -inf)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vecEnd (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $vec
+      (br_if $done (i32.ge_u (local.get $p) (local.get $vecEnd)))
+      (local.set $x (v128.load (local.get $p)))
+      (local.set $vmax (f32x4.pmax (local.get $vmax) (local.get $x)))
+      ;; a true comparison is -1 in every bit of its lane: subtracting it counts it
+      (local.set $vge (i32x4.sub (local.get $vge) (f32x4.ge (local.get $x) (local.get $mv))))
+      (local.set $vgt (i32x4.sub (local.get $vgt) (f32x4.gt (local.get $x) (local.get $mv))))
+      (local.set $vcut (i32x4.sub (local.get $vcut) (f32x4.gt (local.get $x) (local.get $cv))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vec)))
+    (local.set $max (f32.max (f32.max (f32x4.extract_lane 0 (local.get $vmax)) (f32x4.extract_lane 1 (local.get $vmax)))
+                             (f32.max (f32x4.extract_lane 2 (local.get $vmax)) (f32x4.extract_lane 3 (local.get $vmax)))))
+    (local.set $ge (i32.add (i32.add (i32x4.extract_lane 0 (local.get $vge)) (i32x4.extract_lane 1 (local.get $vge)))
+                            (i32.add (i32x4.extract_lane 2 (local.get $vge)) (i32x4.extract_lane 3 (local.get $vge)))))
+    (local.set $gt (i32.add (i32.add (i32x4.extract_lane 0 (local.get $vgt)) (i32x4.extract_lane 1 (local.get $vgt)))
+                            (i32.add (i32x4.extract_lane 2 (local.get $vgt)) (i32x4.extract_lane 3 (local.get $vgt)))))
+    (local.set $over (i32.add (i32.add (i32x4.extract_lane 0 (local.get $vcut)) (i32x4.extract_lane 1 (local.get $vcut)))
+                              (i32.add (i32x4.extract_lane 2 (local.get $vcut)) (i32x4.extract_lane 3 (local.get $vcut)))))
+    (block $done (loop $tail
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $s (f32.load (local.get $p)))
+      (local.set $max (f32.max (local.get $max) (local.get $s)))
+      (local.set $ge (i32.add (local.get $ge) (f32.ge (local.get $s) (local.get $m))))
+      (local.set $gt (i32.add (local.get $gt) (f32.gt (local.get $s) (local.get $m))))
+      (local.set $over (i32.add (local.get $over) (f32.gt (local.get $s) (local.get $cut))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $tail)))
+    (f32.store (local.get $out) (local.get $max))
+    (i32.store offset=4 (local.get $out) (local.get $ge))
+    (i32.store offset=8 (local.get $out) (local.get $gt))
+    (i32.store offset=12 (local.get $out) (local.get $over)))
+
   ;; sklearn's normalize of one float32 row into float64 ($dstF64 = 1) or float32 (0) at $dst:
   ;; v / sqrt(sum of v² accumulated in float64 in order), a zero row left zero. Returns 1 when the
   ;; row holds a NaN or an infinity (nothing useful is written then), else 0.

@@ -3,16 +3,15 @@
  * session API (own normalisation and flip, one image per run), batch size and workers change
  * nothing, corrupt / missing images fail with one line and no output file.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../fixtures/fixture-utils.mjs';
 import { decodeImage, resizeImage } from '../../src/extract/decode.js';
 import { openModelSession } from '../../src/extract/session.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { readInsightfaceBin } from '../../src/io/insightface-bin.js';
 import { REPO, runCli, tempDir } from '../helpers/cli.js';
+import { binPickle, writeLfwSet } from './lfw-images.js';
 
 const MODEL = join(REPO, 'fixtures', 'models', 'tiny-a32.onnx');
 const DEMO_BIN = join(REPO, 'fixtures', 'lfw-demo', 'demo.bin');
@@ -55,47 +54,6 @@ async function referenceFeatures(images: Uint8Array[]): Promise<{ orig: Float32A
   return { orig, flip, dim };
 }
 
-/** pickle protocol 3 of (bins, issame_list) with bytes images, as Python 3 writes it. */
-function binPickle(images: Uint8Array[], issame: boolean[]): Buffer {
-  const parts: Buffer[] = [Buffer.from([0x80, 0x03, 0x5d, 0x28])]; // PROTO 3, EMPTY_LIST, MARK
-  for (const b of images) {
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(b.length);
-    parts.push(Buffer.from([0x42]), len, Buffer.from(b)); // BINBYTES
-  }
-  parts.push(Buffer.from([0x65, 0x5d, 0x28])); // APPENDS, EMPTY_LIST, MARK
-  parts.push(Buffer.from(issame.map((s) => (s ? 0x88 : 0x89))));
-  parts.push(Buffer.from([0x65, 0x86, 0x2e])); // APPENDS, TUPLE2, STOP
-  return Buffer.concat(parts);
-}
-
-/** Textured face-like images: person p has a seeded base pattern, picture n adds noise; some not 112×112, one PNG. */
-async function makeImages(people: number, pictures: number): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  for (let p = 0; p < people; p++) {
-    const base = mulberry32(1000 + p);
-    const pattern = Uint8Array.from({ length: 16 * 16 * 3 }, () => Math.floor(base() * 256));
-    for (let n = 1; n <= pictures; n++) {
-      const noise = mulberry32(7919 * p + n);
-      const w = (p + n) % 3 === 0 ? 100 : SIZE;
-      const h = (p + n) % 3 === 0 ? 130 : SIZE;
-      const px = new Uint8Array(w * h * 3);
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          for (let c = 0; c < 3; c++) {
-            const v = pattern[((Math.floor((y * 16) / h) * 16 + Math.floor((x * 16) / w)) * 3) + c] + (noise() - 0.5) * 60 + (x - w / 2) * 0.3;
-            px[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
-          }
-        }
-      }
-      const img = sharp(px, { raw: { width: w, height: h, channels: 3 } });
-      const name = `P${p}/P${p}_${String(n).padStart(4, '0')}.jpg`;
-      out.set(name, await (n === 2 ? img.png() : img.jpeg({ quality: 90 })).toBuffer());
-    }
-  }
-  return out;
-}
-
 /** JSON of a run without the model-mode-only provenance blocks (`results[i].features.source`). */
 function numbersOf(file: string): Record<string, unknown> {
   const doc = JSON.parse(readFileSync(file, 'utf8'));
@@ -112,30 +70,7 @@ let binImages: Uint8Array[];
 
 beforeAll(async () => {
   dir = tempDir('lfw-model-');
-  images = await makeImages(4, 3);
-  for (const [name, bytes] of images) {
-    mkdirSync(join(dir, 'images', name.split('/')[0]), { recursive: true });
-    writeFileSync(join(dir, 'images', name), bytes);
-  }
-  // 2 sets of 3 matched + 3 mismatched pairs (pairs.txt, the sets are the folds).
-  const lines = ['2\t3'];
-  for (let s = 0; s < 2; s++) {
-    for (let k = 0; k < 3; k++) lines.push(`P${s + 2 * (k % 2)}\t${1 + (k % 3)}\t${1 + ((k + 1) % 3)}`);
-    for (let k = 0; k < 3; k++) lines.push(`P${k}\t${1 + s}\tP${k + 1}\t${1 + ((s + k) % 3)}`);
-  }
-  writeFileSync(join(dir, 'pairs.txt'), lines.join('\n') + '\n');
-  // A .bin with the same kind of images: 12 pairs alternating genuine / impostor.
-  const names = [...images.keys()];
-  binImages = [];
-  const same: boolean[] = [];
-  for (let i = 0; i < 12; i++) {
-    const a = names[i % names.length];
-    const b = i % 2 === 0 ? names[(i % 4) * 3 + ((i + 1) % 3)] : names[(i * 5 + 1) % names.length];
-    binImages.push(images.get(a)!, images.get(b)!);
-    same.push(a.split('/')[0] === b.split('/')[0]);
-  }
-  binFile = join(dir, 'tiny.bin');
-  writeFileSync(binFile, binPickle(binImages, same));
+  ({ images, binFile, binImages } = await writeLfwSet(dir));
 }, 120_000);
 
 describe('facebench lfw --model', () => {
@@ -147,7 +82,7 @@ describe('facebench lfw --model', () => {
       writeFileSync(join(dir, `${tag}-g.npy`), encodeNpy(ref.flip, [imgs.length, ref.dim]));
       const viaFeatures = await runCli(['lfw', '--quiet', '--bin', bin, '--features', join(dir, `${tag}-f.npy`), '--flip-features', join(dir, `${tag}-g.npy`), '--json', join(dir, `${tag}-features.json`)]);
       expect(viaFeatures.code, viaFeatures.stderr).toBe(0);
-      const viaModel = await runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--json', join(dir, `${tag}-model.json`)]);
+      const viaModel = await runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, `cache-${tag}`), '--json', join(dir, `${tag}-model.json`)]);
       expect(viaModel.code, viaModel.stderr).toBe(0);
       expect(viaModel.stdout).toMatch(/Accuracy-Flip: /);
       expect(viaModel.stdout).toMatch(/^features: model sha256 [0-9a-f]{12}…, cpu, float32, onnxruntime \S+, preset arcface \(rgb\), 112×112, flip$/m);
@@ -171,7 +106,7 @@ describe('facebench lfw --model', () => {
   }, 120_000);
 
   it('--pairs + --images: each distinct image once, same numbers as --features with --names', async () => {
-    const model = await runCli(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--json', join(dir, 'pairs-model.json')]);
+    const model = await runCli(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-pairs'), '--json', join(dir, 'pairs-model.json')]);
     expect(model.code, model.stderr).toBe(0);
     expect(model.stderr).toMatch(/on cpu, onnxruntime/);
     const used = [...new Set(readFileSync(join(dir, 'pairs.txt'), 'utf8').trim().split('\n').slice(1).flatMap((l) => {
@@ -195,7 +130,8 @@ describe('facebench lfw --model', () => {
       ['--batch', '128', '--workers', '1'],
     ].map(async (extra, k) => {
       const out = join(dir, `batch-${k}.json`);
-      const r = await runCli(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', ...extra, '--json', out]);
+      // A cache per run: each run extracts (a shared cache would answer the later runs).
+      const r = await runCli(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, `cache-batch-${k}`), ...extra, '--json', out]);
       expect(r.code, r.stderr).toBe(0);
       return readFileSync(out, 'utf8');
     }));
@@ -208,7 +144,7 @@ describe('facebench lfw --model', () => {
     delete first.features.source;
     const single = numbersOf(join(dir, 'tiny-model.json'));
     expect(first).toEqual((single.results as unknown[])[0]);
-    const noFlip = await runCli(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--no-flip', '--json', join(dir, 'noflip.json')]);
+    const noFlip = await runCli(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-tiny'), '--no-flip', '--json', join(dir, 'noflip.json')]);
     expect(noFlip.code, noFlip.stderr).toBe(0);
     expect(noFlip.stdout).toMatch(/\] Accuracy: /);
     expect(JSON.parse(readFileSync(join(dir, 'noflip.json'), 'utf8')).results[0]).toMatchObject({ features: { flip: false, source: { flip: false } } });
@@ -225,7 +161,7 @@ describe('facebench lfw --model', () => {
     const file = join(dir, 'corrupt.bin');
     writeFileSync(file, binPickle(bad, Array.from({ length: bad.length / 2 }, (_, i) => i % 2 === 0)));
     const out = join(dir, 'corrupt.json');
-    const r = await runCli(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--json', out]);
+    const r = await runCli(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-corrupt'), '--json', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -238,7 +174,7 @@ describe('facebench lfw --model', () => {
     const pairs = join(dir, 'pairs-missing.txt');
     writeFileSync(pairs, '1\t1\nP0\t1\t2\nP0\t1\tP9\t1\n');
     const out = join(dir, 'missing.json');
-    const r = await runCli(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--folds', '2', '--json', out]);
+    const r = await runCli(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-missing'), '--folds', '2', '--json', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);

@@ -155,7 +155,8 @@ describe('a model with a fixed batch size', () => {
     try {
       const spec = tinyModelSpec(TINY_MODELS[0]);
       writeFileSync(join(dir, 'fixed.onnx'), encodeOnnxModel({ ...spec, inputs: [{ name: 'input', elemType: 'float32', dims: [16, 3, 112, 112] }] }));
-      const common = { root: join(FIX, 'ijb-images'), target: 'IJBC' as const, ep: 'cpu' as const, workers: 0, flip: false, preprocessing: PRESETS.arcface, resume: false, shard: { index: 1, count: 1 }, skipBad: false, threads: 1 };
+      const { loadFaceList } = await import('../../src/extract/datasets.js');
+      const common = { faces: loadFaceList({ kind: 'ijb', root: join(FIX, 'ijb-images'), target: 'IJBC' }), ep: 'cpu' as const, workers: 0, flip: false, preprocessing: PRESETS.arcface, resume: false, shard: { index: 1, count: 1 }, skipBad: false, threads: 1 };
       const fixed = await extractFeatures({ ...common, modelPath: join(dir, 'fixed.onnx'), out: join(dir, 'a'), batch: 50 });
       await extractFeatures({ ...common, modelPath: join(FIX, 'models', 'tiny-a32.onnx'), out: join(dir, 'b'), batch: 50 });
       expect(fixed.meta!.batch).toBe(16); // 120 faces = 7 × 16 + 8: the last batch is padded

@@ -8,10 +8,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
-import { extractFeatures, extractImageFeatures, ijbStoreInputs, type ExtractOptions } from '../../src/extract/extract.js';
+import { ijbStoreInputs, loadFaceList } from '../../src/extract/datasets.js';
+import { extractFeatures, type ExtractOptions } from '../../src/extract/extract.js';
 import { mergeStores } from '../../src/extract/merge.js';
 import { PRESETS } from '../../src/extract/preprocess.js';
-import { openModelSession, sha256File } from '../../src/extract/session.js';
+import { sha256File } from '../../src/extract/session.js';
 import { CHECKPOINT_FILE, LOCK_FILE, readStoreMeta, requestDifferences, storeCacheKey, StoreWriter, type StoreFileOps, type StoreRequest } from '../../src/extract/store.js';
 import { readNpyMatrix } from '../../src/io/npy.js';
 import { encodeOnnxModel } from '../../src/onnx/onnx-writer.js';
@@ -23,8 +24,9 @@ const MODEL = join(tmp, 'sqrt.onnx');
 const BRIGHT = [150, 160, 170, 180, 190, 200, 210, 220]; // 8 faces, all finite through the sqrt model
 let root = '';
 
+const ijbFaces = (dir: string) => loadFaceList({ kind: 'ijb', root: dir, target: 'IJBC' });
 const options = (out: string, extra: Partial<ExtractOptions> = {}): ExtractOptions => ({
-  modelPath: MODEL, root, target: 'IJBC', out, ep: 'cpu', batch: 4, workers: 0, flip: true, preprocessing: PRESETS.arcface,
+  modelPath: MODEL, faces: ijbFaces(root), out, ep: 'cpu', batch: 4, workers: 0, flip: true, preprocessing: PRESETS.arcface,
   resume: false, shard: { index: 1, count: 1 }, skipBad: false, threads: 1, ...extra,
 });
 
@@ -181,7 +183,7 @@ describe('model outputs NaN or Inf (group 4)', () => {
 
   it('an error naming the first face, and no folder left when nothing was saved', async () => {
     const out = join(tmp, 'nan');
-    const e = await dataError(extractFeatures({ ...options(out), root: nanRoot }));
+    const e = await dataError(extractFeatures({ ...options(out), faces: ijbFaces(nanRoot) }));
     expect(e.message).toBe(`${MODEL}: the model output NaN or Inf for it: face 3 ('3.png')`);
     expect(existsSync(out)).toBe(false);
   });
@@ -189,25 +191,21 @@ describe('model outputs NaN or Inf (group 4)', () => {
   it('in a later batch: the checkpoint of the batches before is kept, and the hint says so', async () => {
     const out = join(tmp, 'nan-later');
     const late = await tinyIjbRoot(join(tmp, 'nan-late-root'), [150, 160, 170, 180, 190, 50, 200, 210]);
-    const e = await dataError(extractFeatures({ ...options(out), root: late }));
+    const e = await dataError(extractFeatures({ ...options(out), faces: ijbFaces(late) }));
     expect(e.message).toBe(`${MODEL}: the model output NaN or Inf for it: face 6 ('6.png')`);
     expect(e.hint).toMatch(new RegExp(`the 4 faces already extracted are kept in ${out}: rerun with --resume to continue$`));
     expect(readdirSync(out).sort()).toEqual([CHECKPOINT_FILE, 'features.npy.partial', 'features_flip.npy.partial']);
   });
 
-  it('LFW-style images in memory (extractImageFeatures): an error naming the image', async () => {
-    const session = await openModelSession(MODEL, 'cpu', { threads: 1 });
-    try {
-      const e = await dataError(extractImageFeatures({ session, imageDir: join(nanRoot, 'loose_crop'), names: ['1.png', '2.png', '3.png'], batch: 2, workers: 0, flip: false, preprocessing: PRESETS.arcface }));
-      expect(e.message).toBe(`${join(nanRoot, 'loose_crop', '3.png')}: the model ${MODEL} output NaN or Inf for this image`);
-    } finally {
-      await session.release();
-    }
+  it('aligned images of a folder (no landmarks): an error naming the image', async () => {
+    const faces = loadFaceList({ kind: 'folder', images: join(nanRoot, 'loose_crop'), list: undefined });
+    const e = await dataError(extractFeatures({ ...options(join(tmp, 'nan-folder')), faces, batch: 2 }));
+    expect(e.message).toBe(`${join(nanRoot, 'loose_crop', '3.png')}: the model ${MODEL} output NaN or Inf for this image`);
   });
 
   it('under --skip-bad: listed as bad faces with NaN rows; the rest finite', async () => {
     const out = join(tmp, 'nan-skip');
-    const r = await extractFeatures({ ...options(out), root: nanRoot, skipBad: true });
+    const r = await extractFeatures({ ...options(out), faces: ijbFaces(nanRoot), skipBad: true });
     expect(r.meta!.badFaces.map((b) => [b.face, b.name, b.reason])).toEqual([[2, '3.png', 'the model output NaN or Inf for it'], [6, '7.png', 'the model output NaN or Inf for it']]);
     const f = readNpyMatrix(join(out, 'features.npy'));
     for (let r = 0; r < 8; r++) expect(Array.from(f.data.subarray(3 * r, 3 * r + 3)).every(Number.isNaN)).toBe(r === 2 || r === 6);
@@ -235,7 +233,7 @@ describe('cache identity: --skip-bad and the inputs\' stamps (group 4)', () => {
   it('a store that skipped faces is stale without --skip-bad, and once a skipped face\'s image is fixed', async () => {
     const fixable = await tinyIjbRoot(join(tmp, 'fixable-root'), [150, 160, 60, 170]);
     const out = join(tmp, 'fixable');
-    await extractFeatures({ ...options(out), root: fixable, skipBad: true });
+    await extractFeatures({ ...options(out), faces: ijbFaces(fixable), skipBad: true });
     expect(requestDifferences(readStoreMeta(out), requestFor(out, true))).toEqual([]);
     expect(requestDifferences(readStoreMeta(out), requestFor(out, false))).toEqual(['skip-bad: the store skipped 1 unreadable faces, asked without --skip-bad']);
     writeFileSync(join(fixable, 'loose_crop', '3.png'), readFileSync(join(fixable, 'loose_crop', '1.png'))); // fixed in place: the folder's mtime stays
@@ -340,7 +338,7 @@ describe('--out that cannot be a store, and failures that leave nothing behind (
     const broken = await tinyIjbRoot(join(tmp, 'broken-root'), BRIGHT.slice(0, 4));
     rmSync(join(broken, 'loose_crop', '2.png'));
     const out = join(tmp, 'missing-image');
-    const e = await dataError(extractFeatures({ ...options(out), root: broken }));
+    const e = await dataError(extractFeatures({ ...options(out), faces: ijbFaces(broken) }));
     expect(e.message).toBe(`${join(broken, 'loose_crop', '2.png')}: cannot read face 2 (no such file)`);
     expect(existsSync(out)).toBe(false);
     const shapeModel = join(tmp, 'pool4d.onnx');
@@ -360,7 +358,7 @@ describe('--out that cannot be a store, and failures that leave nothing behind (
     for (const k of [2, 4, 5]) writeFileSync(join(cut, 'loose_crop', `${k}.png`), jpeg.subarray(0, 700 + k));
     const reasons = [];
     for (const workers of [2, 0]) {
-      const r = await extractFeatures({ ...options(join(tmp, `cut${workers}`)), root: cut, skipBad: true, workers, batch: 2 });
+      const r = await extractFeatures({ ...options(join(tmp, `cut${workers}`)), faces: ijbFaces(cut), skipBad: true, workers, batch: 2 });
       reasons.push(r.meta!.badFaces.map((b) => `${b.name}: ${b.reason}`));
     }
     expect(reasons[0]).toEqual(['2.png: truncated JPEG: the file ends before the image data does', '4.png: truncated JPEG: the file ends before the image data does', '5.png: truncated JPEG: the file ends before the image data does']);

@@ -9,7 +9,7 @@ import { encodeNpy } from '../../src/io/npy.js';
 import { pyeerHistogramTopThreshold, readPyeerHistogram, readPyeerScores } from '../../src/io/pyeer-scores.js';
 import { readScoreCsv } from '../../src/io/score-csv.js';
 import { forEachLine, parseDecimal } from '../../src/io/score-text.js';
-import { forEachLineBlock } from '../../src/io/line-blocks.js';
+import { forEachLineBlock } from '../../src/io/input-file.js';
 import { mulberry32 } from '../../fixtures/fixture-utils.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'facebench-score-files-'));
@@ -52,7 +52,7 @@ describe('line blocks', () => {
     const lines = Array.from({ length: 500 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`);
     const path = file(lines.join('\n'));
     const blocks: string[] = [];
-    forEachLineBlock(path, 64, (block) => {
+    forEachLineBlock(path, 64, (block: Buffer) => {
       blocks.push(block.toString());
       return true;
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapTarAtFar, drawMultiplicities, percentile, prepareBootstrap, runReplicates, templateStrata, Xoshiro128 } from '../../src/metrics/bootstrap.js';
+import { bootstrapTarAtFar, drawMultiplicities, prepareBootstrap, runReplicates, templateStrata, Xoshiro128 } from '../../src/metrics/bootstrap.js';
+import { percentile } from '../../src/numeric/numpy.js';
 import { rocCurve, splitByLabel } from '../../src/metrics/roc.js';
 import { tarAtFar, TAR_RULES, type TarRule } from '../../src/metrics/tar-at-far.js';
 

@@ -9,9 +9,9 @@ import {
   contiguousFolds,
   kfoldAccuracy,
   meanStd,
-  numpyArange,
   valAtFar,
 } from '../../src/metrics/kfold-accuracy.js';
+import { numpyArange } from '../../src/numeric/numpy.js';
 import { pairDistances, xnorm, type PairFeatures } from '../../src/scoring/pair-distances.js';
 
 const DIR = join(import.meta.dirname, '..', 'data', 'lfw-parity');

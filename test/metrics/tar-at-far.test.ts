@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rocCurve, splitByLabel } from '../../src/metrics/roc.js';
-import { nextDown, nextUp, tarAtFarBob, tarAtFarLe } from '../../src/metrics/tar-at-far.js';
+import { tarAtFarBob, tarAtFarLe } from '../../src/metrics/tar-at-far.js';
+import { nextDown, nextUp } from '../../src/numeric/numpy.js';
 import { mulberry32 } from '../../fixtures/fixture-utils.mjs';
 
 

@@ -5,7 +5,8 @@ import { readResultFile } from '../../src/io/results-json.js';
 import { readNpyScores } from '../../src/io/npy.js';
 import { ijbMetaPaths, readFaceTemplateMedia, readTemplatePairs } from '../../src/io/ijb-meta.js';
 import { groupFacesByTemplate, templateIndexLookup } from '../../src/aggregate/template-grouping.js';
-import { bootstrapTarAtFar, percentile } from '../../src/metrics/bootstrap.js';
+import { bootstrapTarAtFar } from '../../src/metrics/bootstrap.js';
+import { percentile } from '../../src/numeric/numpy.js';
 import { runPairedDelta } from '../../src/protocols/paired-delta.js';
 import { runCli, tempDir } from '../helpers.js';
 
