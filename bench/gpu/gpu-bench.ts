@@ -233,7 +233,9 @@ async function main(argv: string[]): Promise<void> {
   const child = argv.indexOf('--child');
   if (child >= 0) {
     const outcome = await runConfig(JSON.parse(argv[child + 1]) as ChildJob);
-    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(outcome)}\n`);
+    // Exit once the line is out: a native GPU library that keeps the event loop alive must not hold
+    // the parent until --config-timeout.
+    process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(outcome)}\n`, () => process.exit(0));
     return;
   }
   let opts: GpuBenchOptions;

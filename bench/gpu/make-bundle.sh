@@ -41,6 +41,7 @@ if command -v strip >/dev/null; then strip --strip-all "$stage/bin/node"; fi
 debs=${VULKAN_DEBS:-$work/debs}
 if [ -z "${VULKAN_DEBS:-}" ]; then
   mkdir -p "$debs"
+  chmod 755 "$work" && chmod 777 "$debs" # apt's download sandbox user must be able to write there
   (cd "$debs" && apt-get download libvulkan1 libglvnd0 >/dev/null)
 fi
 for deb in "$debs"/libvulkan1_*.deb "$debs"/libglvnd0_*.deb; do
