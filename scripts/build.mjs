@@ -16,6 +16,7 @@ await build({
     'scores-bench': 'bench/scores-bench.ts',
     'quality-bench': 'bench/quality-bench.ts',
     'cluster-bench': 'bench/cluster-bench.ts',
+    'gpu-bench': 'bench/gpu/gpu-bench.ts',
   },
   outdir: 'dist',
 });

@@ -1,6 +1,7 @@
 /**
- * A minimal ONNX (protobuf) model writer: enough to build small graphs in memory — the GEMM used to
- * score dense pair blocks, and the tiny fixture checkpoints. Field numbers follow onnx.proto3.
+ * A minimal ONNX (protobuf) model writer: enough to build graphs in memory — the GEMM used to
+ * score dense pair blocks, the tiny fixture checkpoints and the IResNet of the GPU benchmark
+ * (src/onnx/iresnet.ts). Field numbers follow onnx.proto3.
  */
 
 export type Dim = number | string;
@@ -26,8 +27,10 @@ export interface NodeSpec {
 export interface Initializer {
   name: string;
   dims: number[];
-  /** float32 values (float16 initializers are not needed here). */
-  values: Float32Array;
+  /** float32 values, or the IEEE half-precision bit patterns of a float16 initializer. */
+  values: Float32Array | Uint16Array;
+  /** Default float32; float16 takes `values` as a Uint16Array of bit patterns. */
+  elemType?: ElemType;
 }
 
 export interface GraphSpec {
@@ -147,9 +150,13 @@ export function encodeOnnxModel(spec: GraphSpec): Uint8Array {
     }
     g.string(2, spec.name);
     for (const init of spec.initializers ?? []) {
+      const elemType = init.elemType ?? 'float32';
+      if ((elemType === 'float16') !== (init.values instanceof Uint16Array)) {
+        throw new Error(`initializer ${init.name}: ${elemType} needs ${elemType === 'float16' ? 'Uint16Array bit patterns' : 'a Float32Array'}`);
+      }
       g.message(5, (t) => {
         for (const d of init.dims) t.int(1, d);
-        t.int(2, ELEM_TYPE.float32);
+        t.int(2, ELEM_TYPE[elemType]);
         t.string(8, init.name);
         t.bytes(9, new Uint8Array(init.values.buffer, init.values.byteOffset, init.values.byteLength));
       });

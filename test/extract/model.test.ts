@@ -13,7 +13,7 @@ const lm = readFaceLandmarks(join(FIX, 'ijb-images', 'meta', 'ijbc_name_5pts_sco
 
 /** Plain float64 forward pass of a tiny model: Conv → Relu → Conv → Relu → Flatten → Gemm. */
 function forward(arch: TinyModelArch, input: Float32Array): Float64Array {
-  const init = Object.fromEntries(tinyModelSpec(arch).initializers!.map((t) => [t.name, t.values]));
+  const init = Object.fromEntries(tinyModelSpec(arch).initializers!.map((t) => [t.name, t.values as Float32Array]));
   const conv = (x: Float64Array | Float32Array, cin: number, size: number, w: Float32Array, b: Float32Array, c: TinyModelArch['conv1']) => {
     const out = Math.floor((size + 2 * c.pad - c.kernel) / c.stride) + 1;
     const y = new Float64Array(c.out * out * out);
