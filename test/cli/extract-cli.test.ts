@@ -1,10 +1,10 @@
-// End-to-end: the real bin on the fixture images and tiny models (CPU, a few seconds each).
+// End-to-end on the fixture images and tiny models (CPU): the first extraction through the real bin, the rest in process.
 import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from '../../src/onnx/onnx-writer.js';
 import { readNpyMatrix } from '../../src/io/npy.js';
-import { REPO, runCli as run, tempDir } from '../helpers/cli.js';
+import { REPO, runCli, runInProcess as run, tempDir } from '../helpers/cli.js';
 
 const ROOT = join(REPO, 'fixtures', 'ijb-images');
 const MODEL = join(REPO, 'fixtures', 'models', 'tiny-a32.onnx');
@@ -16,8 +16,8 @@ const EVAL = ['--far', '1e-2,1e-1', '--aggregate', 'plain,magnitude,insightface'
 const EVAL_QUIET = [...EVAL, '--quiet'];
 const bytes = (dir: string, file: string) => readFileSync(join(dir, file));
 
-async function extract(out: string, extra: string[] = [], batch = '16', workers = '2') {
-  const r = await run(['extract', '--model', MODEL, '--root', ROOT, '--out', out, '--flip', '--batch', batch, '--workers', workers, ...CPU, ...extra]);
+async function extract(out: string, extra: string[] = [], batch = '16', workers = '2', runner = run) {
+  const r = await runner(['extract', '--model', MODEL, '--root', ROOT, '--out', out, '--flip', '--batch', batch, '--workers', workers, ...CPU, ...extra]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r;
@@ -27,7 +27,7 @@ describe('facebench extract', () => {
   const full = join(TMP, 'full');
 
   it('writes features.npy, features_flip.npy and store.json', async () => {
-    await extract(full);
+    await extract(full, [], '16', '2', runCli); // once through the real bin and its bundled worker
     const meta = JSON.parse(readFileSync(join(full, 'store.json'), 'utf8'));
     expect(meta).toMatchObject({
       kind: 'facebench-feature-store', rows: 120, dim: 32, flip: true, provider: 'cpu', ortVersion: '1.30.0',

@@ -60,7 +60,7 @@ describe('extract --save-crops', () => {
 
   it('the same PNG bytes for another batch size, worker count and channel order (magface preset: BGR to the model)', async () => {
     const other = join(tmp, 'crops-bgr');
-    const r = await runCli(['extract', '--model', MODEL, '--root', root, '--out', join(tmp, 'store-bgr'), '--preset', 'magface', '--save-crops', other, '--batch', '16', '--workers', '0', ...CPU]);
+    const r = await runInProcess(['extract', '--model', MODEL, '--root', root, '--out', join(tmp, 'store-bgr'), '--preset', 'magface', '--save-crops', other, '--batch', '16', '--workers', '0', ...CPU]);
     expect(r.code, r.stderr).toBe(0);
     for (const name of listFiles(crops)) expect(readFileSync(join(other, name)).equals(readFileSync(join(crops, name))), name).toBe(true);
   });
@@ -68,7 +68,7 @@ describe('extract --save-crops', () => {
   it('a complete store (--resume) still gets its crops, without the model and without touching the store', async () => {
     const again = join(tmp, 'crops-again');
     const before = readFileSync(join(tmp, 'store', 'store.json'));
-    const r = await runCli(['extract', '--model', MODEL, '--root', root, '--out', join(tmp, 'store'), '--resume', '--save-crops', again, '--ep', 'cpu']);
+    const r = await runInProcess(['extract', '--model', MODEL, '--root', root, '--out', join(tmp, 'store'), '--resume', '--save-crops', again, '--ep', 'cpu']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`${faces.length} crops saved in ${again}`));
     expect(r.stderr).toMatch(new RegExp(`the store holds all ${faces.length} faces already: saving their crops only`));
@@ -79,7 +79,7 @@ describe('extract --save-crops', () => {
 
   it('--limit N: the first N crops only, no store', async () => {
     const limited = join(tmp, 'crops-limit');
-    const r = await runCli(['extract', '--model', MODEL, '--root', root, '--save-crops', limited, '--limit', '5', ...CPU]);
+    const r = await runInProcess(['extract', '--model', MODEL, '--root', root, '--save-crops', limited, '--limit', '5', ...CPU]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${limited}: 5 crops (--limit 5: no features)\n`);
     expect(listFiles(limited)).toEqual(faces.slice(0, 5).map((f) => f.image.replace(/\.jpg$/, '.png')).sort());
@@ -126,7 +126,7 @@ describe('lfw --model --save-crops', () => {
     const dir = tempDir('facebench-crops-lfw-');
     const { binFile, binImages } = await writeLfwSet(dir);
     const crops = join(dir, 'crops');
-    const r = await runCli(['lfw', '--bin', binFile, '--model', MODEL, '--cache', join(dir, 'cache'), '--save-crops', crops, ...CPU, '--json', join(dir, 'r.json')]);
+    const r = await runInProcess(['lfw', '--bin', binFile, '--model', MODEL, '--cache', join(dir, 'cache'), '--save-crops', crops, ...CPU, '--json', join(dir, 'r.json')]);
     expect(r.code, r.stderr).toBe(0);
     expect(listFiles(join(crops, 'tiny'))).toEqual(binImages.map((_, k) => `${k}.png`).sort());
     let resized = 0;
@@ -143,7 +143,7 @@ describe('lfw --model --save-crops', () => {
     // --limit: crops of the first 3 images of each dataset, no store, no result.
     const demo = join(REPO, 'fixtures', 'lfw-demo', 'demo.bin');
     const limited = join(dir, 'limited');
-    const l = await runCli(['lfw', '--bin', binFile, '--bin', demo, '--model', MODEL, '--save-crops', limited, '--limit', '3', ...CPU]);
+    const l = await runInProcess(['lfw', '--bin', binFile, '--bin', demo, '--model', MODEL, '--save-crops', limited, '--limit', '3', ...CPU]);
     expect(l.code, l.stderr).toBe(0);
     expect(l.stdout).toBe(`${join(limited, 'tiny')}: 3 crops of tiny (--limit: no features)\n${join(limited, 'demo')}: 3 crops of demo (--limit: no features)\n`);
     expect(listFiles(limited)).toEqual(['demo/0.png', 'demo/1.png', 'demo/2.png', 'tiny/0.png', 'tiny/1.png', 'tiny/2.png']);

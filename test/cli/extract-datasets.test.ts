@@ -32,13 +32,13 @@ const numbers = (json: string) => {
 };
 
 async function extract(out: string, dataset: string[], extra: string[] = []) {
-  const r = await runCli(['extract', '--model', MODEL, ...dataset, '--out', out, '--flip', ...CPU, ...extra]);
+  const r = await runInProcess(['extract', '--model', MODEL, ...dataset, '--out', out, '--flip', ...CPU, ...extra]);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).toBe('');
 }
 
 async function lfwJson(args: string[]): Promise<string> {
-  const r = await runCli(['lfw', ...args, '--quiet', '--json', '-']);
+  const r = await runInProcess(['lfw', ...args, '--quiet', '--json', '-']);
   expect(r.code, r.stderr).toBe(0);
   return r.stdout;
 }
@@ -104,7 +104,7 @@ describe('extract --dataset pairs', () => {
     expect(m.code, m.stderr).toBe(0);
     for (const f of ['features.npy', 'features_flip.npy', 'names.txt']) expect(bytes(merged, f).equals(bytes(pairsStore, f)), f).toBe(true);
     expect(storeJson(merged).resizedImages).toBe(storeJson(pairsStore).resizedImages);
-    const shardEval = await runCli(['lfw', '--pairs', pairs, '--features', shards[0], '--quiet']);
+    const shardEval = await runInProcess(['lfw', '--pairs', pairs, '--features', shards[0], '--quiet']);
     expect(shardEval.code).toBe(2);
     expect(shardEval.stderr).toMatch(/is shard 1\/3 only/);
   });
@@ -200,20 +200,20 @@ describe('lfw --model: a store per dataset, cached', () => {
   it('a second run reads the store and says so (not with --quiet); another flip is another store; --store of other settings is refused', async () => {
     const cache = join(tmp, 'cache-lfw');
     const args = ['lfw', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', '--cache', cache, '--json', '-'];
-    const first = await runCli(args);
+    const first = await runInProcess(args);
     expect(first.code, first.stderr).toBe(0);
     const made = [...first.stderr.matchAll(/^facebench: extracting into (.*)$/gm)].map((m) => m[1]);
     expect(made).toHaveLength(2);
     expect(made[0]).toMatch(new RegExp(`^${join(cache, 'stores', 'tiny-a32-tiny-')}[0-9a-f]{16}$`));
     expect(made[1]).toMatch(new RegExp(`^${join(cache, 'stores', 'tiny-a32-demo-')}[0-9a-f]{16}$`));
-    const second = await runCli(args);
+    const second = await runInProcess(args);
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect([...second.stderr.matchAll(/^facebench: using the features already extracted in (.*)$/gm)].map((m) => m[1])).toEqual(made);
     expect(second.stderr).not.toMatch(/extracting into|faces\/s/);
-    const quiet = await runCli([...args, '--quiet']);
+    const quiet = await runInProcess([...args, '--quiet']);
     expect(quiet.stderr.split('\n').filter((l) => !l.startsWith('facebench: warning: ') && l !== '')).toEqual([]);
-    const noFlip = await runCli(['lfw', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--cache', cache, '--no-flip', '--json', '-']);
+    const noFlip = await runInProcess(['lfw', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--cache', cache, '--no-flip', '--json', '-']);
     expect(noFlip.stderr).toMatch(/extracting into/);
     expect(noFlip.stderr).not.toContain(made[0]);
     const other = await runInProcess(['lfw', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--store', made[0], '--preset', 'magface', '--quiet']);

@@ -37,7 +37,7 @@ describe('ijb on the demo fixture', () => {
     expect(a.stderr.split('\n').filter((l) => l.startsWith('facebench: warning: FAR'))).toEqual(
       ['1e-6', '1e-5', '1e-4'].map((t) => `facebench: warning: FAR ${t} cannot be resolved with 4,680 impostor pairs (it needs at least ${Math.round(1 / Number(t)).toLocaleString('en-US')}): its TAR is reported as null`),
     );
-    const b = await runCli(ijbArgs(FIXTURE, ['--json', join(out, 'b.json')]));
+    const b = await runInProcess(ijbArgs(FIXTURE, ['--json', join(out, 'b.json')]));
     expect(b.code).toBe(0);
     expect(readFileSync(join(out, 'a.json'))).toEqual(readFileSync(join(out, 'b.json')));
 
@@ -65,7 +65,7 @@ describe('ijb on the demo fixture', () => {
 
   it('--scores writes pair scores that reproduce the reported TAR', async () => {
     const out = tempDir();
-    const r = await runCli(ijbArgs(FIXTURE, ['--json', join(out, 'r.json'), '--scores', out, '--far', '1e-2', '--rule', 'le']));
+    const r = await runInProcess(ijbArgs(FIXTURE, ['--json', join(out, 'r.json'), '--scores', out, '--far', '1e-2', '--rule', 'le']));
     expect(r.code, r.stderr).toBe(0);
     const buf = readFileSync(join(out, 'plain.npy'));
     const scores = new Float64Array(buf.buffer.slice(buf.byteOffset + 10 + buf.readUInt16LE(8), buf.byteOffset + buf.length));
@@ -81,8 +81,8 @@ describe('ijb on the demo fixture', () => {
   it('--scoring simd (half the pairs on the kernel helper thread) agrees with exact scoring', async () => {
     const out = tempDir();
     const aggs = ['--aggregate', 'plain,magnitude,insightface,magface+'];
-    const simd = await runCli(ijbArgs(FIXTURE, [...aggs, '--scoring', 'simd', '--json', join(out, 's.json'), '--scores', join(out, 's')]));
-    const exact = await runCli(ijbArgs(FIXTURE, [...aggs, '--scoring', 'exact', '--json', join(out, 'e.json'), '--scores', join(out, 'e')]));
+    const simd = await runInProcess(ijbArgs(FIXTURE, [...aggs, '--scoring', 'simd', '--json', join(out, 's.json'), '--scores', join(out, 's')]));
+    const exact = await runInProcess(ijbArgs(FIXTURE, [...aggs, '--scoring', 'exact', '--json', join(out, 'e.json'), '--scores', join(out, 'e')]));
     expect([simd.code, exact.code], simd.stderr + exact.stderr).toEqual([0, 0]);
     const s = JSON.parse(readFileSync(join(out, 's.json'), 'utf8'));
     const e = JSON.parse(readFileSync(join(out, 'e.json'), 'utf8'));
@@ -105,8 +105,8 @@ describe('ijb on the demo fixture', () => {
     const names = readFileSync(join(dir, 'meta/ijbc_face_tid_mid.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]);
     const lines = names.map((n, i) => `${n} ${Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), (v) => v.toPrecision(9)).join(' ')}\n`);
     writeFileSync(join(dir, 'feats.list'), lines.join(''));
-    const a = await runCli(['ijb', '--root', dir, '--features', join(dir, 'magface-r18/features.npy'), '--aggregate', 'magface,magface+', '--json', '-', '--quiet']);
-    const b = await runCli(['ijb', '--root', dir, '--features', join(dir, 'feats.list'), '--aggregate', 'magface,magface+', '--json', '-', '--quiet']);
+    const a = await runInProcess(['ijb', '--root', dir, '--features', join(dir, 'magface-r18/features.npy'), '--aggregate', 'magface,magface+', '--json', '-', '--quiet']);
+    const b = await runInProcess(['ijb', '--root', dir, '--features', join(dir, 'feats.list'), '--aggregate', 'magface,magface+', '--json', '-', '--quiet']);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toBe(a.stdout);

@@ -10,7 +10,7 @@ import { decodeImage, resizeImage } from '../../src/extract/decode.js';
 import { openModelSession } from '../../src/extract/session.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { readInsightfaceBin } from '../../src/io/insightface-bin.js';
-import { REPO, runCli, tempDir } from '../helpers/cli.js';
+import { REPO, runCli, runInProcess, tempDir } from '../helpers/cli.js';
 import { binPickle, writeLfwSet } from './lfw-images.js';
 
 const MODEL = join(REPO, 'fixtures', 'models', 'tiny-a32.onnx');
@@ -80,7 +80,7 @@ describe('facebench lfw --model', () => {
       const tag = bin === binFile ? 'tiny' : 'demo';
       writeFileSync(join(dir, `${tag}-f.npy`), encodeNpy(ref.orig, [imgs.length, ref.dim]));
       writeFileSync(join(dir, `${tag}-g.npy`), encodeNpy(ref.flip, [imgs.length, ref.dim]));
-      const viaFeatures = await runCli(['lfw', '--quiet', '--bin', bin, '--features', join(dir, `${tag}-f.npy`), '--flip-features', join(dir, `${tag}-g.npy`), '--json', join(dir, `${tag}-features.json`)]);
+      const viaFeatures = await runInProcess(['lfw', '--quiet', '--bin', bin, '--features', join(dir, `${tag}-f.npy`), '--flip-features', join(dir, `${tag}-g.npy`), '--json', join(dir, `${tag}-features.json`)]);
       expect(viaFeatures.code, viaFeatures.stderr).toBe(0);
       const viaModel = await runCli(['lfw', '--quiet', '--bin', bin, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, `cache-${tag}`), '--json', join(dir, `${tag}-model.json`)]);
       expect(viaModel.code, viaModel.stderr).toBe(0);
@@ -106,7 +106,7 @@ describe('facebench lfw --model', () => {
   }, 120_000);
 
   it('--pairs + --images: each distinct image once, same numbers as --features with --names', async () => {
-    const model = await runCli(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-pairs'), '--json', join(dir, 'pairs-model.json')]);
+    const model = await runInProcess(['lfw', '--pairs', join(dir, 'pairs.txt'), '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-pairs'), '--json', join(dir, 'pairs-model.json')]);
     expect(model.code, model.stderr).toBe(0);
     expect(model.stderr).toMatch(/on cpu, onnxruntime/);
     const used = [...new Set(readFileSync(join(dir, 'pairs.txt'), 'utf8').trim().split('\n').slice(1).flatMap((l) => {
@@ -117,7 +117,7 @@ describe('facebench lfw --model', () => {
     writeFileSync(join(dir, 'names.txt'), used.join('\n') + '\n');
     writeFileSync(join(dir, 'pairs-f.npy'), encodeNpy(ref.orig, [used.length, ref.dim]));
     writeFileSync(join(dir, 'pairs-g.npy'), encodeNpy(ref.flip, [used.length, ref.dim]));
-    const feats = await runCli(['lfw', '--quiet', '--pairs', join(dir, 'pairs.txt'), '--names', join(dir, 'names.txt'), '--features', join(dir, 'pairs-f.npy'), '--flip-features', join(dir, 'pairs-g.npy'), '--json', join(dir, 'pairs-features.json')]);
+    const feats = await runInProcess(['lfw', '--quiet', '--pairs', join(dir, 'pairs.txt'), '--names', join(dir, 'names.txt'), '--features', join(dir, 'pairs-f.npy'), '--flip-features', join(dir, 'pairs-g.npy'), '--json', join(dir, 'pairs-features.json')]);
     expect(feats.code, feats.stderr).toBe(0);
     expect(numbersOf(join(dir, 'pairs-model.json'))).toEqual(numbersOf(join(dir, 'pairs-features.json')));
     expect(sourceOf(join(dir, 'pairs-model.json')).images).toBe(used.length);
@@ -131,7 +131,7 @@ describe('facebench lfw --model', () => {
     ].map(async (extra, k) => {
       const out = join(dir, `batch-${k}.json`);
       // A cache per run: each run extracts (a shared cache would answer the later runs).
-      const r = await runCli(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, `cache-batch-${k}`), ...extra, '--json', out]);
+      const r = await runInProcess(['lfw', '--quiet', '--bin', binFile, '--bin', DEMO_BIN, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, `cache-batch-${k}`), ...extra, '--json', out]);
       expect(r.code, r.stderr).toBe(0);
       return readFileSync(out, 'utf8');
     }));
@@ -144,7 +144,7 @@ describe('facebench lfw --model', () => {
     delete first.features.source;
     const single = numbersOf(join(dir, 'tiny-model.json'));
     expect(first).toEqual((single.results as unknown[])[0]);
-    const noFlip = await runCli(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-tiny'), '--no-flip', '--json', join(dir, 'noflip.json')]);
+    const noFlip = await runInProcess(['lfw', '--quiet', '--bin', binFile, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-tiny'), '--no-flip', '--json', join(dir, 'noflip.json')]);
     expect(noFlip.code, noFlip.stderr).toBe(0);
     expect(noFlip.stdout).toMatch(/\] Accuracy: /);
     expect(JSON.parse(readFileSync(join(dir, 'noflip.json'), 'utf8')).results[0]).toMatchObject({ features: { flip: false, source: { flip: false } } });
@@ -161,7 +161,7 @@ describe('facebench lfw --model', () => {
     const file = join(dir, 'corrupt.bin');
     writeFileSync(file, binPickle(bad, Array.from({ length: bad.length / 2 }, (_, i) => i % 2 === 0)));
     const out = join(dir, 'corrupt.json');
-    const r = await runCli(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-corrupt'), '--json', out]);
+    const r = await runInProcess(['lfw', '--quiet', '--bin', file, '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-corrupt'), '--json', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -174,7 +174,7 @@ describe('facebench lfw --model', () => {
     const pairs = join(dir, 'pairs-missing.txt');
     writeFileSync(pairs, '1\t1\nP0\t1\t2\nP0\t1\tP9\t1\n');
     const out = join(dir, 'missing.json');
-    const r = await runCli(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-missing'), '--folds', '2', '--json', out]);
+    const r = await runInProcess(['lfw', '--quiet', '--pairs', pairs, '--images', join(dir, 'images'), '--model', MODEL, '--ep', 'cpu', '--cache', join(dir, 'cache-missing'), '--folds', '2', '--json', out]);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
@@ -193,7 +193,7 @@ describe('facebench lfw --model', () => {
       [['--bin', binFile, '--model', MODEL, '--no-flip', '--flip'], /--flip was given twice/],
     ];
     for (const [args, msg] of cases) {
-      const r = await runCli(['lfw', '--quiet', ...args]);
+      const r = await runInProcess(['lfw', '--quiet', ...args]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(msg);
     }

@@ -29,7 +29,7 @@ describe('facebench quality', () => {
   it('a feature store of the image fixture (real bin): the average-face strip per magnitude decile', async () => {
     const d = tempDir();
     const store = join(d, 'store');
-    expect((await runCli(['extract', '--model', 'fixtures/models/tiny-b64.onnx', '--root', 'fixtures/ijb-images', '--out', store, '--flip', '--ep', 'cpu', '--quiet'])).code).toBe(0);
+    expect((await runInProcess(['extract', '--model', 'fixtures/models/tiny-b64.onnx', '--root', 'fixtures/ijb-images', '--out', store, '--flip', '--ep', 'cpu', '--quiet'])).code).toBe(0);
     const r = await runCli(['quality', '--root', 'fixtures/ijb-images', '--features', store, '--fmr', '1e-2', '--plots', join(d, 'plots'), '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     const png = readFileSync(join(d, 'plots', 'faces-IJBC.png'));

@@ -8,7 +8,7 @@ import { groupFacesByTemplate, templateIndexLookup } from '../../src/aggregate/t
 import { bootstrapTarAtFar } from '../../src/metrics/bootstrap.js';
 import { percentile } from '../../src/numeric/numpy.js';
 import { runPairedDelta } from '../../src/protocols/paired-delta.js';
-import { runCli, tempDir } from '../helpers.js';
+import { runInProcess, tempDir } from '../helpers.js';
 
 const dir = tempDir();
 const root = 'fixtures/ijb-demo';
@@ -20,7 +20,7 @@ const B = await run('arcface-r18');
 
 beforeAll(async () => {
   for (const [m, r] of [['magface-r18', A], ['arcface-r18', B]] as const) {
-    const c = await runCli(['ijb', '--root', root, '--features', `fixtures/ijb-demo/${m}/features.npy`, '--quiet', '--json', r.json, '--scores', r.scores, '--bootstrap', String(R), '--seed', String(SEED)]);
+    const c = await runInProcess(['ijb', '--root', root, '--features', `fixtures/ijb-demo/${m}/features.npy`, '--quiet', '--json', r.json, '--scores', r.scores, '--bootstrap', String(R), '--seed', String(SEED)]);
     expect(c.code, c.stderr).toBe(0);
   }
 });
@@ -69,11 +69,11 @@ describe('paired ΔTAR bootstrap', () => {
 
 describe('compare --paired CLI', () => {
   it('prints the Δ table', async () => {
-    const r = await runCli(['compare', '--paired', A.json, B.json, '--scores-a', A.scores, '--scores-b', B.scores, '--root', root, '--bootstrap', '100', '--quiet']);
+    const r = await runInProcess(['compare', '--paired', A.json, B.json, '--scores-a', A.scores, '--scores-b', B.scores, '--root', root, '--bootstrap', '100', '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^plain\s+1e-3\s+/m);
     expect(r.stdout).not.toMatch(/1e-4/);
-    const json = await runCli(['compare', '--paired', A.json, B.json, '--scores-a', A.scores, '--scores-b', B.scores, '--root', root, '--bootstrap', '100', '--quiet', '--format', 'json']);
+    const json = await runInProcess(['compare', '--paired', A.json, B.json, '--scores-a', A.scores, '--scores-b', B.scores, '--root', root, '--bootstrap', '100', '--quiet', '--format', 'json']);
     const doc = JSON.parse(json.stdout);
     expect(doc).toMatchObject({ protocol: 'compare-paired', bootstrap: { replicates: 100, seed: 1, ci: 95, unit: 'template' } });
     expect(doc.rows).toHaveLength(6);
@@ -89,7 +89,7 @@ describe('compare --paired CLI', () => {
     it(`bad input: ${name} → exit 2`, async () => {
       const out = join(dir, `bad-${name.replace(/\W+/g, '_')}.txt`);
       const cmd = name.startsWith('--scores-a without') ? ['compare', A.json, ...args, '--out', out] : ['compare', '--paired', ...args, '--quiet', '--bootstrap', '20', '--out', out];
-      const r = await runCli(cmd);
+      const r = await runInProcess(cmd);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('hint:'))).toHaveLength(1);
     });
