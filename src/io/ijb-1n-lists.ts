@@ -49,16 +49,32 @@ const CR = 0x0d;
 /** `TEMPLATE_ID,SUBJECT_ID,…` per line after one header line; blank lines are skipped. */
 export function readTemplateSubjectList(file: string): TemplateSubjectRows {
   const buf = readTextFile(file);
-  const templates: number[] = [];
-  const subjects: number[] = [];
-  const lines: number[] = [];
+  // Rows go straight into arrays sized by the line count: growing JS arrays cost more than the parsing.
+  let lineCount = 1;
+  for (let i = 0; i < buf.length; i++) if (buf[i] === LF) lineCount++;
+  const templates = new Float64Array(lineCount);
+  const subjects = new Float64Array(lineCount);
+  const lines = new Int32Array(lineCount);
+  let rows = 0;
   let header = true;
   let lineNo = 0;
   for (let start = 0; start < buf.length; ) {
-    let end = buf.indexOf(LF, start);
-    if (end < 0) end = buf.length;
+    let end = start; // a plain loop: Buffer.indexOf costs more per call than these short lines
+    while (end < buf.length && buf[end] !== LF) end++;
     lineNo++;
-    const line = buf.subarray(start, end > start && buf[end - 1] === CR ? end - 1 : end);
+    const lineEnd = end > start && buf[end - 1] === CR ? end - 1 : end;
+    if (!header) {
+      // The common line, read in place (IJB-C's probe list has ~130k rows); anything unusual goes the slow way.
+      const fields = fastTwoIntegers(buf, start, lineEnd);
+      if (fields) {
+        templates[rows] = fields[0];
+        subjects[rows] = fields[1];
+        lines[rows++] = lineNo;
+        start = end + 1;
+        continue;
+      }
+    }
+    const line = buf.subarray(start, lineEnd);
     start = end + 1;
     if (line.toString('latin1').trim() === '') continue;
     const fields = firstTwoFields(line);
@@ -67,12 +83,41 @@ export function readTemplateSubjectList(file: string): TemplateSubjectRows {
       if (isInteger(fields[0])) throw new DataError(at(file, lineNo, `expected a header line (TEMPLATE_ID,SUBJECT_ID,…), found '${cut(line.toString('utf8'))}'`), 'the published scripts skip the first line: a list without a header loses its first row there');
       continue;
     }
-    templates.push(integerField(fields[0], file, lineNo, 'a template id'));
-    subjects.push(integerField(fields[1], file, lineNo, 'a subject id'));
-    lines.push(lineNo);
+    templates[rows] = integerField(fields[0], file, lineNo, 'a template id');
+    subjects[rows] = integerField(fields[1], file, lineNo, 'a subject id');
+    lines[rows++] = lineNo;
   }
-  if (templates.length === 0) throw new DataError(`${file}: no rows after the header line`);
-  return { file, templateIds: Float64Array.from(templates), subjectIds: Float64Array.from(subjects), lines: Int32Array.from(lines) };
+  if (rows === 0) throw new DataError(`${file}: no rows after the header line`);
+  return { file, templateIds: templates.subarray(0, rows), subjectIds: subjects.subarray(0, rows), lines: lines.subarray(0, rows) };
+}
+
+const pair: [number, number] = [0, 0];
+
+/**
+ * The first two fields of buf[from, to) when both are plain ASCII integers (optional blanks and sign,
+ * at most 15 digits) — exactly what isInteger + integerField accept for such text; otherwise null.
+ * The returned pair is reused.
+ */
+function fastTwoIntegers(buf: Buffer, from: number, to: number): [number, number] | null {
+  let i = from;
+  for (let field = 0; field < 2; field++) {
+    const stop = field === 0 ? COMMA : -1;
+    while (i < to && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+    let sign = 1;
+    if (i < to && (buf[i] === 0x2b || buf[i] === 0x2d)) sign = buf[i++] === 0x2d ? -1 : 1;
+    let value = 0;
+    let digits = 0;
+    while (i < to && buf[i] >= 0x30 && buf[i] <= 0x39) {
+      value = value * 10 + (buf[i++] - 0x30);
+      digits++;
+    }
+    while (i < to && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+    if (digits === 0 || digits > 15) return null;
+    if (field === 0 ? buf[i] !== stop || i >= to : i < to && buf[i] !== COMMA) return null;
+    pair[field] = sign * value;
+    i++;
+  }
+  return pair;
 }
 
 /** The first two comma-separated fields of a line (undefined when missing). */

@@ -43,12 +43,8 @@ export interface GemmABt {
   release(): Promise<void>;
 }
 
-/**
- * `threads`: onnxruntime's intra-op threads. Several one-thread sessions running at once (the 1:N
- * search) keep every core busy without the pool's barrier, whose spinning threads waste CPU on a
- * machine other processes share.
- */
-export async function createGemmABt(threads = availableParallelism()): Promise<GemmABt> {
+/** One session with onnxruntime's intra-op threads on every core (`run` computes on the calling thread and those). */
+export async function createGemmABt(): Promise<GemmABt> {
   const ort = await loadOrt();
   const model = encodeOnnxModel({
     name: 'gemm_abt',
@@ -61,7 +57,7 @@ export async function createGemmABt(threads = availableParallelism()): Promise<G
   });
   const session = await createOrtSession(model, {
     executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
+    intraOpNumThreads: availableParallelism(),
     graphOptimizationLevel: 'all',
   });
   return {

@@ -6,7 +6,6 @@
  * same pages above them. For simd scoring a helper thread commits those pages while this thread
  * parses and aggregates, then scores half of the pairs. No printing: returns the result objects.
  */
-import { availableParallelism } from 'node:os';
 import { ijbMetaPaths } from '../io/ijb-meta.js';
 import { checkIjb1nListsExist, ijb1nListPaths } from '../io/ijb-1n-lists.js';
 import { templateBytes, type TemplateFeatures } from '../aggregate/aggregate-templates.js';
@@ -49,10 +48,8 @@ interface RunContext {
   templates: TemplateFeatures[];
   arena: KernelArena;
   helper: HelperSlot;
-  /** 1:1 gemm scoring: one session on every core. */
+  /** gemm scoring (1:1 and 1:N): one session on every core. */
   gemm?: GemmABt;
-  /** 1:N gemm scoring: single-threaded sessions, one per core. */
-  searchGemms?: GemmABt[];
   dim: number;
 }
 
@@ -72,21 +69,18 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
     const meta = timed('load meta', opts.onStage, () => loadIjbMeta(request, arena, (capacity, pairsEnd, T) => helper.startForPairs(opts.scoring, capacity, pairsEnd, specs.length, T, dim)));
     const plan = meta.verification && planDenseBlock(meta.verification.pairs, meta.grouping.templateIds.length);
     const methods = scoringMethods(opts, meta, dim, plan);
-    const gemm = methods.oneToOne === 'gemm' ? await createGemmABt() : undefined;
-    // 1:N: one single-threaded session per core, each computing a block of probes at a time
-    const searchGemms = methods.oneToN === 'gemm' ? await Promise.all(Array.from({ length: availableParallelism() }, () => createGemmABt(1))) : undefined;
+    const gemm = methods.oneToOne === 'gemm' || methods.oneToN === 'gemm' ? await createGemmABt() : undefined;
     try {
       const precision = Object.values(methods).includes('exact') ? 'float64' : 'float32';
       const needed = neededTemplates(meta);
       const templates = timed('aggregate', opts.onStage, () => aggregateIjbTemplates(meta, features.source, { specs, precision, needed, files: opts }, arena));
-      const ctx: RunContext = { opts, meta, specs, templates, arena, helper, gemm, searchGemms, dim };
+      const ctx: RunContext = { opts, meta, specs, templates, arena, helper, gemm, dim };
       return {
         oneToOne: methods.oneToOne && plan ? await verifyAll(ctx, methods.oneToOne, plan) : undefined,
         oneToN: methods.oneToN ? await identifyAll(ctx, methods.oneToN) : undefined,
       };
     } finally {
       await gemm?.release();
-      await Promise.all(searchGemms?.map((g) => g.release()) ?? []);
     }
   } finally {
     helper.close();
@@ -162,7 +156,7 @@ async function identifyAll(ctx: RunContext, method: Method): Promise<Ijb1nResult
     onStage: opts.onStage,
   };
   const layout = searchLayout(lists, options.closedSetFars);
-  const engine = { method, arena, helper: method === 'simd' ? ctx.helper.get() : undefined, gemm: ctx.searchGemms };
+  const engine = { method, arena, helper: method === 'simd' ? ctx.helper.get() : undefined, gemm: ctx.gemm };
   const results = [];
   for (const [k, spec] of ctx.specs.entries()) results.push(await evaluate1n(lists, layout, engine, spec, ctx.templates[k], options));
   const counts = identificationCounts(meta, layout);

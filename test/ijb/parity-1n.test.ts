@@ -166,7 +166,7 @@ async function summariesOf(scoring: 'exact' | 'simd' | 'gemm'): Promise<Map<stri
   features.close();
   const layout = searchLayout(meta.identification!, expected.closed_set_fars);
   const gemm = scoring === 'gemm' ? await createGemmABt() : undefined;
-  for (const [k, spec] of specs.entries()) out.set(spec.name, await searchGalleries(templates[k], layout, { method: scoring, kind: scoreKindOf(spec), arena, gemm: gemm && [gemm] }));
+  for (const [k, spec] of specs.entries()) out.set(spec.name, await searchGalleries(templates[k], layout, { method: scoring, kind: scoreKindOf(spec), arena, gemm }));
   await gemm?.release();
   return out;
 }
