@@ -32,6 +32,11 @@ export const IJB_PROTOCOLS: readonly IjbProtocol[] = ['1v1', '1n'];
 export interface IjbRunOptions extends IjbOptions, Partial<Pick<Ijb1nOptions, 'ranks' | 'fpirs' | 'closedSetFars'>> {
   /** Default ['1v1']. */
   protocols?: IjbProtocol[];
+  /**
+   * Called once the face list and pairs are read, for a caller that needs them too (quality) instead
+   * of reading them again. The pairs are views into kernel memory, valid only during the call.
+   */
+  onMeta?: (meta: IjbMeta) => void;
 }
 
 /** One result per requested protocol. */
@@ -67,6 +72,7 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
     const dim = features.source.cols;
     const request = { paths, pairs: protocols.includes('1v1'), lists, detectorScores: specs.some((s) => s.kind === 'insightface' && s.detectorScore), excludedFaces: opts.excludedFaces };
     const meta = timed('load meta', opts.onStage, () => loadIjbMeta(request, arena, (capacity, pairsEnd, T) => helper.startForPairs(opts.scoring, capacity, pairsEnd, specs.length, T, dim)));
+    opts.onMeta?.(meta);
     const plan = meta.verification && planDenseBlock(meta.verification.pairs, meta.grouping.templateIds.length);
     const methods = scoringMethods(opts, meta, dim, plan);
     const gemm = methods.oneToOne === 'gemm' || methods.oneToN === 'gemm' ? await createGemmABt() : undefined;

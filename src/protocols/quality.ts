@@ -22,9 +22,9 @@ import { DataError, UsageError } from '../errors.js';
 import { readInsightfaceBin } from '../io/insightface-bin.js';
 import { readNameList } from '../io/lfw-pairs.js';
 import { readQualityFile, qualitiesForImages } from '../io/quality-file.js';
-import { ijbMetaPaths, readFaceLandmarks, readFaceTemplateMedia, readTemplatePairs, type IjbTarget } from '../io/ijb-meta.js';
+import { ijbMetaPaths, readFaceLandmarks, type FaceTemplateMedia, type IjbTarget, type TemplatePairs } from '../io/ijb-meta.js';
 import { checkFinite, readFeatureMatrix } from '../io/feature-source.js';
-import { groupFacesByTemplate, templateIndexLookup } from '../aggregate/template-grouping.js';
+import type { TemplateGrouping } from '../aggregate/template-grouping.js';
 import { parseAggregation, scoreKindOf } from '../aggregate/spec.js';
 import type { ScoringMethod, ScoreVector } from '../scoring/pair-scores.js';
 import { Xoshiro128 } from '../metrics/bootstrap.js';
@@ -35,7 +35,9 @@ import { numpyQuantile } from '../numeric/numpy.js';
 import { angularDistances, discardStepsByRank, featureNorms, histogramEdges, pairQualityRanks, pairSampleHistogram, templateQualities } from '../metrics/quality-scores.js';
 import { averageFaceStrip, magnitudeDeciles, type AverageFaceStrip, type FaceImage } from '../report/average-faces.js';
 import { loadDataset, defaultDatasetName, type PairsKfoldDataset } from './pairs-kfold.js';
-import { runIjb1v1, scoresInPairFileOrder } from './ijb-1v1.js';
+import { scoresInPairFileOrder } from './ijb-1v1.js';
+import type { IjbMeta } from './ijb-load.js';
+import { runIjb } from './ijb-pipeline.js';
 import { openFeatures } from './ijb-templates.js';
 import { timed } from './stage-timer.js';
 
@@ -476,7 +478,15 @@ async function ijbPairSet(spec: QualityIjbSet, onStage: QualityOptions['onStage'
   const aggregation = spec.aggregation ?? 'plain';
   const how = spec.templateQuality ?? 'mean';
   const name = setName(spec);
-  const run = await runIjb1v1({
+  // The face list and pairs as the 1:1 run read them (copied out of kernel memory), not read twice.
+  let loaded: { faces: FaceTemplateMedia; grouping: TemplateGrouping; pairs: TemplatePairs } | undefined;
+  const keep = (meta: IjbMeta): void => {
+    const p = meta.verification!.pairs;
+    loaded = { faces: meta.faces, grouping: meta.grouping, pairs: { first: p.first.slice(), second: p.second.slice(), labels: p.labels.slice() } };
+  };
+  const { oneToOne: run } = await runIjb({
+    protocols: ['1v1'],
+    onMeta: keep,
     root: spec.root,
     target: spec.target,
     features: spec.features,
@@ -488,14 +498,10 @@ async function ijbPairSet(spec: QualityIjbSet, onStage: QualityOptions['onStage'
     keepScores: true,
     onStage: (stage, ms) => onStage?.(`${name}: ${stage}`, ms),
   });
-  const scores = scoresInPairFileOrder(run, run.results[0]);
+  // No faces are excluded here, so the run's pairs are the pair file's lines in order.
+  const scores = scoresInPairFileOrder(run!, run!.results[0]);
   const paths = ijbMetaPaths(spec.root, spec.target);
-  const { faces, grouping, pairs } = timed(`${name}: pairs and templates`, onStage, () => {
-    const faces = readFaceTemplateMedia(paths.faceTemplateMedia);
-    const grouping = groupFacesByTemplate(faces.templateIds, faces.mediaIds);
-    const pairs = readTemplatePairs(paths.pairs, templateIndexLookup(grouping.templateIds), grouping.templateIds.length);
-    return { faces, grouping, pairs };
-  });
+  const { faces, grouping, pairs } = loaded!;
   const templateFaceOffsets = Int32Array.from(grouping.templateMediaOffsets, (m) => grouping.mediaOffsets[m]);
   const toTemplates = (faceQuality: Float64Array): Float64Array => templateQualities(faceQuality, grouping.faceOrder, templateFaceOffsets, how);
   let faceNorms: Float64Array | undefined;
@@ -530,7 +536,7 @@ async function ijbPairSet(spec: QualityIjbSet, onStage: QualityOptions['onStage'
       : {}),
     aggregation,
     templateQuality: how,
-    warnings: [...run.warnings],
+    warnings: [...run!.warnings],
   };
 }
 
