@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { defaultDatasetName, type PairSourceFormat } from '../protocols/pairs-kfold.js';
-import { BUILTIN_SOURCES, DEFAULT_PAUC_LIMIT, DEFAULT_QUALITY_FMRS, DEFAULT_QUALITY_SEED, DEFAULT_STARTING_ERROR, runQuality, type QualityFileSpec, type QualityResult, type QualitySet } from '../protocols/quality.js';
+import { BUILTIN_SOURCES, DEFAULT_PAUC_LIMIT, DEFAULT_QUALITY_FMRS, DEFAULT_QUALITY_SEED, DEFAULT_STARTING_ERROR, runQuality, type QualityFileSpec, type QualityOptions, type QualityResult, type QualitySet } from '../protocols/quality.js';
 import { DEFAULT_FACES_PER_DECILE } from '../report/average-faces.js';
 import { farKey } from '../report/format.js';
 import { renderSvg } from '../report/plots.js';
@@ -82,13 +82,7 @@ const spec: CommandSpec = {
   ],
 };
 
-export interface QualityCommandOptions {
-  sets: QualitySet[];
-  norm: boolean;
-  fmrs: number[];
-  startingError: number;
-  paucLimit: number;
-  seed: number;
+export interface QualityCommandOptions extends Pick<QualityOptions, 'sets' | 'norm' | 'fmrs' | 'startingError' | 'paucLimit' | 'seed'> {
   facesPerDecile: number;
   plots?: string;
   outputs: FileOutputs;

@@ -6,8 +6,8 @@
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { parseLabels } from '../io/results-json.js';
-import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
-import { DEFAULT_EPC_POINTS, DEFAULT_HISTOGRAM_BINS, DEFAULT_SCORE_FARS, evaluateScoreFiles, type ScoreInput, type ScoreSetSpec, type ScoresResult, type ThresholdCriterionName } from '../protocols/scores.js';
+import { TAR_RULES } from '../metrics/tar-at-far.js';
+import { DEFAULT_EPC_POINTS, DEFAULT_HISTOGRAM_BINS, DEFAULT_SCORE_FARS, evaluateScoreFiles, type ScoreInput, type ScoreSetSpec, type ScoresOptions, type ScoresResult } from '../protocols/scores.js';
 import { farKey } from '../report/format.js';
 import { renderSvg } from '../report/plots.js';
 import { epcSpec, scoreHistogramSpec, scoresDetSpec } from '../report/scores-plots.js';
@@ -68,14 +68,7 @@ const spec: CommandSpec = {
   ],
 };
 
-export interface ScoresCommandOptions {
-  sets: ScoreSetSpec[];
-  fars: number[];
-  rule: TarRule;
-  distance: boolean;
-  criterion: ThresholdCriterionName;
-  criterionFar?: number;
-  epcPoints: number;
+export interface ScoresCommandOptions extends Pick<ScoresOptions, 'sets' | 'fars' | 'rule' | 'distance' | 'criterion' | 'criterionFar' | 'epcPoints'> {
   bins: number;
   curve: boolean;
   plots?: string;
