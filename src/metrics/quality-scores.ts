@@ -10,19 +10,14 @@
  *
  * Feature rows are float32, row-major [rows, cols]. PURE.
  */
-import { pairwiseSum } from '../numeric/numpy.js';
+import { pairwiseSum, pairwiseSumOfSquares } from '../numeric/numpy.js';
 import { denseRanks } from '../numeric/numpy-argsort.js';
 import { checkSteps, discardCounts } from './error-reject.js';
 
 /** Element r: the L2 norm of row r, in float64 with numpy's pairwise sum of the squares. */
 export function featureNorms(data: Float32Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows);
-  const squares = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) squares[c] = data[o + c] * data[o + c];
-    out[r] = Math.sqrt(pairwiseSum(squares, 0, cols));
-  }
+  for (let r = 0; r < rows; r++) out[r] = Math.sqrt(pairwiseSumOfSquares(data, r * cols, cols));
   return out;
 }
 
@@ -37,10 +32,7 @@ export function angularDistances(f: { data: Float32Array; flip?: Float32Array; r
   for (let k = 0; k < rows * cols; k++) e[k] = f.flip ? f.data[k] + f.flip[k] : f.data[k];
   const norms = new Float64Array(rows);
   const terms = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) terms[c] = e[r * cols + c] * e[r * cols + c];
-    norms[r] = Math.sqrt(pairwiseSum(terms, 0, cols));
-  }
+  for (let r = 0; r < rows; r++) norms[r] = Math.sqrt(pairwiseSumOfSquares(e, r * cols, cols));
   const out = new Float64Array(rowA.length);
   for (let i = 0; i < rowA.length; i++) {
     const a = rowA[i] * cols;

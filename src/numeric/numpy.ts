@@ -34,6 +34,34 @@ export function pairwiseSum(a: Float32Array | Float64Array, s: number, n: number
 }
 
 /**
+ * pairwiseSum of the float64 squares a[i]·a[i] without writing them out: the same additions in the
+ * same order (a float32 squared is exact in float64), so `np.sum(x.astype(float64) ** 2)` bit for bit.
+ */
+export function pairwiseSumOfSquares(a: Float32Array | Float64Array, s: number, n: number): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res += a[s + i] * a[s + i];
+    return res;
+  }
+  if (n <= 128) {
+    const sq = (i: number): number => a[i] * a[i];
+    let r0 = sq(s), r1 = sq(s + 1), r2 = sq(s + 2), r3 = sq(s + 3), r4 = sq(s + 4), r5 = sq(s + 5), r6 = sq(s + 6), r7 = sq(s + 7);
+    let i = 8;
+    for (const end = n - (n % 8); i < end; i += 8) {
+      const p = s + i;
+      r0 += sq(p); r1 += sq(p + 1); r2 += sq(p + 2); r3 += sq(p + 3);
+      r4 += sq(p + 4); r5 += sq(p + 5); r6 += sq(p + 6); r7 += sq(p + 7);
+    }
+    let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
+    for (; i < n; i++) res += sq(s + i);
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwiseSumOfSquares(a, s, n2) + pairwiseSumOfSquares(a, s + n2, n - n2);
+}
+
+/**
  * `np.mean(values)` and `np.std(values)` (ddof 0) of float64: the pairwise sum / n, then the
  * deviations squared and summed pairwise / n — so the values round as numpy's do when `values` is
  * in the reference's order.

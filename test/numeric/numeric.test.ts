@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextDown, nextUp, numpyMeanStd, numpyNextAfter, numpyPow10, pairwiseSum, percentile } from '../../src/numeric/numpy.js';
+import { nextDown, nextUp, numpyMeanStd, numpyNextAfter, numpyPow10, pairwiseSum, pairwiseSumOfSquares, percentile } from '../../src/numeric/numpy.js';
 import { ijb1nRequiredTopCount, ijbEvalsThresholdIndex, pythonFixed } from '../../src/numeric/python.js';
 import { magfaceAngularScore } from '../../src/numeric/torch.js';
 
@@ -54,6 +54,21 @@ describe('numpy', () => {
     const halves = pairwiseSum(a, 0, 144) + pairwiseSum(a, 144, 156);
     expect(pairwiseSum(a, 0, 300)).toBe(halves);
     expect(Math.abs(pairwiseSum(a, 0, 300) - plain)).toBeLessThan(1e-13);
+  });
+
+  it('pairwiseSumOfSquares equals pairwiseSum over the written-out squares, bit for bit, at any length and offset', () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const f32 = Float32Array.from({ length: 2000 }, () => rand() * 3);
+    const f64 = Float64Array.from({ length: 2000 }, () => rand() * 1e3 + 1 / 3);
+    for (const a of [f32, f64]) {
+      for (const n of [0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 300, 512, 513, 1000]) {
+        for (const s of [0, 3, 777]) {
+          const squares = Float64Array.from(a.subarray(s, s + n), (x) => x * x);
+          expect(pairwiseSumOfSquares(a, s, n)).toBe(pairwiseSum(squares, 0, n));
+        }
+      }
+    }
   });
 });
 
