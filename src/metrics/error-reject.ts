@@ -44,13 +44,12 @@ export interface RankedPairs {
   /**
    * The highest impostor scores in descending order, whole tie groups: slot s holds the (s+1)-th
    * highest. Every impostor when `complete`; else the top share asked for (the thresholds only ever
-   * look that deep), and `unslotted[p]` = 1 marks the impostors below.
+   * look that deep).
    */
   impostorSorted: Float64Array | Float32Array;
   /** Element s: the pair in slot s. */
   impostorPair: Int32Array;
   complete: boolean;
-  unslotted?: Uint8Array;
   /** Element g: the pair index of the g-th genuine pair (pair order). */
   genuinePair: Int32Array;
   /** Element g: its score. */
@@ -110,29 +109,28 @@ export function rankPairs(scores: Float64Array | Float32Array, labels: Uint8Arra
 }
 
 /** The ≥ `count` highest float32 impostor scores (whole 16-bit key buckets), sorted; undefined when that is all of them. */
-function topImpostors32(scores: Float32Array, labels: Uint8Array, impostors: number, count: number): Pick<RankedPairs, 'impostorSorted' | 'impostorPair' | 'unslotted'> | undefined {
-  const bits = new Uint32Array(scores.buffer, scores.byteOffset, scores.length);
-  // Unsigned keys whose ascending order is descending score order (as the radix sort's); -0 takes
-  // 0's key, so that the tie group of 0 is never cut in two.
-  const key = (u: number): number => (u === 0x80000000 ? 0x7fffffff : u & 0x80000000 ? u : (u ^ 0x7fffffff) >>> 0);
-  const hist = new Float64Array(65536);
-  for (let p = 0; p < labels.length; p++) if (!labels[p]) hist[key(bits[p]) >>> 16]++;
+function topImpostors32(scores: Float32Array, labels: Uint8Array, impostors: number, count: number): Pick<RankedPairs, 'impostorSorted' | 'impostorPair'> | undefined {
+  const bits = new Int32Array(scores.buffer, scores.byteOffset, scores.length);
+  // The top 16 bits of unsigned keys whose ascending order is descending score order (as the radix
+  // sort's): a negative score keeps its bits, a positive one has all but the sign flipped (no
+  // branch: the signs are mixed). -0 takes 0's key, so that the tie group of 0 is never cut in two.
+  const bucketOf = (i: number): number => (i === -0x80000000 ? 0x7fff : (i ^ (~(i >> 31) & 0x7fffffff)) >>> 16);
+  const hist = new Int32Array(65536);
+  for (let p = 0; p < labels.length; p++) if (!labels[p]) hist[bucketOf(bits[p])]++;
   let bucket = 0;
   let taken = hist[0];
   while (taken < count) taken += hist[++bucket];
   if (taken >= impostors) return undefined;
   const values = new Float32Array(taken);
   const pairs = new Int32Array(taken);
-  const unslotted = new Uint8Array(labels.length);
   for (let p = 0, s = 0; p < labels.length; p++) {
-    if (labels[p]) continue;
-    if (key(bits[p]) >>> 16 <= bucket) {
+    if (!labels[p] && bucketOf(bits[p]) <= bucket) {
       values[s] = scores[p];
       pairs[s++] = p;
-    } else unslotted[p] = 1;
+    }
   }
   const { sorted, payload } = sortDescending32WithPayload(values, pairs);
-  return { impostorSorted: sorted, impostorPair: payload, unslotted };
+  return { impostorSorted: sorted, impostorPair: payload };
 }
 
 /** ERC at one FMR target (CR-FIQA's rule). Element k belongs to discard step k. */
@@ -166,12 +164,13 @@ export interface ErrorRejectCurves {
 /**
  * Element p: the discard step from which pair p is gone (`fractions.length`: kept to the end), for
  * a discard order: at step k the pairs at positions < int(fractions[k]·N) are gone. Order within
- * each stretch between two cuts does not matter (`numpyArgsortCuts` gives such an order).
+ * each stretch between two cuts does not matter (`numpyArgsortCuts` gives such an order). Written
+ * into `out` when given (reused buffers spare page faults).
  */
-export function discardSteps(order: Int32Array, fractions: ArrayLike<number>): Uint8Array {
+export function discardSteps(order: Int32Array, fractions: ArrayLike<number>, out: Uint8Array = new Uint8Array(order.length)): Uint8Array {
   const steps = checkSteps(fractions);
   const cuts = discardCounts(fractions, order.length);
-  const goneAt = new Uint8Array(order.length).fill(steps);
+  const goneAt = out.fill(steps);
   let from = 0;
   for (let k = 0; k < steps; k++) for (; from < cuts[k]; from++) goneAt[order[from]] = k;
   return goneAt;
@@ -343,13 +342,12 @@ class KeptImpostors {
         later += hist[b * (steps + 1) + k];
       }
     }
-    this.countAt = this.slottedAt.slice();
-    if (ranked.unslotted) {
-      const unslotted = ranked.unslotted;
-      const below = new Int32Array(steps + 1);
-      for (let p = 0; p < unslotted.length; p++) if (unslotted[p]) below[pairGoneAt[p]]++;
-      for (let k = steps - 1, later = below[steps]; k >= 0; later += below[k--]) this.countAt[k] += later;
-    }
+    // All impostors kept, slotted or not: per step, the pairs gone then less the genuine ones.
+    const goneThen = new Int32Array(steps + 1);
+    for (let p = 0; p < pairGoneAt.length; p++) goneThen[pairGoneAt[p]]++;
+    for (let g = 0; g < ranked.genuinePair.length; g++) goneThen[pairGoneAt[ranked.genuinePair[g]]]--;
+    this.countAt = new Int32Array(steps);
+    for (let k = steps - 1, later = goneThen[steps]; k >= 0; later += goneThen[k--]) this.countAt[k] = later;
   }
 
   get count(): number {

@@ -69,10 +69,11 @@ export function templateQualities(faceQuality: Float64Array, faceOrder: Int32Arr
  * Dense ranks of the pair qualities min(sampleQuality[a], sampleQuality[b]): element p = the rank
  * of pair p's quality among the distinct sample qualities (equal qualities, equal ranks; the order
  * of ranks is the order of the qualities). Also returns the distinct qualities (rank r ↔ distinct[r]).
+ * The ranks are written into `out` when given.
  */
-export function pairQualityRanks(sampleQuality: Float64Array, sampleA: ArrayLike<number>, sampleB: ArrayLike<number>): { ranks: Int32Array; distinct: Float64Array } {
+export function pairQualityRanks(sampleQuality: Float64Array, sampleA: ArrayLike<number>, sampleB: ArrayLike<number>, out: Int32Array = new Int32Array(sampleA.length)): { ranks: Int32Array; distinct: Float64Array } {
   const { ranks: sampleRank, distinct } = denseRanks(sampleQuality);
-  const ranks = new Int32Array(sampleA.length);
+  const ranks = out;
   for (let p = 0; p < ranks.length; p++) {
     const a = sampleRank[sampleA[p]];
     const b = sampleRank[sampleB[p]];
@@ -86,7 +87,7 @@ export function pairQualityRanks(sampleQuality: Float64Array, sampleA: ArrayLike
  * order — computed without materialising the order: the pairs of rank r hold the positions from
  * #{pairs of lower rank} on, in pair order, so one pass in pair order knows every pair's position.
  */
-export function discardStepsByRank(ranks: Int32Array, fractions: ArrayLike<number>): Uint8Array {
+export function discardStepsByRank(ranks: Int32Array, fractions: ArrayLike<number>, out: Uint8Array = new Uint8Array(ranks.length)): Uint8Array {
   const steps = checkSteps(fractions);
   const cuts = discardCounts(fractions, ranks.length);
   let top = 0;
@@ -111,7 +112,7 @@ export function discardStepsByRank(ranks: Int32Array, fractions: ArrayLike<numbe
     firstStep[r] = stepOf(next[r]);
     nextCut[r] = firstStep[r] < steps ? cuts[firstStep[r]] : Infinity;
   }
-  const goneAt = new Uint8Array(ranks.length);
+  const goneAt = out;
   for (let p = 0; p < ranks.length; p++) {
     const r = ranks[p];
     const position = next[r]++;

@@ -11,8 +11,8 @@
  * dispatch argsort to AVX-512 code on some CPUs, whose tie order differs). Two changes that leave
  * every comparison and every swap as they were:
  * - the values are replaced by their dense ranks (equal values, equal ranks), which compare the same;
- * - each key travels with its index (interleaved [key, index] pairs), so comparisons read memory in
- *   order instead of chasing `values[index]` across the array.
+ * - the keys are sorted in place, each index moved with its key in a second array, so comparisons
+ *   read memory in order instead of chasing `values[index]` across the array.
  *
  * `numpyArgsortCuts` stops early: the error-versus-reject curves only need, for a few cut positions
  * c, *which* pairs end up at positions ≥ c. A partition that holds no cut inside it already has its
@@ -46,15 +46,18 @@ export function denseRanks(values: Float64Array): { ranks: Int32Array; distinct:
 
 /** Indices that sort `values` ascending, in exactly the order `np.argsort(values)` returns. */
 export function numpyArgsort(values: Float64Array): Int32Array {
-  return introsort(denseRanks(values).ranks, () => true);
+  return introsort(denseRanks(values).ranks, () => true, new Int32Array(values.length));
 }
 
 /**
  * A permutation `p` of 0 … n−1 such that for every cut c in `cuts`, the indices p[c], p[c+1], … are
  * exactly the indices `np.argsort(values)[c:]` holds, where `ranks` are dense ranks of `values`
  * (see `denseRanks`). Order within the stretches between cuts is unspecified.
+ *
+ * The ranks are sorted in place (pass a copy to keep them) and the permutation is written into
+ * `order`: the caller can reuse both buffers, as faulting fresh pages in costs more than the sort.
  */
-export function numpyArgsortCuts(ranks: Int32Array, cuts: ArrayLike<number>): Int32Array {
+export function numpyArgsortCuts(ranks: Int32Array, cuts: ArrayLike<number>, order: Int32Array = new Int32Array(ranks.length)): Int32Array {
   const inner = Int32Array.from(cuts).filter((c) => c > 0 && c < ranks.length).sort();
   // Is there a cut c with lo < c ≤ hi, i.e. a boundary strictly inside positions lo … hi?
   const holdsCut = (lo: number, hi: number): boolean => {
@@ -67,7 +70,7 @@ export function numpyArgsortCuts(ranks: Int32Array, cuts: ArrayLike<number>): In
     }
     return a < inner.length && inner[a] <= hi;
   };
-  return introsort(ranks, holdsCut);
+  return introsort(ranks, holdsCut, order);
 }
 
 /** NumPy's `npy_get_msb`: floor(log2(n)) for n ≥ 1. */
@@ -78,27 +81,22 @@ function mostSignificantBit(n: number): number {
 }
 
 /**
- * aquicksort_ on interleaved [rank, index] pairs; partitions for which `needed(lo, hi)` is false are
- * left as they are. Returns the indices in their final order.
+ * aquicksort_ on `keys` (sorted in place) with their indices in `idx` (n elements, overwritten);
+ * partitions for which `needed(lo, hi)` is false are left as they are. Returns `idx`: the indices in
+ * their final order.
  */
-function introsort(ranks: Int32Array, needed: (lo: number, hi: number) => boolean): Int32Array {
-  const n = ranks.length;
-  const a = new Int32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    a[2 * i] = ranks[i];
-    a[2 * i + 1] = i;
-  }
-  // Element positions below are pair positions; a[2p] is the key of position p, a[2p+1] its index.
+function introsort(keys: Int32Array, needed: (lo: number, hi: number) => boolean, idx: Int32Array): Int32Array {
+  const n = keys.length;
+  if (idx.length !== n) throw new Error(`numpy argsort: an index buffer of ${idx.length} elements for ${n} keys`);
+  for (let i = 0; i < n; i++) idx[i] = i;
   let t = 0;
   const swap = (p: number, q: number): void => {
-    p *= 2;
-    q *= 2;
-    t = a[p];
-    a[p] = a[q];
-    a[q] = t;
-    t = a[p + 1];
-    a[p + 1] = a[q + 1];
-    a[q + 1] = t;
+    t = keys[p];
+    keys[p] = keys[q];
+    keys[q] = t;
+    t = idx[p];
+    idx[p] = idx[q];
+    idx[q] = t;
   };
   // The C code's explicit stack: (lo, hi, depth budget) of partitions still to sort.
   const stack: number[] = [];
@@ -108,24 +106,24 @@ function introsort(ranks: Int32Array, needed: (lo: number, hi: number) => boolea
   let sortThis = n > 1 && needed(pl, pr);
   for (;;) {
     if (sortThis && cdepth < 0) {
-      heapsort(a, pl, pr - pl + 1);
+      heapsort(keys, idx, pl, pr - pl + 1);
     } else if (sortThis) {
       // As in the C code, the smaller side is partitioned on without a depth check; only partitions
       // taken from the stack can fall back to heapsort.
       while (pr - pl > SMALL_QUICKSORT) {
         const pm = pl + ((pr - pl) >> 1);
-        if (a[2 * pm] < a[2 * pl]) swap(pm, pl);
-        if (a[2 * pr] < a[2 * pm]) swap(pr, pm);
-        if (a[2 * pm] < a[2 * pl]) swap(pm, pl);
-        const vp = a[2 * pm];
+        if (keys[pm] < keys[pl]) swap(pm, pl);
+        if (keys[pr] < keys[pm]) swap(pr, pm);
+        if (keys[pm] < keys[pl]) swap(pm, pl);
+        const vp = keys[pm];
         let pi = pl;
         let pj = pr - 1;
         swap(pm, pj);
         for (;;) {
           do pi++;
-          while (a[2 * pi] < vp);
+          while (keys[pi] < vp);
           do pj--;
-          while (vp < a[2 * pj]);
+          while (vp < keys[pj]);
           if (pi >= pj) break;
           swap(pi, pj);
         }
@@ -143,7 +141,7 @@ function introsort(ranks: Int32Array, needed: (lo: number, hi: number) => boolea
           break;
         }
       }
-      if (sortThis) insertionSort(a, pl, pr);
+      if (sortThis) insertionSort(keys, idx, pl, pr);
     }
     if (stack.length === 0) break;
     cdepth = stack.pop()!;
@@ -151,54 +149,47 @@ function introsort(ranks: Int32Array, needed: (lo: number, hi: number) => boolea
     pl = stack.pop()!;
     sortThis = true;
   }
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = a[2 * i + 1];
-  return order;
+  return idx;
 }
 
-function insertionSort(a: Int32Array, pl: number, pr: number): void {
+function insertionSort(keys: Int32Array, idx: Int32Array, pl: number, pr: number): void {
   for (let pi = pl + 1; pi <= pr; pi++) {
-    const vk = a[2 * pi];
-    const vi = a[2 * pi + 1];
+    const vk = keys[pi];
+    const vi = idx[pi];
     let pj = pi;
-    while (pj > pl && vk < a[2 * pj - 2]) {
-      a[2 * pj] = a[2 * pj - 2];
-      a[2 * pj + 1] = a[2 * pj - 1];
+    while (pj > pl && vk < keys[pj - 1]) {
+      keys[pj] = keys[pj - 1];
+      idx[pj] = idx[pj - 1];
       pj--;
     }
-    a[2 * pj] = vk;
-    a[2 * pj + 1] = vi;
+    keys[pj] = vk;
+    idx[pj] = vi;
   }
 }
 
 /** aheapsort_ on positions start … start+n−1, with its 1-based heap indexing (node i = position start+i−1). */
-function heapsort(a: Int32Array, start: number, n: number): void {
-  const key = (node: number): number => a[2 * (start + node - 1)];
-  const move = (to: number, from: number): void => {
-    a[2 * (start + to - 1)] = a[2 * (start + from - 1)];
-    a[2 * (start + to - 1) + 1] = a[2 * (start + from - 1) + 1];
-  };
-  const put = (node: number, k: number, index: number): void => {
-    a[2 * (start + node - 1)] = k;
-    a[2 * (start + node - 1) + 1] = index;
-  };
+function heapsort(keys: Int32Array, idx: Int32Array, start: number, n: number): void {
+  const at = start - 1;
   const siftDown = (from: number, size: number, k: number, index: number): void => {
     let i = from;
     for (let j = from << 1; j <= size; ) {
-      if (j < size && key(j) < key(j + 1)) j += 1;
-      if (k < key(j)) {
-        move(i, j);
+      if (j < size && keys[at + j] < keys[at + j + 1]) j += 1;
+      if (k < keys[at + j]) {
+        keys[at + i] = keys[at + j];
+        idx[at + i] = idx[at + j];
         i = j;
         j += j;
       } else break;
     }
-    put(i, k, index);
+    keys[at + i] = k;
+    idx[at + i] = index;
   };
-  for (let l = n >> 1; l > 0; --l) siftDown(l, n, key(l), a[2 * (start + l - 1) + 1]);
+  for (let l = n >> 1; l > 0; --l) siftDown(l, n, keys[at + l], idx[at + l]);
   for (; n > 1; ) {
-    const k = key(n);
-    const index = a[2 * (start + n - 1) + 1];
-    move(n, 1);
+    const k = keys[at + n];
+    const index = idx[at + n];
+    keys[at + n] = keys[at + 1];
+    idx[at + n] = idx[at + 1];
     n -= 1;
     siftDown(1, n, k, index);
   }

@@ -8,7 +8,7 @@
  */
 import { ijbMetaPaths } from '../io/ijb-meta.js';
 import { checkIjb1nListsExist, ijb1nListPaths } from '../io/ijb-1n-lists.js';
-import { templateBytes, type TemplateFeatures } from '../aggregate/aggregate-templates.js';
+import { templateBytes, type FaceFeatureSource, type TemplateFeatures } from '../aggregate/aggregate-templates.js';
 import { parseAggregationList, type AggregationSpec } from '../aggregate/spec.js';
 import { ijbEvalsFpirGrid } from '../metrics/identification.js';
 import { isResolvableFar, unresolvableFarWarnings } from '../metrics/tar-at-far.js';
@@ -37,6 +37,12 @@ export interface IjbRunOptions extends IjbOptions, Partial<Pick<Ijb1nOptions, 'r
    * of reading them again. The pairs are views into kernel memory, valid only during the call.
    */
   onMeta?: (meta: IjbMeta) => void;
+  /**
+   * Called with every block of face features aggregation reads (rows start … start+count−1 of the
+   * features file, `rows` row-major), before aggregation uses it: for a caller that needs a per-face
+   * number too (quality's norms) instead of reading the file again. A view, valid during the call.
+   */
+  onFeatureBlock?: (start: number, count: number, rows: Float32Array) => void;
 }
 
 /** One result per requested protocol. */
@@ -79,7 +85,8 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
     try {
       const precision = Object.values(methods).includes('exact') ? 'float64' : 'float32';
       const needed = neededTemplates(meta);
-      const templates = timed('aggregate', opts.onStage, () => aggregateIjbTemplates(meta, features.source, { specs, precision, needed, files: opts }, arena));
+      const source = opts.onFeatureBlock ? tapped(features.source, opts.onFeatureBlock) : features.source;
+      const templates = timed('aggregate', opts.onStage, () => aggregateIjbTemplates(meta, source, { specs, precision, needed, files: opts }, arena));
       const ctx: RunContext = { opts, meta, specs, templates, arena, helper, gemm, dim };
       return {
         oneToOne: methods.oneToOne && plan ? await verifyAll(ctx, methods.oneToOne, plan) : undefined,
@@ -92,6 +99,18 @@ export async function runIjb(opts: IjbRunOptions): Promise<IjbRunResult> {
     helper.close();
     features.close();
   }
+}
+
+/** The source, with `onBlock` shown every block of features before the visitor gets it. */
+function tapped(source: FaceFeatureSource, onBlock: NonNullable<IjbRunOptions['onFeatureBlock']>): FaceFeatureSource {
+  return {
+    ...source,
+    forEachBlock: (visit, into) =>
+      source.forEachBlock((start, count, orig, flip) => {
+        onBlock(start, count, orig);
+        visit(start, count, orig, flip);
+      }, into),
+  };
 }
 
 type Method = 'exact' | 'simd' | 'gemm';

@@ -199,7 +199,7 @@ export async function runQuality(opts: QualityOptions): Promise<QualityResult> {
   const warnings: string[] = [];
   const sets: QualitySetResult[] = [];
   for (const spec of opts.sets) {
-    const set = spec.kind === 'ijb' ? await ijbPairSet(spec, opts.onStage) : timed(`${setName(spec)}: load`, opts.onStage, () => lfwPairSet(spec));
+    const set = spec.kind === 'ijb' ? await ijbPairSet(spec, opts.onStage, opts.norm || opts.averageFaces !== undefined) : timed(`${setName(spec)}: load`, opts.onStage, () => lfwPairSet(spec));
     const result = evaluateSet(set, spec, fileNames, opts);
     if (opts.averageFaces) {
       const t0 = performance.now();
@@ -289,12 +289,15 @@ function evaluateSet(set: PairSet, spec: QualitySet, fileNames: string[], opts: 
     sources.push({ quality: name, kind: 'file', sampleQuality: () => set.fileQuality(file) });
   }
   sources.push({ quality: 'random', kind: 'random', sampleQuality: () => randomQualities(set.sampleCount, opts.seed) });
+  // One set of pair-sized buffers for all sources, one source at a time: on this machine faulting
+  // fresh pages in costs ~3 ms per MB, more than the work done in them.
+  const buffers: SourceBuffers = { ranks: new Int32Array(n), goneAt: new Uint8Array(n) };
   const results = sources.map((s) => {
     const sampleQuality = timed(`${set.name}: ${s.quality}: sample qualities`, opts.onStage, s.sampleQuality);
     for (let i = 0; i < sampleQuality.length; i++) {
       if (!Number.isFinite(sampleQuality[i])) throw new DataError(`${set.name}: ${s.quality}: sample ${i + 1} has a non-finite quality (${sampleQuality[i]})`);
     }
-    return timed(`${set.name}: ${s.quality}: curves`, opts.onStage, () => evaluateSource(set, ranked, s.quality, s.kind, sampleQuality, opts));
+    return timed(`${set.name}: ${s.quality}: curves`, opts.onStage, () => evaluateSource(set, ranked, s.quality, s.kind, sampleQuality, opts, buffers));
   });
   return {
     dataset: set.name,
@@ -311,18 +314,30 @@ function evaluateSet(set: PairSet, spec: QualitySet, fileNames: string[], opts: 
   };
 }
 
-function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind: QualitySourceResult['kind'], sampleQuality: Float64Array, opts: QualityOptions): QualitySourceResult {
+/** Pair-sized working arrays, overwritten by each source (the argsort's index array made on first need). */
+interface SourceBuffers {
+  ranks: Int32Array;
+  goneAt: Uint8Array;
+  order?: Int32Array;
+}
+
+function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind: QualitySourceResult['kind'], sampleQuality: Float64Array, opts: QualityOptions, buffers: SourceBuffers): QualitySourceResult {
   const warn = (what: string): void => {
     set.warnings.push(`${quality}: ${what}`);
   };
-  const { ranks } = pairQualityRanks(sampleQuality, set.sampleA, set.sampleB);
+  // Thresholds go out in the set's score unit: a distance enters negated, so it leaves negated back.
+  const unit = (t: number): number => (set.score === 'angular-distance' ? -t : t);
+  const { ranks } = pairQualityRanks(sampleQuality, set.sampleA, set.sampleB, buffers.ranks);
+  // The EDCs first: they read the ranks in pair order, which the argsort below sorts in place.
+  const edc = edcOfSource(set, ranked, ranks, opts, unit);
   const fractions = ERC_DISCARD_FRACTIONS;
   // Tied qualities are discarded in NumPy's argsort order, as the published scripts do; the random
   // baseline has no script to match and breaks ties by pair order (a counting sort: no argsort).
-  const goneAt = kind === 'random' ? discardStepsByRank(ranks, fractions) : discardSteps(numpyArgsortCuts(ranks, discardCounts(fractions, ranks.length)), fractions);
+  const goneAt =
+    kind === 'random'
+      ? discardStepsByRank(ranks, fractions, buffers.goneAt)
+      : discardSteps(numpyArgsortCuts(ranks, discardCounts(fractions, ranks.length), (buffers.order ??= new Int32Array(ranks.length))), fractions, buffers.goneAt);
   const curves = errorVersusReject(ranked, goneAt, fractions, opts.fmrs);
-  // Thresholds go out in the set's score unit: a distance enters negated, so it leaves negated back.
-  const unit = (t: number): number => (set.score === 'angular-distance' ? -t : t);
   const fraction = (k: number): string => fractions[k].toFixed(2);
 
   const magface = { fnmr: curves.magface.fnmr.slice(), threshold: curves.magface.threshold.map(unit) };
@@ -350,6 +365,20 @@ function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind
     return { target: c.target, fnmr, threshold, fmr, auc: ercArea(fractions, fnmr) };
   });
 
+  let histogram: QualitySourceResult['histogram'];
+  if (kind !== 'random') {
+    const edges = histogramEdges(sampleQuality, HISTOGRAM_BINS);
+    histogram = {
+      edges,
+      genuine: pairSampleHistogram(sampleQuality, set.sampleA, set.sampleB, set.labels, 1, edges),
+      impostor: pairSampleHistogram(sampleQuality, set.sampleA, set.sampleB, set.labels, 0, edges),
+    };
+  }
+  return { quality, kind, keptGenuine: curves.keptGenuine, keptImpostor: curves.keptImpostor, magfaceErc: magface, erc, edc, ...(histogram ? { histogram } : {}) };
+}
+
+/** FNM- and FM-EDC of one quality source, thresholds fixed from the starting error on all pairs. */
+function edcOfSource(set: PairSet, ranked: RankedPairs, ranks: Int32Array, opts: QualityOptions, unit: (t: number) => number): QualitySourceResult['edc'] {
   const genuineSorted = Float64Array.from(ranked.genuineScores).sort();
   const fnmThreshold = numpyQuantile(genuineSorted.length, (i) => genuineSorted[i], opts.startingError);
   const fmThreshold = impostorQuantile(ranked, 1 - opts.startingError);
@@ -366,18 +395,7 @@ function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind
       theoreticalBest,
     };
   };
-  const edc = { fnm: edcOf(curvesEdc.fnm, fnmThreshold), fm: edcOf(curvesEdc.fm, fmThreshold) };
-
-  let histogram: QualitySourceResult['histogram'];
-  if (kind !== 'random') {
-    const edges = histogramEdges(sampleQuality, HISTOGRAM_BINS);
-    histogram = {
-      edges,
-      genuine: pairSampleHistogram(sampleQuality, set.sampleA, set.sampleB, set.labels, 1, edges),
-      impostor: pairSampleHistogram(sampleQuality, set.sampleA, set.sampleB, set.labels, 0, edges),
-    };
-  }
-  return { quality, kind, keptGenuine: curves.keptGenuine, keptImpostor: curves.keptImpostor, magfaceErc: magface, erc, edc, ...(histogram ? { histogram } : {}) };
+  return { fnm: edcOf(curvesEdc.fnm, fnmThreshold), fm: edcOf(curvesEdc.fm, fmThreshold) };
 }
 
 /** 1e-3, 5e-2 …: how FMR targets are written everywhere. */
@@ -474,19 +492,26 @@ function lfwPairSet(spec: QualityPairsSet): PairSet {
 // ---------------------------------------------------------------------------------------------
 // IJB 1:1 sets. Everything this protocol takes from the IJB pipeline is called here, in one place.
 
-async function ijbPairSet(spec: QualityIjbSet, onStage: QualityOptions['onStage']): Promise<PairSet> {
+/** `wantNorms`: the face norms will be asked for (taken from the 1:1 run's read of the features when they are its features). */
+async function ijbPairSet(spec: QualityIjbSet, onStage: QualityOptions['onStage'], wantNorms: boolean): Promise<PairSet> {
   const aggregation = spec.aggregation ?? 'plain';
   const how = spec.templateQuality ?? 'mean';
   const name = setName(spec);
   // The face list and pairs as the 1:1 run read them (copied out of kernel memory), not read twice.
   let loaded: { faces: FaceTemplateMedia; grouping: TemplateGrouping; pairs: TemplatePairs } | undefined;
+  // The norms of --features from the run's own read of them (not a second pass over the file).
+  let faceNorms: Float64Array | undefined;
+  const normsInRun = wantNorms && spec.qualityFeatures === undefined;
   const keep = (meta: IjbMeta): void => {
     const p = meta.verification!.pairs;
     loaded = { faces: meta.faces, grouping: meta.grouping, pairs: { first: p.first.slice(), second: p.second.slice(), labels: p.labels.slice() } };
+    if (normsInRun) faceNorms = new Float64Array(meta.faces.names.length);
   };
+  const normsOfBlock = (start: number, count: number, rows: Float32Array): void => putBlockNorms(faceNorms!, start, count, rows, rows.length / count, spec.features);
   const { oneToOne: run } = await runIjb({
     protocols: ['1v1'],
     onMeta: keep,
+    ...(normsInRun ? { onFeatureBlock: normsOfBlock } : {}),
     root: spec.root,
     target: spec.target,
     features: spec.features,
@@ -504,7 +529,6 @@ async function ijbPairSet(spec: QualityIjbSet, onStage: QualityOptions['onStage'
   const { faces, grouping, pairs } = loaded!;
   const templateFaceOffsets = Int32Array.from(grouping.templateMediaOffsets, (m) => grouping.mediaOffsets[m]);
   const toTemplates = (faceQuality: Float64Array): Float64Array => templateQualities(faceQuality, grouping.faceOrder, templateFaceOffsets, how);
-  let faceNorms: Float64Array | undefined;
   const normsOfFaces = (): Float64Array => (faceNorms ??= timed(`${name}: face norms`, onStage, () => streamFeatureNorms(spec.qualityFeatures ?? spec.features, faces.names.length)));
   const imageDir = join(spec.root, 'loose_crop');
   let landmarks: Float32Array | undefined;
@@ -540,17 +564,20 @@ async function ijbPairSet(spec: QualityIjbSet, onStage: QualityOptions['onStage'
   };
 }
 
+/** The norms of feature rows start … start+count−1 (`rows`, row-major) into `norms`; a non-finite value is named with its file. */
+function putBlockNorms(norms: Float64Array, start: number, count: number, rows: Float32Array, cols: number, file: string): void {
+  const block = featureNorms(rows, count, cols);
+  for (let r = 0; r < count; r++) if (!Number.isFinite(block[r])) checkFinite(rows, start, cols, file);
+  norms.set(block, start);
+}
+
 /** Element i: the L2 norm of face i's feature row, streamed block by block from the file. */
 function streamFeatureNorms(file: string, faceCount: number): Float64Array {
   const { source, close } = openFeatures(file);
   try {
     if (source.rows !== faceCount) throw new DataError(`${file}: has ${source.rows} feature rows but the face list has ${faceCount} faces (row i must be face line i)`);
     const norms = new Float64Array(source.rows);
-    source.forEachBlock((start, count, orig) => {
-      const block = featureNorms(orig, count, source.cols);
-      for (let r = 0; r < count; r++) if (!Number.isFinite(block[r])) checkFinite(orig, start, source.cols, file);
-      norms.set(block, start);
-    });
+    source.forEachBlock((start, count, orig) => putBlockNorms(norms, start, count, orig, source.cols, file));
     return norms;
   } finally {
     close();

@@ -91,7 +91,7 @@ describe.each(['large', 'small'])('ERC and EDC of the %s pair set against MagFac
     it(`${source}: FNMR lists equal to the last digit, thresholds as printed, AUC, EDC within 1e-12`, () => {
       const e = exp.sources[source];
       const { ranks } = pairQualityRanks(qualityOf(source), rowA, rowB);
-      const order = numpyArgsortCuts(ranks, discardCounts(ERC_DISCARD_FRACTIONS, ranks.length));
+      const order = numpyArgsortCuts(ranks.slice(), discardCounts(ERC_DISCARD_FRACTIONS, ranks.length)); // it sorts its input
       const curves = errorVersusReject(ranked, discardSteps(order, ERC_DISCARD_FRACTIONS), ERC_DISCARD_FRACTIONS, expected.fmrs);
       // MagFace: its list stops where its loop gives no value; ours is NaN from there.
       const m = e.magface.fnmr.length;
