@@ -11,7 +11,7 @@
  * Then, in one process on the same data:
  *   1. the 1:1 run alone (runIjb1v1, `plain`), after a warm-up run;
  *   2. runQuality (which makes the same 1:1 run inside): total and stages; the difference is the
- *      cost of the curves;
+ *      cost of the curves; 1 and 2 alternate for ROUNDS rounds (default 3), medians reported;
  *   3. the published scripts' way on the same scores and qualities: np.argsort of every pair's
  *      quality, then at each discard step the kept genuine and impostor scores re-sorted (MagFace:
  *      `np.sort(neg_dists)` and its index; CR-FIQA: the ROC over every distinct kept score and
@@ -53,38 +53,50 @@ const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 const oneToOne = () => runIjb1v1({ root, target: 'IJBC', features, aggregate: 'plain', fars: [1e-3], rule: 'nearest', scoring: 'auto', keepScores: true });
 
-// 1. The 1:1 run alone (warm-up first: page cache, JIT).
+// 1 and 2, alternating, ROUNDS times after a warm-up (page cache, JIT): the 1:1 run alone, then
+// runQuality (its own 1:1 run inside). On a shared machine one pair of runs can be seconds apart;
+// the medians of the rounds are reported. Each stage's CPU time = CPU since the previous stage
+// ended (stages run one after another; an enclosing stage is reported after the ones inside it).
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 await oneToOne();
 gc();
-let t0 = performance.now();
-let c0 = process.cpuUsage();
-const run = await oneToOne();
-const oneToOneMs = performance.now() - t0;
-const oneToOneCpu = process.cpuUsage(c0);
-gc();
-
-// 2. runQuality (its own 1:1 run inside). Each stage's CPU time = CPU since the previous stage ended
-// (stages run one after another; an enclosing stage is reported after the ones inside it).
-const stages: [string, number, number][] = [];
-t0 = performance.now();
-c0 = process.cpuUsage();
-let lastCpu = c0;
-const result = await runQuality({
-  sets: [{ kind: 'ijb', root, target: 'IJBC', features, templateQuality: 'mean' }],
-  norm: true,
-  fmrs: FMRS,
-  startingError: 0.05,
-  paucLimit: 0.2,
-  seed: 0,
-  onStage: (stage, ms) => {
-    const now = process.cpuUsage();
-    stages.push([stage, ms, (now.user - lastCpu.user + now.system - lastCpu.system) / 1000]);
-    lastCpu = now;
-  },
-});
-const qualityMs = performance.now() - t0;
-const qualityCpu = process.cpuUsage(c0);
-gc();
+type Round = { oneToOneMs: number; oneToOneCpu: number; qualityMs: number; qualityCpu: number; stages: [string, number, number][] };
+const rounds: Round[] = [];
+let run!: Awaited<ReturnType<typeof oneToOne>>;
+let result!: Awaited<ReturnType<typeof runQuality>>;
+const cpu = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+for (let round = 0; round < ROUNDS; round++) {
+  let t0 = performance.now();
+  let c0 = process.cpuUsage();
+  run = await oneToOne();
+  const oneToOneMs = performance.now() - t0;
+  const oneToOneCpu = cpu(process.cpuUsage(c0));
+  gc();
+  const stages: [string, number, number][] = [];
+  t0 = performance.now();
+  c0 = process.cpuUsage();
+  let lastCpu = c0;
+  result = await runQuality({
+    sets: [{ kind: 'ijb', root, target: 'IJBC', features, templateQuality: 'mean' }],
+    norm: true,
+    fmrs: FMRS,
+    startingError: 0.05,
+    paucLimit: 0.2,
+    seed: 0,
+    onStage: (stage, ms) => {
+      const now = process.cpuUsage();
+      stages.push([stage, ms, (now.user - lastCpu.user + now.system - lastCpu.system) / 1000]);
+      lastCpu = now;
+    },
+  });
+  rounds.push({ oneToOneMs, oneToOneCpu, qualityMs: performance.now() - t0, qualityCpu: cpu(process.cpuUsage(c0)), stages });
+  gc();
+}
+const median = (xs: number[]): number => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const med = (f: (r: Round) => number): number => median(rounds.map(f));
 
 // 3. The scripts' way, on the 1:1 run's scores and the same qualities.
 const scores = run.results[0].scores!;
@@ -99,8 +111,8 @@ opened.close();
 const templateFaceOffsets = Int32Array.from(grouping.templateMediaOffsets, (m) => grouping.mediaOffsets[m]);
 const tq = templateQualities(faceNorms, grouping.faceOrder, templateFaceOffsets, 'mean');
 const pairQuality = Float64Array.from({ length: pairs.labels.length }, (_, p) => Math.min(tq[pairs.first[p]], tq[pairs.second[p]]));
-t0 = performance.now();
-c0 = process.cpuUsage();
+let t0 = performance.now();
+const c0 = process.cpuUsage();
 const order = numpyArgsort(pairQuality);
 const argsortMs = performance.now() - t0;
 const magface: number[] = [];
@@ -157,12 +169,11 @@ const norm = result.sets[0].sources[0];
 const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => Array.from(a).every((x, k) => Object.is(x, b[k]));
 const agree = same(norm.magfaceErc.fnmr, magface) && FMRS.every((_, f) => same(norm.erc[f].fnmr, crfiqa[f]));
 
-console.log(`IJB-C-scale synthetic set: ${result.sets[0].pairs} pairs (${result.sets[0].genuine} genuine), ${result.sets[0].samples} templates`);
-const cpu = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
-console.log(`1:1 run alone (plain, ${run.scoring})        ${secs(oneToOneMs)}   (${secs(cpu(oneToOneCpu))} CPU)`);
-console.log(`runQuality (1:1 run + curves, norm + random) ${secs(qualityMs)}   (${secs(cpu(qualityCpu))} CPU)`);
-for (const [stage, ms, cpuMs] of stages) console.log(`  ${stage.padEnd(40)} ${secs(ms).padStart(8)}   ${secs(cpuMs).padStart(8)} CPU`);
-console.log(`beyond the 1:1 run                          ${secs(qualityMs - oneToOneMs)}   (${secs(cpu(qualityCpu) - cpu(oneToOneCpu))} CPU)   [target ≤ 3 s]`);
+console.log(`IJB-C-scale synthetic set: ${result.sets[0].pairs} pairs (${result.sets[0].genuine} genuine), ${result.sets[0].samples} templates; medians of ${ROUNDS} alternating rounds`);
+console.log(`1:1 run alone (plain, ${run.scoring})        ${secs(med((r) => r.oneToOneMs))}   (${secs(med((r) => r.oneToOneCpu))} CPU)`);
+console.log(`runQuality (1:1 run + curves, norm + random) ${secs(med((r) => r.qualityMs))}   (${secs(med((r) => r.qualityCpu))} CPU)`);
+rounds[0].stages.forEach(([stage], i) => console.log(`  ${stage.padEnd(40)} ${secs(med((r) => r.stages[i][1])).padStart(8)}   ${secs(med((r) => r.stages[i][2])).padStart(8)} CPU`));
+console.log(`beyond the 1:1 run (median of the rounds' differences) ${secs(med((r) => r.qualityMs - r.oneToOneMs))}   (${secs(med((r) => r.qualityCpu - r.oneToOneCpu))} CPU)   [target ≤ 3 s]; rounds: ${rounds.map((r) => secs(r.qualityMs - r.oneToOneMs)).join(', ')}`);
 console.log(`scripts' way (np.argsort + re-sort per step, one source): ${secs(scriptsMs)}, ${scriptsCpu} (of which np.argsort ${secs(argsortMs)}); FNMRs ${agree ? 'identical' : 'DIFFER'}`);
 console.log(`load average during the run: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
 console.log(`MagFace ERC (norm), FNMR at 0/20/40 %: ${[0, 4, 8].map((k) => (norm.magfaceErc.fnmr[k] * 100).toFixed(2)).join(' / ')}`);
