@@ -7,11 +7,13 @@
 import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { formatLabelFile } from '../io/cluster-labels.js';
+import { isFolder } from '../io/input-file.js';
 import { CLUSTER_DEFAULTS, CLUSTER_METHODS, runCluster, validateClusterOptions, type ClusterFeatureSource, type ClusterMethod, type ClusterOptions, type ClusterResult, type ClusterTruth } from '../protocols/cluster.js';
 import { clusterCsv, clusterJson, clusterMarkdown, clusterText } from '../report/cluster-report.js';
 import { magnitudeDensitySvg } from '../report/plots-cluster.js';
 import type { Command, Ui } from './command.js';
-import { fileOutputRequests, outputFlags, parseFileOutputs, type FileOutputs } from './flag-groups.js';
+import { CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseExtraction, parseFileOutputs, parseSubset, refuseExtractionFlags, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
+import { clusterFeaturesOfModel, clusterFeaturesOfStore } from './feature-stores.js';
 import { parseChoice, parseCommaList, parseNumber } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
@@ -20,16 +22,24 @@ import type { RateProgress } from './progress.js';
 const spec: CommandSpec = {
   name: 'cluster',
   summary: 'face clustering: pairwise / BCubed F and NMI of a clustering, the FastHAC and kNN-DBSCAN baselines exactly, magnitude density peaks',
-  usage: ['cluster --features FILE (--labels FILE | --root DIR --subset N) [--predicted FILE …] [--method LIST] [flags]', 'cluster --features FILE.bin --dim D --labels FILE [flags]'],
-  description: 'Every metric for every clustering: the baselines computed here (equal to learn-to-cluster\'s published code, over an exact blocked pass: no N×N matrix) and any --predicted label files. docs/cluster.md explains pairwise vs BCubed vs NMI.',
+  usage: [
+    'cluster --features FILE (--labels FILE | --root DIR --subset N) [--predicted FILE …] [--method LIST] [flags]',
+    'cluster --features FILE.bin --dim D --labels FILE [flags]',
+    'cluster --root DIR --subset N (--model FILE [extraction flags] | --features STORE_DIR) [flags]',
+  ],
+  description:
+    'Every metric for every clustering: the baselines computed here (equal to learn-to-cluster\'s published code, over an exact blocked pass: no N×N matrix) and any --predicted label files. With --model, the protocol\'s faces are aligned by their eyes and nose (or box) and extracted into a cached store first. docs/cluster.md explains pairwise vs BCubed vs NMI.',
   groups: [
     {
       title: 'Faces and truth',
       flags: {
-        features: { kind: 'value', value: 'FILE', describe: 'features: .npy [faces, dim] (row i = face i), or learn-to-cluster\'s raw float32 .bin with --dim' },
+        features: { kind: 'value', value: 'FILE|DIR', describe: 'features: .npy [faces, dim] (row i = face i), learn-to-cluster\'s raw float32 .bin with --dim, or (with --root) a store of the protocol\'s faces (facebench extract --dataset ijbb-clustering)' },
+        model: { kind: 'value', value: 'FILE', describe: 'with --root: an ONNX model; the protocol\'s faces are aligned and extracted into a cached store, then clustered' },
+        store: { kind: 'value', value: 'DIR', describe: 'with --model: the store folder to use (reused when it matches the model and preprocessing; refused otherwise)' },
+        cache: CACHE_FLAG,
         dim: { kind: 'value', value: 'D', describe: 'with a .bin: the feature dimension' },
         labels: { kind: 'value', value: 'FILE', describe: 'true identity of each face: one integer per line (learn-to-cluster .meta)' },
-        root: { kind: 'value', value: 'DIR', describe: 'an IJB-B release holding the clustering protocols (instead of --labels)' },
+        root: { kind: 'value', value: 'DIR', describe: 'an IJB-B release holding the clustering protocols (instead of --labels); with --model, the images at their FILENAME under it' },
         subset: { kind: 'value', value: 'N', describe: 'with --root: the protocol of N subjects (32, 64, …, 1845); features in its row order' },
         predicted: { kind: 'repeatable', value: 'FILE', describe: 'a clustering to score: one integer per line, -1 = unclustered (its own singleton)' },
       },
@@ -46,6 +56,7 @@ const spec: CommandSpec = {
         'magnitude-check': { kind: 'switch', describe: 'Spearman(magnitude, kNN density) even when no kNN baseline runs (it runs whenever one does)' },
       },
     },
+    extractionGroup({ flipByDefault: false, skipBad: false, noFlip: true, title: 'Extraction (with --model)' }),
     outputFlags(
       { json: 'write the JSON result here', csv: 'write a CSV (one line per clustering) here', markdown: 'write markdown tables here' },
       {
@@ -57,12 +68,21 @@ const spec: CommandSpec = {
   examples: [
     { what: 'All three baselines and a clustering from another tool on the fixture set', command: 'facebench cluster --features fixtures/cluster-demo/features.npy --labels fixtures/cluster-demo/labels.meta --predicted fixtures/cluster-demo/pred_labels.txt' },
     { what: 'The IJB-B-1845 protocol: FastHAC over a threshold sweep, labels written for other tools', command: 'facebench cluster --root IJB-B --subset 1845 --features ijbb1845.npy --method fasthac --sweep --write-labels labels/' },
+    { what: 'The IJB-B-512 protocol straight from images: align (eyes + nose), extract with a model (cached), cluster', command: 'facebench cluster --root IJB-B --subset 512 --model r100.onnx' },
     { what: 'learn-to-cluster\'s raw features, kNN-DBSCAN with its published settings, JSON for compare / gate', command: 'facebench cluster --features part1_test.bin --dim 256 --labels part1_test.meta --method knn-dbscan --json knn.json' },
   ],
 };
 
+/** Where the features come from: a file, a store of the protocol's faces, or a model run on them. */
+export type ClusterFeatureInput =
+  | { kind: 'file'; source: ClusterFeatureSource }
+  | { kind: 'store'; dir: string }
+  | { kind: 'model'; model: string; store?: string; cache?: string; extraction: ExtractionSettings };
+
 export interface ClusterCommandOptions {
-  protocol: ClusterOptions;
+  /** The protocol options but the features, which `input` gives (a model's once extracted). */
+  protocol: Omit<ClusterOptions, 'features'>;
+  input: ClusterFeatureInput;
   writeLabels?: string;
   plots?: string;
   outputs: FileOutputs;
@@ -70,16 +90,30 @@ export interface ClusterCommandOptions {
   inputs: InputRequest[];
 }
 
-function parseFeatures(args: Args): ClusterFeatureSource {
+function parseFeatures(args: Args, truth: ClusterTruth): ClusterFeatureInput {
   const file = args.string('features');
-  if (file === undefined) throw new UsageError('--features is required', 'see facebench help cluster');
+  const model = args.string('model');
   const dim = args.string('dim');
+  if (model !== undefined) {
+    if (file !== undefined) throw new UsageError('give either --model or --features, not both');
+    if (truth.format !== 'ijbb') throw new UsageError('--model extracts the faces of an IJB-B clustering protocol: give --root DIR --subset N (for other faces: facebench extract, then --features)');
+    if (dim !== undefined) throw new UsageError('--dim only applies to a raw .bin feature file');
+    return { kind: 'model', model, store: args.string('store'), cache: args.string('cache'), extraction: parseExtraction(args, { flipByDefault: false }) };
+  }
+  for (const f of ['store', 'cache']) if (args.has(f)) throw new UsageError(`--${f} only applies with --model`);
+  refuseExtractionFlags(args, 'only applies with --model (it sets how images are extracted); saved features are clustered as they are');
+  if (file === undefined) throw new UsageError('give --features (saved features, or with --root a store folder) or, with --root, --model', 'see facebench help cluster');
+  if (isFolder(file)) {
+    if (truth.format !== 'ijbb') throw new UsageError(`--features ${file}: a store folder holds the faces of an IJB-B clustering protocol: give --root DIR --subset N (or its features.npy with --labels)`);
+    if (dim !== undefined) throw new UsageError('--dim only applies to a raw .bin feature file');
+    return { kind: 'store', dir: file };
+  }
   if (file.toLowerCase().endsWith('.bin')) {
     if (dim === undefined) throw new UsageError(`--features ${file}: a raw .bin needs --dim D (values per face)`);
-    return { format: 'bin', file, dim: parseNumber(dim, '--dim', { integer: true, min: 1, max: 65_536 }) };
+    return { kind: 'file', source: { format: 'bin', file, dim: parseNumber(dim, '--dim', { integer: true, min: 1, max: 65_536 }) } };
   }
   if (dim !== undefined) throw new UsageError('--dim only applies to a raw .bin feature file');
-  return { format: 'npy', file };
+  return { kind: 'file', source: { format: 'npy', file } };
 }
 
 function parseTruth(args: Args): ClusterTruth {
@@ -92,7 +126,7 @@ function parseTruth(args: Args): ClusterTruth {
   }
   const subset = args.string('subset');
   if (subset === undefined) throw new UsageError('--root needs --subset N (the protocol of N subjects: 32, 64, …, 1845)');
-  return { format: 'ijbb', root: root!, subset: parseNumber(subset, '--subset', { integer: true, min: 1, max: 100_000 }) };
+  return { format: 'ijbb', root: root!, subset: parseSubset(subset) };
 }
 
 export function parseClusterOptions(args: Args): ClusterCommandOptions {
@@ -102,9 +136,10 @@ export function parseClusterOptions(args: Args): ClusterCommandOptions {
   if (new Set(methods).size !== methods.length) throw new UsageError(`--method: '${method}' names a method twice`);
   if (methods.length === 0 && predicted.length === 0) throw new UsageError('nothing to score: give --predicted FILE or a --method');
   const number = (flag: string, fallback: number, integer = false): number => parseNumber(args.string(flag) ?? String(fallback), `--${flag}`, integer ? { integer: true, min: 1, max: 10_000 } : {});
-  const protocol: ClusterOptions = {
-    features: parseFeatures(args),
-    truth: parseTruth(args),
+  const truth = parseTruth(args);
+  const input = parseFeatures(args, truth);
+  const protocol: ClusterCommandOptions['protocol'] = {
+    truth,
     predicted,
     methods,
     distance: number('distance', CLUSTER_DEFAULTS.distance),
@@ -118,11 +153,11 @@ export function parseClusterOptions(args: Args): ClusterCommandOptions {
   if (args.has('write-labels') && methods.length === 0) throw new UsageError('--write-labels writes the baselines\' labels: give a --method');
   validateClusterOptions(protocol);
   const inputs: InputRequest[] = [
-    { flag: '--features', path: protocol.features.format === 'memory' ? '' : protocol.features.file },
+    input.kind === 'file' ? { flag: '--features', path: input.source.file } : input.kind === 'store' ? { flag: '--features', path: input.dir } : { flag: '--model', path: input.model },
     ...(protocol.truth.format === 'labels' ? [{ flag: '--labels', path: protocol.truth.file }] : [{ flag: '--root', path: protocol.truth.root }]),
     ...predicted.map((p) => ({ flag: '--predicted', path: p })),
   ];
-  return { protocol, writeLabels: args.string('write-labels'), plots: args.string('plots'), outputs: parseFileOutputs(args), quiet: args.switch('quiet'), inputs };
+  return { protocol, input, writeLabels: args.string('write-labels'), plots: args.string('plots'), outputs: parseFileOutputs(args), quiet: args.switch('quiet'), inputs };
 }
 
 export interface ClusterCommandResult {
@@ -130,11 +165,22 @@ export interface ClusterCommandResult {
   scatter?: string;
 }
 
+/** The features to cluster: the file given, or the features file of the protocol's store (a model's extracted first). */
+async function featureSource(o: ClusterCommandOptions, ui: Ui): Promise<ClusterFeatureSource> {
+  const input = o.input;
+  if (input.kind === 'file') return input.source;
+  const { root, subset } = o.protocol.truth as Extract<ClusterTruth, { format: 'ijbb' }>; // parseFeatures made sure
+  if (input.kind === 'store') return { format: 'npy', file: clusterFeaturesOfStore(input.dir, root, subset) };
+  return { format: 'npy', file: await clusterFeaturesOfModel({ ...input, root, subset }, ui) };
+}
+
 async function runClusterCommand(o: ClusterCommandOptions, ui: Ui): Promise<ClusterCommandResult> {
+  const features = await featureSource(o, ui);
   const progress = ui.progress();
   let pass: RateProgress | undefined; // made once the pass knows its number of blocks
   const result = await runCluster({
     ...o.protocol,
+    features,
     onStage: (stage, ms) => progress.step(stage, ms),
     onProgress: (done, total) => (pass ??= ui.rateProgress(total, 'blocks')).update(done),
   });
@@ -143,7 +189,7 @@ async function runClusterCommand(o: ClusterCommandOptions, ui: Ui): Promise<Clus
   let scatter: string | undefined;
   if (o.plots !== undefined) {
     if (!result.magnitudeDensity) throw new UsageError('--plots draws magnitude against kNN density: run a kNN baseline (knn-dbscan, magnitude-peaks) or --magnitude-check');
-    scatter = await magnitudeDensitySvg(result.magnitudeDensity, basename(o.protocol.features.format === 'memory' ? 'features' : o.protocol.features.file));
+    scatter = await magnitudeDensitySvg(result.magnitudeDensity, basename(features.file));
   }
   return { result, scatter };
 }

@@ -4,7 +4,7 @@ import { loadFaceList, type DatasetSpec } from '../extract/datasets.js';
 import { parseShard } from '../extract/extract.js';
 import { DATASET_KINDS, type DatasetKind } from '../extract/store.js';
 import type { Command } from './command.js';
-import { extractionGroup, parseExtraction, QUIET_FLAG, type ExtractionSettings, parseIjbTarget } from './flag-groups.js';
+import { extractionGroup, parseExtraction, QUIET_FLAG, type ExtractionSettings, parseIjbTarget, parseSubset } from './flag-groups.js';
 import { parseChoice, parseNumber } from './flag-values.js';
 import type { Args, CommandSpec, FlagGroup } from './flags.js';
 import { requireModel, runExtraction } from './feature-stores.js';
@@ -20,17 +20,19 @@ const spec: CommandSpec = {
     'extract --model FILE --dataset pairs (--pairs FILE | --pairs-csv FILE) --images DIR --out DIR [flags]',
     'extract --model FILE --dataset bin --bin FILE --out DIR [flags]',
     'extract --model FILE --dataset folder --images DIR [--list FILE] --out DIR [flags]',
+    'extract --model FILE --dataset ijbb-clustering --root DIR --subset N --out DIR [flags]',
     'extract --model FILE … --save-crops DIR --limit N',
   ],
   description:
-    'ijb: aligns each face with its 5 landmarks (equal to cv2.warpAffine); pairs, bin, folder: takes the images as aligned crops (resized when not the input size). Normalises per preset and runs the model on the first execution provider that works. Checkpointed after every batch; --resume continues a killed run. ijb --features evaluates ijb stores, lfw --features the others.',
+    'ijb: aligns each face with its 5 landmarks (equal to cv2.warpAffine); ijbb-clustering: with its eyes and nose (or its box), docs/cluster.md; pairs, bin, folder: takes the images as aligned crops (resized when not the input size). Normalises per preset and runs the model on the first execution provider that works. Checkpointed after every batch; --resume continues a killed run. ijb --features evaluates ijb stores, lfw --features the others.',
   groups: [
     {
       title: 'Input and store',
       flags: {
         model: { kind: 'value', value: 'FILE', describe: 'ONNX model: one image input [N,3,H,W] or [N,H,W,3], float32 or float16' },
-        dataset: { kind: 'value', value: 'LAYOUT', default: 'ijb', describe: 'ijb (IJB_release: loose_crop/ + meta/<t>_name_5pts_score.txt), pairs (the images of a pair list), bin (an insightface .bin), folder (a folder of images)' },
-        root: { kind: 'value', value: 'DIR', describe: 'ijb: the IJB_release folder' },
+        dataset: { kind: 'value', value: 'LAYOUT', default: 'ijb', describe: 'ijb (IJB_release: loose_crop/ + meta/<t>_name_5pts_score.txt), pairs (the images of a pair list), bin (an insightface .bin), folder (a folder of images), ijbb-clustering (the faces of an IJB-B clustering protocol)' },
+        root: { kind: 'value', value: 'DIR', describe: 'ijb: the IJB_release folder; ijbb-clustering: the IJB-B root (the protocol CSVs, images at their FILENAME)' },
+        subset: { kind: 'value', value: 'N', describe: 'ijbb-clustering: the protocol of N subjects (32, 64, …, 1845)' },
         target: { kind: 'value', value: 'IJBC|IJBB', default: 'IJBC', describe: 'ijb: which meta files (ijbc_ / ijbb_)' },
         pairs: { kind: 'value', value: 'FILE', describe: 'pairs: an LFW pairs.txt (each distinct image once, in first-use order)' },
         'pairs-csv': { kind: 'value', value: 'FILE', describe: 'pairs: a pairs CSV a,b,label[,fold]' },
@@ -71,7 +73,7 @@ function required(args: Args, name: string, why: string): string {
 }
 
 /** The flags that name each dataset's files. */
-const DATASET_FLAGS: Record<DatasetKind, readonly string[]> = { ijb: ['root', 'target'], pairs: ['pairs', 'pairs-csv', 'images'], bin: ['bin'], folder: ['images', 'list'] };
+const DATASET_FLAGS: Record<DatasetKind, readonly string[]> = { ijb: ['root', 'target'], pairs: ['pairs', 'pairs-csv', 'images'], bin: ['bin'], folder: ['images', 'list'], 'ijbb-clustering': ['root', 'subset'] };
 
 function parseDataset(args: Args): DatasetSpec {
   const kind = parseChoice(args.string('dataset') ?? 'ijb', DATASET_KINDS, '--dataset');
@@ -95,6 +97,8 @@ function parseDataset(args: Args): DatasetSpec {
       return { kind, bin: required(args, 'bin', ' with --dataset bin: the insightface .bin') };
     case 'folder':
       return { kind, images: required(args, 'images', ' with --dataset folder: the image folder'), list: args.string('list') };
+    case 'ijbb-clustering':
+      return { kind, root: required(args, 'root', ' with --dataset ijbb-clustering: the IJB-B root'), subset: parseSubset(required(args, 'subset', ' with --dataset ijbb-clustering: the protocol of N subjects')) };
   }
 }
 
@@ -109,6 +113,8 @@ function datasetInputs(d: DatasetSpec): InputRequest[] {
       return [{ flag: '--bin', path: d.bin }];
     case 'folder':
       return [{ flag: '--images', path: d.images }, ...(d.list === undefined ? [] : [{ flag: '--list', path: d.list }])];
+    case 'ijbb-clustering':
+      return [{ flag: '--root', path: d.root }];
   }
 }
 

@@ -17,7 +17,7 @@ import { RESIZE_KERNEL } from '../extract/decode.js';
 import { extractFeatures, type ExtractOptions, type ExtractResult } from '../extract/extract.js';
 import { ijbDatasetIdentity, loadFaceList, type FaceList } from '../extract/datasets.js';
 import { sha256File } from '../extract/session.js';
-import { FLIP_FEATURES_FILE, hasNamedRows, NAMES_FILE, readStoreMeta, requestDifferences, storeCacheKey, STORE_FILE, type StoreMeta, type StoreRequest } from '../extract/store.js';
+import { FLIP_FEATURES_FILE, hasNamedRows, NAMES_FILE, readStoreMeta, requestDifferences, storeCacheKey, STORE_FILE, type DatasetIdentity, type StoreMeta, type StoreRequest } from '../extract/store.js';
 import type { Ui } from './command.js';
 import type { ExtractionSettings } from './flag-groups.js';
 import type { RateProgress } from './progress.js';
@@ -58,6 +58,30 @@ export function featuresOfStore(dir: string, root: string, target: IjbTarget, me
   };
 }
 
+/**
+ * The features file of a complete store of IJB-B clustering protocol `subset` under `root`, after
+ * checking it was made from that protocol file (rows in protocol order, every face read).
+ */
+export function clusterFeaturesOfStore(dir: string, root: string, subset: number, meta: StoreMeta = readStoreMeta(dir)): string {
+  checkWholeStore(dir, meta);
+  const d = meta.dataset;
+  const here = loadFaceList({ kind: 'ijbb-clustering', root, subset }).identity as Extract<DatasetIdentity, { name: 'ijbb-clustering' }>;
+  if (d.name !== 'ijbb-clustering') throw new DataError(`${dir}: holds the images of a ${d.name} dataset, not the faces of an IJB-B clustering protocol`, 'extract them with facebench extract --dataset ijbb-clustering, or use cluster --model');
+  if (d.faceListSha256 !== here.faceListSha256 || d.faces !== here.faces) {
+    throw new DataError(`${dir}: was extracted from ${d.faceList} (${d.faceListSha256.slice(0, 12)}…, ${d.faces} faces), not from ${here.faceList} of ${root} (${here.faceListSha256.slice(0, 12)}…, ${here.faces} faces)`);
+  }
+  if (meta.badFaces.length) throw new DataError(`${dir}: ${meta.badFaces.length} images could not be read at extraction (first: ${meta.badFaces[0].name}, ${meta.badFaces[0].reason}); clustering needs every face`);
+  return join(dir, meta.files.features);
+}
+
+/** Finds (or fills) the store of this model + preprocessing for an IJB-B clustering protocol; returns its features file. */
+export async function clusterFeaturesOfModel(m: Omit<ModelInput, 'target'> & { subset: number }, ui: Ui): Promise<string> {
+  requireModel(m.model);
+  const faces = loadFaceList({ kind: 'ijbb-clustering', root: m.root, subset: m.subset });
+  const { dir, meta } = await storeOfModel({ ...m, faces, label: `ijbb-clustering-${m.subset}` }, ui);
+  return clusterFeaturesOfStore(dir, m.root, m.subset, meta);
+}
+
 /** A shard is not a dataset's features: refuse it. */
 function checkWholeStore(dir: string, meta: StoreMeta): void {
   if (meta.shard.count !== 1) throw new DataError(`${dir}: is shard ${meta.shard.index}/${meta.shard.count} only`, 'join the shards first: facebench merge SHARD... --out STORE');
@@ -74,6 +98,7 @@ export function pairFeaturesOfStore(dir: string, source: { format: PairSourceFor
   checkWholeStore(dir, meta);
   const d = meta.dataset;
   if (d.name === 'ijb') throw new DataError(`${dir}: holds IJB faces (${d.target}), not the images of a pair list`, 'evaluate it with facebench ijb --features');
+  if (d.name === 'ijbb-clustering') throw new DataError(`${dir}: holds the faces of IJB-B clustering protocol ${d.subset}, not the images of a pair list`, `evaluate it with facebench cluster --root DIR --subset ${d.subset} --features ${dir}`);
   if (source.format === 'insightface-bin') {
     if (d.name !== 'bin') throw new DataError(`${dir}: holds the named images of a ${d.name} dataset, not a .bin's images in order`, 'evaluate it with --pairs or --pairs-csv');
     const sha = source.sha256 ?? sha256File(source.file);

@@ -24,6 +24,11 @@ export function parseIjbTarget(args: Args): 'IJBC' | 'IJBB' {
 // ---------------------------------------------------------------------------------------------
 // Outputs
 
+/** --subset N of the IJB-B clustering protocols: the number of subjects. */
+export function parseSubset(text: string): number {
+  return parseNumber(text, '--subset', { integer: true, min: 1, max: 100_000 });
+}
+
 export const QUIET_FLAG: FlagGroup['flags'] = {
   quiet: { kind: 'switch', describe: 'no progress, no info lines and no final time line on stderr (warnings and errors still appear)' },
 };
@@ -104,10 +109,11 @@ export function parseBootstrap(args: Args, defaultReplicates?: number): Bootstra
 // Extraction
 
 /**
- * The extraction flags of `extract`, `ijb --model` and `lfw --model` (lfw flips by default, as
- * verification.py; it has no --skip-bad). `crops`: the command also takes --save-crops and --limit.
+ * The extraction flags of `extract`, `ijb --model`, `lfw --model` and `cluster --model` (lfw flips by
+ * default, as verification.py; it has no --skip-bad; cluster reads one feature per face: no --flip,
+ * no --skip-bad). `crops`: the command also takes --save-crops and --limit.
  */
-export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean; crops?: boolean; title?: string }): FlagGroup {
+export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean; crops?: boolean; title?: string; noFlip?: boolean }): FlagGroup {
   const flags: FlagGroup['flags'] = {
     ep: { kind: 'value', value: 'PROVIDER', default: 'auto', describe: `execution provider: auto (the first that works of ${EXECUTION_PROVIDERS.join(' > ')}) or one of them` },
     batch: { kind: 'value', value: 'N', default: '128', describe: 'faces per model run (a model with a fixed batch size overrides it)' },
@@ -122,6 +128,7 @@ export function extractionGroup(opts: { flipByDefault: boolean; skipBad: boolean
     std: { kind: 'value', value: 'V[,V,V]', describe: 'override, with --mean' },
     'max-pixels': { kind: 'value', value: 'N', default: String(DEFAULT_MAX_PIXELS), describe: 'largest image (width × height) decoded; a bigger one is a bad image (an image bomb guard)' },
   };
+  if (opts.noFlip) delete flags.flip;
   if (opts.skipBad) flags['skip-bad'] = { kind: 'switch', describe: 'extract past missing or undecodable images: their rows are NaN, they are listed in store.json, and ijb / lfw leave them out' };
   if (opts.crops) {
     flags['save-crops'] = { kind: 'value', value: 'DIR', describe: 'also save each face as the model gets it (aligned or resized, before normalisation) as a PNG named as its image (1.jpg → 1.png; a .bin: <index>.png), written as it is made' };

@@ -3,7 +3,7 @@
  * feature store folder), or from a model (`--model`: extract into a cached store, then evaluate the
  * store's features.npy / features_flip.npy exactly as `--features` would).
  */
-import { existsSync, statSync } from 'node:fs';
+import { isFolder } from '../io/input-file.js';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { parseAggregationList } from '../aggregate/spec.js';
@@ -99,7 +99,6 @@ export interface IjbCommandOptions {
   quiet: boolean;
 }
 
-const isFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
 function required(args: Args, name: string, why: string): string {
   const v = args.string(name);

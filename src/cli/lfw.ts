@@ -4,7 +4,7 @@
  * + the pair paths, are extracted into a cached store — flip on by default, as verification.py —
  * and evaluated from it).
  */
-import { existsSync, statSync } from 'node:fs';
+import { isFolder } from '../io/input-file.js';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
@@ -109,7 +109,6 @@ function pairSources(args: Args): PairSource[] {
   return named;
 }
 
-const isFolder = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
 function featureDatasets(args: Args, sources: PairSource[]): FeatureDataset[] {
   if (args.has('images')) throw new UsageError('--images only applies with --model; with saved features, pair paths are matched against --names');

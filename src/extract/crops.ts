@@ -3,7 +3,8 @@
  * or the image, resized when it is not the model's input size (pairs, bin, folder) — as an RGB PNG,
  * written while the extraction runs, so that landmarks can be checked by eye. A crop keeps its
  * image's relative path with the extension `.png` (`1.jpg` → `1.png`, `P/P_0001.jpg` →
- * `P/P_0001.png`); image k of a .bin becomes `k.png`. Each file is written under a temporary name
+ * `P/P_0001.png`); image k of a .bin becomes `k.png`; face i of an IJB-B clustering protocol
+ * `<image>.row<i+1>.png` (an image holds several of its faces). Each file is written under a temporary name
  * and renamed, so a crop on disk is always whole.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +16,10 @@ import { encodePng, swapRedBlue, type ChannelOrder } from './decode.js';
 
 /** The crop's path relative to the crops folder for row i. */
 export function cropName(list: FaceList, i: number): string {
-  return list.spec.kind === 'bin' ? `${i}.png` : `${list.names[i].replace(/\.[^./]*$/, '')}.png`;
+  if (list.spec.kind === 'bin') return `${i}.png`;
+  const stem = list.names[i].replace(/\.[^./]*$/, '');
+  // A clustering protocol lists one image once per face in it: its crops carry the row (1-based).
+  return list.spec.kind === 'ijbb-clustering' ? `${stem}.row${i + 1}.png` : `${stem}.png`;
 }
 
 /**

@@ -8,6 +8,8 @@
  *   pairs   pairs.txt or pairs CSV + images folder: each distinct image once, in first-use order (as lfw)
  *   bin     insightface .bin: its 2N encoded images in order
  *   folder  images folder: the lines of a list file, or every image under it sorted bytewise
+ *   ijbb-clustering  an IJB-B clustering protocol: rows = its faces, images <root>/<FILENAME>, aligned
+ *           by their eyes and nose (or box) — align-three-point.ts
  *
  * Without landmarks the images are taken as aligned crops (resized when not the model's size).
  */
@@ -20,14 +22,17 @@ import { readInsightfaceBin } from '../io/insightface-bin.js';
 import { describeErrno } from '../io/input-file.js';
 import { normalizeImagePath, readLfwPairs, readNameList, readPairsCsv } from '../io/lfw-pairs.js';
 import { sha256File } from './session.js';
-import { fileStamp, type DatasetIdentity, type StoreInputs } from './store.js';
+import { readIjbbClustering } from '../io/ijbb-clustering.js';
+import { ijbbClusteringImageList } from './align-three-point.js';
+import { fileStamp, THREE_POINT_ALIGNMENT_DESCRIPTION, type DatasetIdentity, type StoreInputs } from './store.js';
 
 /** What the command line names; `loadFaceList` reads it. */
 export type DatasetSpec =
   | { kind: 'ijb'; root: string; target: IjbTarget }
   | { kind: 'pairs'; pairs: string; format: 'pairs-txt' | 'pairs-csv'; images: string }
   | { kind: 'bin'; bin: string }
-  | { kind: 'folder'; images: string; list?: string };
+  | { kind: 'folder'; images: string; list?: string }
+  | { kind: 'ijbb-clustering'; root: string; subset: number };
 
 export interface FaceList {
   spec: DatasetSpec;
@@ -42,6 +47,8 @@ export interface FaceList {
   encoded?: Uint8Array[];
   /** [rows, 10] landmarks, x y of 5 points (ijb): the faces are aligned. Absent: aligned crops. */
   landmarks?: Float32Array;
+  /** store.json `preprocessing.alignment` when it is not the one the landmarks imply. */
+  alignment?: string;
   /** The inputs' stamps (size, mtime) for the cache identity. */
   inputs: StoreInputs;
   /** store.json `datasetRoot`: the IJB root, the images folder, or the .bin. */
@@ -177,6 +184,24 @@ export function loadFaceList(spec: DatasetSpec): FaceList {
         root: spec.images,
       };
     }
+    case 'ijbb-clustering': {
+      const protocol = readIjbbClustering(spec.root, spec.subset);
+      const list = ijbbClusteringImageList(protocol);
+      if (list.unalignable.length) {
+        throw new DataError(at(protocol.protocolFile, list.unalignable[0], `a face with neither its eyes and nose nor a usable box: it cannot be aligned${list.unalignable.length > 1 ? ` (${list.unalignable.length} such rows)` : ''}`));
+      }
+      return {
+        spec,
+        identity: { name: 'ijbb-clustering', subset: spec.subset, faceList: relative(spec.root, protocol.protocolFile), faceListSha256: sha256File(protocol.protocolFile), faces: protocol.rows },
+        listedBy: protocol.protocolFile,
+        imageDir: spec.root,
+        names: list.names,
+        landmarks: list.landmarks,
+        alignment: THREE_POINT_ALIGNMENT_DESCRIPTION,
+        inputs: { faceList: fileStamp(protocol.protocolFile), images: fileStamp(spec.root) },
+        root: spec.root,
+      };
+    }
   }
 }
 
@@ -192,10 +217,10 @@ export function rowFile(list: FaceList, i: number): string {
 
 /**
  * The first image of rows [start, end) that does not exist, as a DataError, for the datasets whose
- * images a file names (pairs, a folder's list): checked before a model is loaded.
+ * images a file names (pairs, a folder's list, a clustering protocol): checked before a model is loaded.
  */
 export function checkImagesExist(list: FaceList, start: number, end: number): void {
-  if (list.spec.kind !== 'pairs' && !(list.spec.kind === 'folder' && list.spec.list !== undefined)) return;
+  if (list.spec.kind !== 'pairs' && list.spec.kind !== 'ijbb-clustering' && !(list.spec.kind === 'folder' && list.spec.list !== undefined)) return;
   for (let i = start; i < end; i++) {
     const file = join(list.imageDir, list.names[i]);
     if (!existsSync(file)) throw new DataError(`${file}: cannot read image (no such file; named by ${list.listedBy})`);

@@ -142,7 +142,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
           tool: { name: 'facebench', version: FACEBENCH_VERSION },
           dataset: faces.identity,
           model: { sha256: model.sha256, inputName: model.inputName, outputName: model.outputName, layout: model.layout, size: model.size, dtype: model.dtype },
-          preprocessing: { ...opts.preprocessing, alignment: faces.landmarks ? ALIGNMENT_DESCRIPTION : RESIZE_DESCRIPTION },
+          preprocessing: { ...opts.preprocessing, alignment: faces.alignment ?? (faces.landmarks ? ALIGNMENT_DESCRIPTION : RESIZE_DESCRIPTION) },
           flip: opts.flip,
           shard: { ...opts.shard, ...range },
           modelPath: resolve(opts.modelPath),

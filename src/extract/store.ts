@@ -61,9 +61,11 @@ export type DatasetIdentity =
   | { name: 'ijb'; target: string; faceList: string; faceListSha256: string; faces: number }
   | { name: 'pairs'; faceList: string; faceListSha256: string; faces: number; namesSha256: string }
   | { name: 'bin'; faceList: string; faceListSha256: string; faces: number }
-  | { name: 'folder'; faceList: string | null; faceListSha256: string | null; faces: number; namesSha256: string };
+  | { name: 'folder'; faceList: string | null; faceListSha256: string | null; faces: number; namesSha256: string }
+  /** An IJB-B clustering protocol: rows = the protocol file's faces, in order. */
+  | { name: 'ijbb-clustering'; subset: number; faceList: string; faceListSha256: string; faces: number };
 
-export const DATASET_KINDS = ['ijb', 'pairs', 'bin', 'folder'] as const;
+export const DATASET_KINDS = ['ijb', 'pairs', 'bin', 'folder', 'ijbb-clustering'] as const;
 export type DatasetKind = DatasetIdentity['name'];
 
 /** Whether the rows of a dataset are named images (names.txt in the store). */
@@ -135,6 +137,8 @@ export interface StoreMeta extends StoreIdentity {
 }
 
 export const ALIGNMENT_DESCRIPTION = 'umeyama similarity to the ArcFace 112 template (float64) + cv2.warpAffine-exact bilinear, border 0';
+/** `preprocessing.alignment` of the IJB-B clustering protocols (align-three-point.ts). */
+export const THREE_POINT_ALIGNMENT_DESCRIPTION = 'eyes + nose (the box alone when a landmark is missing): least-squares similarity to the ArcFace 112 template (float64) + cv2.warpAffine-exact bilinear, border 0';
 /** `preprocessing.alignment` of datasets without landmarks (already aligned crops). */
 export const RESIZE_DESCRIPTION = 'none (aligned crops): sharp linear resize (fit fill) when not the input size';
 
@@ -205,6 +209,7 @@ function checkDataset(f: Fields, v: unknown, at: string): void {
   const listed = !(name === 'folder' && dataset.faceList === null && dataset.faceListSha256 === null);
   const strings = [...(listed ? ['faceList', 'faceListSha256'] : []), ...(name === 'ijb' ? ['target'] : []), ...(hasNamedRows({ name: name as DatasetKind }) ? ['namesSha256'] : [])];
   for (const k of strings) f.string(dataset[k], `${at}.${k}`);
+  if (name === 'ijbb-clustering') f.int(dataset.subset, `${at}.subset`, 1, Number.MAX_SAFE_INTEGER);
   f.int(dataset.faces, `${at}.faces`, 0, Number.MAX_SAFE_INTEGER);
 }
 

@@ -19,6 +19,15 @@ import { open as openAsync } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { DataError, at, oneLine } from '../errors.js';
 
+/** Whether `path` names an existing folder (a feature store given where a file could be). */
+export const isFolder = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 /** Longest line accepted in any text input (IJB meta, LFW pairs, names, CSV, MagFace lists). */
 export const MAX_LINE_BYTES = 1 << 20;
 /** Largest text file read whole (face lists, landmark lists, LFW pairs, names, pair CSVs); the

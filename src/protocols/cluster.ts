@@ -62,9 +62,7 @@ export const DEFAULT_SWEEPS: Record<ClusterMethod, number[]> = {
 
 export type ClusterFeatureSource =
   | { format: 'npy'; file: string }
-  | { format: 'bin'; file: string; dim: number }
-  /** Features computed in this run (IJB-B extraction); row i = protocol row i. Normalised in place. */
-  | { format: 'memory'; data: Float32Array; rows: number; cols: number; label: string };
+  | { format: 'bin'; file: string; dim: number };
 
 export type ClusterTruth =
   /** learn-to-cluster `.meta`: one integer label per line, line i = feature row i. */
@@ -158,20 +156,12 @@ export interface ClusterResult {
   warnings: string[];
 }
 
-function featuresLabel(src: ClusterFeatureSource): string {
-  return src.format === 'memory' ? src.label : src.file;
-}
-
 function loadFeatures(src: ClusterFeatureSource): FeatureMatrix {
-  if (src.format === 'memory') {
-    if (src.data.length !== src.rows * src.cols) throw new Error(`internal: ${src.label}: ${src.data.length} values for ${src.rows}×${src.cols}`);
-    return { rows: src.rows, cols: src.cols, data: src.data };
-  }
   return src.format === 'bin' ? readRawFeatures(src.file, src.dim) : readFeatureMatrix(src.file);
 }
 
 /** Checks the flag values (UsageError); runCluster calls it before reading anything. */
-export function validateClusterOptions(opts: ClusterOptions): void {
+export function validateClusterOptions(opts: Omit<ClusterOptions, 'features'>): void {
   const bad = (flag: string, value: unknown, want: string) => new UsageError(`--${flag} ${value}: expected ${want}`);
   for (const m of opts.methods) if (!(CLUSTER_METHODS as readonly string[]).includes(m)) throw bad('method', m, `one of ${CLUSTER_METHODS.join(', ')}`);
   if (!(opts.distance > 0 && opts.distance < 2)) throw bad('distance', opts.distance, 'a distance between unit vectors, in (0, 2)');
@@ -184,12 +174,12 @@ export function validateClusterOptions(opts: ClusterOptions): void {
   }
 }
 
-function usesKnn(opts: ClusterOptions): boolean {
+function usesKnn(opts: Omit<ClusterOptions, 'features'>): boolean {
   return opts.methods.includes('knn-dbscan') || opts.methods.includes('magnitude-peaks') || opts.magnitudeCheck === true;
 }
 
 /** The sweep grid of each requested method (ascending), or none. */
-function sweepGrids(opts: ClusterOptions): Partial<Record<ClusterMethod, number[]>> {
+function sweepGrids(opts: Omit<ClusterOptions, 'features'>): Partial<Record<ClusterMethod, number[]>> {
   if (opts.sweep === false) return {};
   const out: Partial<Record<ClusterMethod, number[]>> = {};
   for (const m of opts.methods) {
@@ -256,7 +246,7 @@ function scoreWarnings(name: string, r: { scores: ClusterScores; withoutSingleto
 
 export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   validateClusterOptions(opts);
-  const featuresFile = featuresLabel(opts.features);
+  const featuresFile = opts.features.file;
   const matrix = timed('load features', opts.onStage, () => loadFeatures(opts.features));
   const { rows: faces, cols: dim, data } = matrix;
   if (usesKnn(opts) && opts.k >= faces) {

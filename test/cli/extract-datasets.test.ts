@@ -226,7 +226,7 @@ describe('flag checks', () => {
   it('flags of another dataset kind, missing inputs, --store and --features store folders in lfw', async () => {
     const x = join(tmp, 'never');
     const cases: [string[], RegExp][] = [
-      [['extract', '--dataset', 'pairs', '--pairs', pairs, '--images', imagesDir, '--root', tmp, '--out', x], /^facebench: --root only applies with --dataset ijb \(this is --dataset pairs\)/],
+      [['extract', '--dataset', 'pairs', '--pairs', pairs, '--images', imagesDir, '--root', tmp, '--out', x], /^facebench: --root only applies with --dataset ijb or ijbb-clustering \(this is --dataset pairs\)/],
       [['extract', '--dataset', 'bin', '--bin', binFile, '--list', pairs, '--out', x], /--list only applies with --dataset folder \(this is --dataset bin\)/],
       [['extract', '--dataset', 'folder', '--pairs', pairs, '--images', imagesDir, '--out', x], /--pairs only applies with --dataset pairs/],
       [['extract', '--dataset', 'pairs', '--pairs', pairs, '--out', x], /--images is required with --dataset pairs/],
