@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { formatLabelFile } from '../io/cluster-labels.js';
 import { isFolder } from '../io/input-file.js';
-import { CLUSTER_DEFAULTS, CLUSTER_METHODS, runCluster, validateClusterOptions, type ClusterFeatureSource, type ClusterMethod, type ClusterOptions, type ClusterResult, type ClusterTruth } from '../protocols/cluster.js';
+import { CLUSTER_DEFAULTS, CLUSTER_METHODS, runCluster, validateClusterOptions, type ClusterFeatureSource, type ClusterMethod, type ClusterResult, type ClusterSettings, type ClusterTruth } from '../protocols/cluster.js';
 import { clusterCsv, clusterJson, clusterMarkdown, clusterText } from '../report/cluster-report.js';
 import { magnitudeDensitySvg } from '../report/plots-cluster.js';
 import type { Command, Ui } from './command.js';
@@ -81,7 +81,7 @@ export type ClusterFeatureInput =
 
 export interface ClusterCommandOptions {
   /** The protocol options but the features, which `input` gives (a model's once extracted). */
-  protocol: Omit<ClusterOptions, 'features'>;
+  protocol: ClusterSettings;
   input: ClusterFeatureInput;
   writeLabels?: string;
   plots?: string;

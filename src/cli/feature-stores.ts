@@ -65,8 +65,8 @@ export function featuresOfStore(dir: string, root: string, target: IjbTarget, me
 export function clusterFeaturesOfStore(dir: string, root: string, subset: number, meta: StoreMeta = readStoreMeta(dir)): string {
   checkWholeStore(dir, meta);
   const d = meta.dataset;
-  const here = loadFaceList({ kind: 'ijbb-clustering', root, subset }).identity as Extract<DatasetIdentity, { name: 'ijbb-clustering' }>;
   if (d.name !== 'ijbb-clustering') throw new DataError(`${dir}: holds the images of a ${d.name} dataset, not the faces of an IJB-B clustering protocol`, 'extract them with facebench extract --dataset ijbb-clustering, or use cluster --model');
+  const here = loadFaceList({ kind: 'ijbb-clustering', root, subset }).identity as Extract<DatasetIdentity, { name: 'ijbb-clustering' }>;
   if (d.faceListSha256 !== here.faceListSha256 || d.faces !== here.faces) {
     throw new DataError(`${dir}: was extracted from ${d.faceList} (${d.faceListSha256.slice(0, 12)}…, ${d.faces} faces), not from ${here.faceList} of ${root} (${here.faceListSha256.slice(0, 12)}…, ${here.faces} faces)`);
   }

@@ -3,9 +3,9 @@
  * feature store folder), or from a model (`--model`: extract into a cached store, then evaluate the
  * store's features.npy / features_flip.npy exactly as `--features` would).
  */
-import { isFolder } from '../io/input-file.js';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isFolder } from '../io/input-file.js';
 import { parseAggregationList } from '../aggregate/spec.js';
 import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
 import { farKey } from '../report/format.js';
@@ -98,7 +98,6 @@ export interface IjbCommandOptions {
   outputs: FileOutputs & { scores?: string };
   quiet: boolean;
 }
-
 
 function required(args: Args, name: string, why: string): string {
   const v = args.string(name);

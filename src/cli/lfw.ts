@@ -4,9 +4,9 @@
  * + the pair paths, are extracted into a cached store — flip on by default, as verification.py —
  * and evaluated from it).
  */
-import { isFolder } from '../io/input-file.js';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isFolder } from '../io/input-file.js';
 import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
 import { DEFAULT_LFW_FARS, defaultDatasetName, runPairsKfold, type PairSourceFormat, type PairsKfoldDataset, type PairsKfoldResult } from '../protocols/pairs-kfold.js';
 import { lfwCsv, lfwJson, lfwMarkdown, lfwText, lfwWarnings } from '../report/lfw-report.js';
@@ -108,7 +108,6 @@ function pairSources(args: Args): PairSource[] {
   }
   return named;
 }
-
 
 function featureDatasets(args: Args, sources: PairSource[]): FeatureDataset[] {
   if (args.has('images')) throw new UsageError('--images only applies with --model; with saved features, pair paths are matched against --names');

@@ -4,8 +4,8 @@
  * written while the extraction runs, so that landmarks can be checked by eye. A crop keeps its
  * image's relative path with the extension `.png` (`1.jpg` → `1.png`, `P/P_0001.jpg` →
  * `P/P_0001.png`); image k of a .bin becomes `k.png`; face i of an IJB-B clustering protocol
- * `<image>.row<i+1>.png` (an image holds several of its faces). Each file is written under a temporary name
- * and renamed, so a crop on disk is always whole.
+ * `<image>.row<i+1>.png` (an image holds several of its faces). Each file is written under a
+ * temporary name and renamed, so a crop on disk is always whole.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';

@@ -95,6 +95,9 @@ export interface ClusterOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Everything but the features: what a command knows before it has them (a model's are extracted first). */
+export type ClusterSettings = Omit<ClusterOptions, 'features'>;
+
 export interface SweepPoint {
   value: number;
   scores: ClusterScores;
@@ -161,7 +164,7 @@ function loadFeatures(src: ClusterFeatureSource): FeatureMatrix {
 }
 
 /** Checks the flag values (UsageError); runCluster calls it before reading anything. */
-export function validateClusterOptions(opts: Omit<ClusterOptions, 'features'>): void {
+export function validateClusterOptions(opts: ClusterSettings): void {
   const bad = (flag: string, value: unknown, want: string) => new UsageError(`--${flag} ${value}: expected ${want}`);
   for (const m of opts.methods) if (!(CLUSTER_METHODS as readonly string[]).includes(m)) throw bad('method', m, `one of ${CLUSTER_METHODS.join(', ')}`);
   if (!(opts.distance > 0 && opts.distance < 2)) throw bad('distance', opts.distance, 'a distance between unit vectors, in (0, 2)');
@@ -174,12 +177,12 @@ export function validateClusterOptions(opts: Omit<ClusterOptions, 'features'>): 
   }
 }
 
-function usesKnn(opts: Omit<ClusterOptions, 'features'>): boolean {
+function usesKnn(opts: ClusterSettings): boolean {
   return opts.methods.includes('knn-dbscan') || opts.methods.includes('magnitude-peaks') || opts.magnitudeCheck === true;
 }
 
 /** The sweep grid of each requested method (ascending), or none. */
-function sweepGrids(opts: Omit<ClusterOptions, 'features'>): Partial<Record<ClusterMethod, number[]>> {
+function sweepGrids(opts: ClusterSettings): Partial<Record<ClusterMethod, number[]>> {
   if (opts.sweep === false) return {};
   const out: Partial<Record<ClusterMethod, number[]>> = {};
   for (const m of opts.methods) {
