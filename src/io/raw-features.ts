@@ -4,12 +4,13 @@
  * the file, so it must be given; a size that is not a whole number of rows is an error.
  */
 import { DataError } from '../errors.js';
-import { readTextFile } from './ijb-meta.js';
+import { MAX_TEXT_FILE_BYTES, readInputFile } from './input-file.js';
 import type { FeatureMatrix } from './npy.js';
 
 export function readRawFeatures(file: string, dim: number): FeatureMatrix {
   if (!Number.isInteger(dim) || dim < 1) throw new DataError(`${file}: the feature dimension must be a positive integer, found ${dim}`);
-  const bytes = readTextFile(file);
+  // Binary: read whole, without the text reader's line-length check (a row of zeros has no newline).
+  const bytes = readInputFile(file, { maxBytes: MAX_TEXT_FILE_BYTES, what: 'the features' });
   const rowBytes = 4 * dim;
   if (bytes.length === 0 || bytes.length % rowBytes !== 0) {
     throw new DataError(
