@@ -4,7 +4,7 @@
  * Ids are parsed as integers (never as fixed-width strings, which truncated IJB-C ids in old scripts).
  */
 import { join } from 'node:path';
-import { DataError, UsageError, quoteToken } from '../errors.js';
+import { DataError, quoteToken } from '../errors.js';
 import { forEachLineBlock, readTextInput } from './input-file.js';
 import { LineScanner } from './line-scanner.js';
 
@@ -228,10 +228,4 @@ function parseCanonicalPairs(buf: Buffer, templateIndexOf: (id: number) => numbe
     n++;
   }
   return n - at;
-}
-
-export function parseTarget(value: string): IjbTarget {
-  const v = value.toUpperCase().replace('-', '');
-  if (v === 'IJBB' || v === 'IJBC') return v;
-  throw new UsageError(`--target must be IJBB or IJBC, got '${value}'`);
 }

@@ -9,11 +9,9 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import type * as CsvParseSync from 'csv-parse/sync';
 import { DataError, UsageError, at } from '../errors.js';
 import { echo } from './cluster-labels.js';
-import { readTextFile } from './ijb-meta.js';
+import { readCsvRecords } from './csv-records.js';
 
 export interface IjbbClusteringProtocol {
   protocolFile: string;
@@ -35,21 +33,6 @@ export interface IjbbClusteringProtocol {
 
 const FOLDERS = ['', join('clustering_protocols', 'test7_clustering'), 'protocol', 'protocols'];
 const PROTOCOL_COLUMNS = 12;
-
-interface CsvRecord {
-  record: string[];
-  info: { lines: number };
-}
-
-function readCsv(file: string): CsvRecord[] {
-  try {
-    const { parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParseSync; // loaded when a protocol CSV is read
-    return parse(readTextFile(file), { info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as CsvRecord[];
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(at(file, (e as { lines?: number }).lines, `malformed CSV (${(e as Error).message})`));
-  }
-}
 
 /** The protocol and ground-truth files of subset `subset` under `root`. */
 export function findIjbbClusteringFiles(root: string, subset: number): { protocolFile: string; groundTruthFile: string } {
@@ -92,7 +75,7 @@ function integerField(file: string, line: number, value: string, what: string): 
 
 /** TEMPLATE_ID → SUBJECT_ID. */
 export function readIjbbGroundTruth(file: string): Map<number, number> {
-  let records = readCsv(file);
+  let records = readCsvRecords(file);
   let templateCol = 0, subjectCol = 1;
   if (records.length && !/^[+-]?\d+$/.test(records[0].record[0] ?? '')) {
     const header = records[0].record.map((h) => h.toUpperCase());
@@ -122,7 +105,7 @@ function optionalNumber(file: string, line: number, value: string, what: string)
 
 export function readIjbbClusteringProtocol(protocolFile: string, groundTruthFile: string): IjbbClusteringProtocol {
   const truth = readIjbbGroundTruth(groundTruthFile);
-  let records = readCsv(protocolFile);
+  let records = readCsvRecords(protocolFile);
   if (records.length && (records[0].record[0] ?? '').toUpperCase() === 'TEMPLATE_ID') records = records.slice(1);
   const n = records.length;
   if (n === 0) throw new DataError(at(protocolFile, undefined, 'expected one face per row after the header, found none'));

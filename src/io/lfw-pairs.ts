@@ -3,9 +3,8 @@
  * single count header), a `a,b,label[,fold]` CSV, and the image-name list that maps image paths to
  * feature rows. Every error names file:line, what was expected and what was found.
  */
-import { createRequire } from 'node:module';
-import type * as CsvParseSync from 'csv-parse/sync';
-import { DataError, at, oneLine, quoteToken } from '../errors.js';
+import { DataError, at, quoteToken } from '../errors.js';
+import { readCsvRecords } from './csv-records.js';
 import { readTextInput } from './input-file.js';
 import { LineScanner } from './line-scanner.js';
 
@@ -116,15 +115,7 @@ const FOLD_COLUMN = /^(fold|folds|split|set)$/i;
  * in ascending order of their values.
  */
 export function readPairsCsv(file: string): PairList {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    const { parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParseSync; // loaded when a CSV is read
-    records = parse(readTextInput(file), { info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    const line = (e as { lines?: number }).lines;
-    throw new DataError(at(file, line, `malformed CSV (${oneLine((e as Error).message, 120)})`));
-  }
+  let records = readCsvRecords(file);
   const first = records[0]?.record;
   if (first && LABEL_COLUMN.test(first[2] ?? '') && (first.length < 4 || FOLD_COLUMN.test(first[3]))) records = records.slice(1); // header
   const n = records.length;

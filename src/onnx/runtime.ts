@@ -100,7 +100,7 @@ export async function createScreenedGemm(data: Float32Array, dim: number): Promi
     ],
     outputs: [{ name: 'I', elemType: 'int32', dims: [2, 'nnz'] }],
   });
-  const session = await ort.InferenceSession.create(model, {
+  const session = await createOrtSession(model, {
     executionProviders: ['cpu'],
     intraOpNumThreads: availableParallelism(),
     graphOptimizationLevel: 'all',
