@@ -16,7 +16,7 @@ import type { InMemoryFeatures, PairSourceFormat } from '../protocols/pairs-kfol
 import { RESIZE_KERNEL } from '../extract/decode.js';
 import { extractFeatures, type ExtractOptions, type ExtractResult } from '../extract/extract.js';
 import { ijbDatasetIdentity, loadFaceList, type FaceList } from '../extract/datasets.js';
-import { sha256File } from '../extract/session.js';
+import { sha256OfInput } from '../io/input-file.js';
 import { FLIP_FEATURES_FILE, hasNamedRows, NAMES_FILE, readStoreMeta, requestDifferences, storeCacheKey, STORE_FILE, type DatasetIdentity, type StoreMeta, type StoreRequest } from '../extract/store.js';
 import type { Ui } from './command.js';
 import type { ExtractionSettings } from './flag-groups.js';
@@ -101,7 +101,7 @@ export function pairFeaturesOfStore(dir: string, source: { format: PairSourceFor
   if (d.name === 'ijbb-clustering') throw new DataError(`${dir}: holds the faces of IJB-B clustering protocol ${d.subset}, not the images of a pair list`, `evaluate it with facebench cluster --root DIR --subset ${d.subset} --features ${dir}`);
   if (source.format === 'insightface-bin') {
     if (d.name !== 'bin') throw new DataError(`${dir}: holds the named images of a ${d.name} dataset, not a .bin's images in order`, 'evaluate it with --pairs or --pairs-csv');
-    const sha = source.sha256 ?? sha256File(source.file);
+    const sha = source.sha256 ?? sha256OfInput(source.file);
     if (d.faceListSha256 !== sha) throw new DataError(`${dir}: was extracted from ${d.faceList} (sha256 ${d.faceListSha256.slice(0, 12)}…), not from ${source.file} (${sha.slice(0, 12)}…)`);
     if (meta.badFaces.length) throw new DataError(`${dir}: ${meta.badFaces.length} images could not be read at extraction (first: bins[${meta.badFaces[0].face}], ${meta.badFaces[0].reason}); every image of a .bin is in a pair`, 'fix the .bin and extract again');
   } else if (d.name === 'bin') {
@@ -194,7 +194,7 @@ export interface ModelStoreRequest {
 export async function storeOfModel(m: ModelStoreRequest, ui: Ui): Promise<{ dir: string; meta: StoreMeta }> {
   requireModel(m.model);
   const request: StoreRequest = {
-    modelSha256: sha256File(m.model),
+    modelSha256: sha256OfInput(m.model),
     preprocessing: m.extraction.preprocessing,
     flip: m.extraction.flip,
     dataset: m.faces.identity,

@@ -21,10 +21,10 @@ import { ijbMetaPaths, readFaceLandmarks, type IjbTarget } from '../io/ijb-meta.
 import { readInsightfaceBin } from '../io/insightface-bin.js';
 import { describeErrno } from '../io/input-file.js';
 import { normalizeImagePath, readLfwPairs, readNameList, readPairsCsv } from '../io/lfw-pairs.js';
-import { sha256File } from './session.js';
+import { sha256OfInput } from '../io/input-file.js';
 import { readIjbbClustering } from '../io/ijbb-clustering.js';
 import { ijbbClusteringImageList } from './align-three-point.js';
-import { fileStamp, THREE_POINT_ALIGNMENT_DESCRIPTION, type DatasetIdentity, type StoreInputs } from './store.js';
+import { fileStamp, hasNamedRows, namesText, THREE_POINT_ALIGNMENT_DESCRIPTION, type DatasetIdentity, type StoreInputs } from './store.js';
 
 /** What the command line names; `loadFaceList` reads it. */
 export type DatasetSpec =
@@ -73,7 +73,7 @@ export function ijbDatasetIdentity(root: string, target: IjbTarget): { identity:
   const paths = ijbMetaPaths(root, target);
   const lm = readFaceLandmarks(paths.landmarks);
   return {
-    identity: { name: 'ijb', target, faceList: relative(root, paths.landmarks), faceListSha256: sha256File(paths.landmarks), faces: lm.names.length },
+    identity: { name: 'ijb', target, faceList: relative(root, paths.landmarks), faceListSha256: sha256OfInput(paths.landmarks), faces: lm.names.length },
     names: lm.names,
     landmarks: lm.landmarks,
   };
@@ -106,11 +106,6 @@ export function listImageFolder(dir: string): string[] {
   const keyed = found.map((name) => ({ name, key: Buffer.from(name, 'utf8') }));
   keyed.sort((a, b) => Buffer.compare(a.key, b.key));
   return keyed.map((k) => k.name);
-}
-
-/** The names one a line, as names.txt holds them; its sha256 is the image set's identity. */
-function namesText(names: string[]): string {
-  return names.map((n) => `${n}\n`).join('');
 }
 
 /**
@@ -148,7 +143,7 @@ export function loadFaceList(spec: DatasetSpec): FaceList {
       checkRowNames(names, spec.pairs);
       return {
         spec,
-        identity: { name: 'pairs', faceList: basename(spec.pairs), faceListSha256: sha256File(spec.pairs), faces: names.length, namesSha256: sha256Text(namesText(names)) },
+        identity: { name: 'pairs', faceList: basename(spec.pairs), faceListSha256: sha256OfInput(spec.pairs), faces: names.length, namesSha256: sha256Text(namesText(names)) },
         listedBy: spec.pairs,
         imageDir: spec.images,
         names,
@@ -160,7 +155,7 @@ export function loadFaceList(spec: DatasetSpec): FaceList {
       const bin = readInsightfaceBin(spec.bin);
       return {
         spec,
-        identity: { name: 'bin', faceList: basename(spec.bin), faceListSha256: sha256File(spec.bin), faces: bin.images.length },
+        identity: { name: 'bin', faceList: basename(spec.bin), faceListSha256: sha256OfInput(spec.bin), faces: bin.images.length },
         listedBy: spec.bin,
         imageDir: '',
         names: bin.images.map((_, k) => `bins[${k}]`),
@@ -173,7 +168,7 @@ export function loadFaceList(spec: DatasetSpec): FaceList {
       const names = spec.list === undefined ? listImageFolder(spec.images) : readNameList(spec.list);
       checkRowNames(names, spec.list ?? spec.images, spec.list === undefined ? undefined : (k) => k + 1);
       if (names.length === 0) throw new DataError(`${spec.list ?? spec.images}: no images (${spec.list === undefined ? 'no .jpg, .jpeg, .png, .bmp, .webp or .tif file under the folder' : 'an empty list'})`);
-      const list = spec.list === undefined ? { faceList: null, faceListSha256: null } : { faceList: basename(spec.list), faceListSha256: sha256File(spec.list) };
+      const list = spec.list === undefined ? { faceList: null, faceListSha256: null } : { faceList: basename(spec.list), faceListSha256: sha256OfInput(spec.list) };
       return {
         spec,
         identity: { name: 'folder', ...list, faces: names.length, namesSha256: sha256Text(namesText(names)) },
@@ -192,7 +187,7 @@ export function loadFaceList(spec: DatasetSpec): FaceList {
       }
       return {
         spec,
-        identity: { name: 'ijbb-clustering', subset: spec.subset, faceList: relative(spec.root, protocol.protocolFile), faceListSha256: sha256File(protocol.protocolFile), faces: protocol.rows },
+        identity: { name: 'ijbb-clustering', subset: spec.subset, faceList: relative(spec.root, protocol.protocolFile), faceListSha256: sha256OfInput(protocol.protocolFile), faces: protocol.rows },
         listedBy: protocol.protocolFile,
         imageDir: spec.root,
         names: list.names,
@@ -207,7 +202,7 @@ export function loadFaceList(spec: DatasetSpec): FaceList {
 
 /** The names.txt of a store of this list's rows [start, end) (datasets with named rows). */
 export function rowNames(list: FaceList, start: number, end: number): string[] | undefined {
-  return list.identity.name === 'pairs' || list.identity.name === 'folder' ? list.names.slice(start, end) : undefined;
+  return hasNamedRows(list.identity) ? list.names.slice(start, end) : undefined;
 }
 
 /** What an error about row i names: the image file, or the .bin with the image's index and pair. */

@@ -22,7 +22,7 @@ import { checkImagesExist, rowFile, rowNames, type FaceList } from './datasets.j
 import { prepareBatch, type PrepareTask, type PreparedBatch } from './prepare.js';
 import type { Preprocessing } from './preprocess.js';
 import { checkBatchSize, openModelSession, type EpChoice, type ModelSession } from './session.js';
-import { ALIGNMENT_DESCRIPTION, fileStamp, RESIZE_DESCRIPTION, shardRange, StoreWriter, type BadFace, type StoreFileOps, type StoreMeta } from './store.js';
+import { ALIGNMENT_DESCRIPTION, FEATURES_FILE, fileStamp, RESIZE_DESCRIPTION, shardRange, STORE_SCHEMA_VERSION, StoreWriter, type BadFace, type StoreFileOps, type StoreMeta } from './store.js';
 
 export interface ExtractOptions {
   modelPath: string;
@@ -137,7 +137,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
       writer = StoreWriter.open(
         opts.out,
         {
-          schemaVersion: 1,
+          schemaVersion: STORE_SCHEMA_VERSION,
           kind: 'facebench-feature-store',
           tool: { name: 'facebench', version: FACEBENCH_VERSION },
           dataset: faces.identity,
@@ -150,7 +150,7 @@ export async function extractFeatures(opts: ExtractOptions): Promise<ExtractResu
           batch,
           skipBad: opts.skipBad,
           inputs: faces.inputs,
-          files: { features: 'features.npy' },
+          files: { features: FEATURES_FILE },
         },
         { resume: opts.resume, fileOps: opts.fileOps },
       );

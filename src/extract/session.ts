@@ -12,7 +12,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { DataError, UsageError, oneLine } from '../errors.js';
-import { sha256OfInput } from '../io/input-file.js';
 import { readOnnxModelFile } from '../io/onnx-model.js';
 import { createOrtSession, loadOrt, ortVersion } from '../onnx/runtime.js';
 import { webgpuUnavailableReason } from './vulkan-probe.js';
@@ -58,11 +57,6 @@ export interface ModelSession {
 export const MAX_MODEL_INPUT_SIZE = 1024;
 /** Largest model input of one batch (float32 or float16 values). */
 export const MAX_BATCH_INPUT_BYTES = 256 * 2 ** 20;
-
-/** sha256 (hex) of a regular file, read through the guarded reader. */
-export function sha256File(file: string): string {
-  return sha256OfInput(file);
-}
 
 /** Bytes of the model input for `batch` faces. */
 function batchInputBytes(model: ModelInfo, batch: number): number {

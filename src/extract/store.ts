@@ -68,6 +68,11 @@ export type DatasetIdentity =
 export const DATASET_KINDS = ['ijb', 'pairs', 'bin', 'folder', 'ijbb-clustering'] as const;
 export type DatasetKind = DatasetIdentity['name'];
 
+/** names.txt: one image path a line (its sha256 is a named dataset's `namesSha256`). */
+export function namesText(names: readonly string[]): string {
+  return names.map((n) => `${n}\n`).join('');
+}
+
 /** Whether the rows of a dataset are named images (names.txt in the store). */
 export function hasNamedRows(d: Pick<DatasetIdentity, 'name'>): boolean {
   return d.name === 'pairs' || d.name === 'folder';
@@ -645,7 +650,7 @@ export class StoreWriter {
         renameSync(this.partialPath(name), join(this.dir, name));
         renamed.push(name);
       }
-      if (names) writeFileAtomic(join(this.dir, NAMES_FILE), names.map((n) => `${n}\n`).join(''));
+      if (names) writeFileAtomic(join(this.dir, NAMES_FILE), namesText(names));
       writeFileAtomic(join(this.dir, STORE_FILE), JSON.stringify(meta, null, 1) + '\n');
     } catch (e) {
       // Back to a resumable state: the checkpoint names the partial files.

@@ -7,7 +7,7 @@
  */
 import { DataError, at } from '../errors.js';
 import { UNCLUSTERED } from '../metrics/cluster-labels.js';
-import { readTextFile } from './ijb-meta.js';
+import { readTextInput } from './input-file.js';
 
 /** A token echoed in an error message, cut to ~40 characters. */
 export function echo(token: string): string {
@@ -19,7 +19,7 @@ export function echo(token: string): string {
  * faces the labels must cover and `rowsWhat` says where that number comes from (for the message).
  */
 export function readLabelFile(file: string, expectedRows?: number, rowsWhat?: string): Float64Array {
-  const text = readTextFile(file).toString('utf8');
+  const text = readTextInput(file).toString('utf8');
   const lines = text.split('\n');
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (expectedRows !== undefined && lines.length !== expectedRows) {

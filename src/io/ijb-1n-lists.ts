@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, at } from '../errors.js';
-import { readTextFile, type IjbTarget } from './ijb-meta.js';
+import { type IjbTarget } from './ijb-meta.js';
+import { readTextInput } from './input-file.js';
 
 export interface Ijb1nListPaths {
   /** The two galleries, searched separately in the open-set protocol: G1, G2 (IJB-B: S1, S2). */
@@ -48,7 +49,7 @@ const CR = 0x0d;
 
 /** `TEMPLATE_ID,SUBJECT_ID,…` per line after one header line; blank lines are skipped. */
 export function readTemplateSubjectList(file: string): TemplateSubjectRows {
-  const buf = readTextFile(file);
+  const buf = readTextInput(file);
   // Rows go straight into arrays sized by the line count: growing JS arrays cost more than the parsing.
   let lineCount = 1;
   for (let i = 0; i < buf.length; i++) if (buf[i] === LF) lineCount++;

@@ -26,7 +26,6 @@ export function ijbMetaPaths(root: string, target: IjbTarget): IjbMetaPaths {
 }
 
 /** A whole text file through the guarded reader (regular files only, line length capped). */
-export { readTextInput as readTextFile } from './input-file.js';
 
 export interface FaceTemplateMedia {
   /** Image names, line i = face i. */

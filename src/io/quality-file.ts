@@ -14,7 +14,7 @@
  * better quality. Every error names file:line.
  */
 import { DataError, at } from '../errors.js';
-import { readTextFile } from './ijb-meta.js';
+import { readTextInput } from './input-file.js';
 import { normalizeImagePath } from './lfw-pairs.js';
 
 export interface QualityFile {
@@ -32,7 +32,7 @@ const OFIQ_SCORE_COLUMNS = ['UnifiedQualityScore.scalar', 'UnifiedQualityScore']
 
 /** Reads a quality file; refuses non-finite scores and a path listed twice. */
 export function readQualityFile(file: string): QualityFile {
-  const text = readTextFile(file).toString('utf8');
+  const text = readTextInput(file).toString('utf8');
   const rows = text.split('\n');
   const out: QualityFile = { file, paths: [], scores: new Float64Array(rows.length), lines: new Int32Array(rows.length) };
   const firstLine = rows.findIndex((r) => r.trim() !== '');

@@ -12,7 +12,7 @@
 import { basename } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { memberKey, tarKey } from '../report/metric-keys.js';
-import { MAX_JSON_BYTES, readJsonInput } from './input-file.js';
+import { readJsonInput } from './input-file.js';
 
 export const SCHEMA_VERSION = 2;
 export const READABLE_SCHEMA_VERSIONS = [1, 2];
@@ -140,11 +140,10 @@ export function defaultLabel(file: string): string {
 
 
 /** Largest result file read (a result JSON is a few MB even with curves). */
-export const MAX_RESULT_JSON_BYTES = MAX_JSON_BYTES;
 
 export function readResultFile(file: string, label?: string): ResultFile {
-  // Regular files only, at most MAX_RESULT_JSON_BYTES (a result with curves is a few MB), parse errors on one line.
-  return parseResultDocument(readJsonInput(file, { maxBytes: MAX_RESULT_JSON_BYTES }), file, label ?? defaultLabel(file));
+  // Regular files only, at most MAX_JSON_BYTES (a result with curves is a few MB), parse errors on one line.
+  return parseResultDocument(readJsonInput(file), file, label ?? defaultLabel(file));
 }
 
 export function parseResultDocument(doc: Json, file: string, label: string): ResultFile {

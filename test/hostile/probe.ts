@@ -8,7 +8,8 @@ import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeImage } from '../../src/extract/decode.js';
-import { openModelSession, sha256File } from '../../src/extract/session.js';
+import { openModelSession } from '../../src/extract/session.js';
+import { sha256OfInput } from '../../src/io/input-file.js';
 import { readStoreMeta } from '../../src/extract/store.js';
 import { readFaceLandmarks, readFaceTemplateMedia, readTemplatePairs } from '../../src/io/ijb-meta.js';
 import { readInsightfaceBin } from '../../src/io/insightface-bin.js';
@@ -37,7 +38,7 @@ const READERS: Record<string, (file: string) => unknown> = {
   },
   'ONNX model': (f) => openModelSession(f, 'cpu', { threads: 1 }),
   image: (f) => decodeImage(f),
-  sha256: sha256File,
+  sha256: sha256OfInput,
 };
 
 async function main(): Promise<void> {

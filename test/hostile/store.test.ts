@@ -12,7 +12,7 @@ import { ijbStoreInputs, loadFaceList } from '../../src/extract/datasets.js';
 import { extractFeatures, type ExtractOptions } from '../../src/extract/extract.js';
 import { mergeStores } from '../../src/extract/merge.js';
 import { PRESETS } from '../../src/extract/preprocess.js';
-import { sha256File } from '../../src/extract/session.js';
+import { sha256OfInput } from '../../src/io/input-file.js';
 import { CHECKPOINT_FILE, LOCK_FILE, readStoreMeta, requestDifferences, storeCacheKey, StoreWriter, type StoreFileOps, type StoreRequest } from '../../src/extract/store.js';
 import { readNpyMatrix } from '../../src/io/npy.js';
 import { encodeOnnxModel } from '../../src/onnx/onnx-writer.js';
@@ -106,7 +106,7 @@ describe('one writer per store folder (group 2)', () => {
     // Refused by the lock while the winner runs, or (had the winner already finished) by its complete store.
     expect(lost?.reason.message).toMatch(new RegExp(`in use by another facebench process \\(pid ${process.pid} |a complete feature store is already there`));
     const meta = readStoreMeta(out);
-    expect(meta.model.sha256).toBe(sha256File(won === 0 ? MODEL : other));
+    expect(meta.model.sha256).toBe(sha256OfInput(won === 0 ? MODEL : other));
     if (won === 0) expect(bytes(out, 'features.npy').equals(bytes(full, 'features.npy'))).toBe(true);
     expect(readdirSync(out).sort()).toEqual(['features.npy', 'features_flip.npy', 'store.json']);
   });
