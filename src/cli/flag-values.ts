@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import { shorten } from './flags.js';
+import { decimalValue } from '../io/score-text.js';
 
 export interface NumberRange {
   integer?: boolean;
@@ -23,7 +24,7 @@ function rangeText(r: NumberRange): string {
 
 /** A decimal number as typed (`1e-4`, `0.5`, `12`); hex, `Infinity` and empty text are refused. */
 export function parseNumber(text: string, flag: string, range: NumberRange = {}): number {
-  const v = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim()) ? Number(text) : NaN;
+  const v = decimalValue(text.trim());
   const ok =
     Number.isFinite(v) &&
     (!range.integer || Number.isSafeInteger(v)) &&
@@ -43,7 +44,7 @@ export function parseCommaList(text: string, flag: string): string[] {
 /** FAR / FMR / FPIR targets: rates in (0, 1], each once. */
 export function parseRateList(text: string, flag: string): number[] {
   const rates = parseCommaList(text, flag).map((s) => {
-    const v = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : NaN;
+    const v = decimalValue(s);
     if (!(v > 0 && v <= 1)) throw new UsageError(`${flag}: '${shorten(s)}' is not a rate in (0, 1]`);
     return v;
   });

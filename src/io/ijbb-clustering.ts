@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { DataError, UsageError, at } from '../errors.js';
 import { echo } from './cluster-labels.js';
 import { readCsvRecords } from './csv-records.js';
+import { decimalValue } from './score-text.js';
 
 export interface IjbbClusteringProtocol {
   protocolFile: string;
@@ -98,7 +99,7 @@ export function readIjbbGroundTruth(file: string): Map<number, number> {
 
 function optionalNumber(file: string, line: number, value: string, what: string): number {
   if (value === '') return NaN;
-  const v = Number(value);
+  const v = decimalValue(value);
   if (!Number.isFinite(v)) throw new DataError(at(file, line, `expected ${what} (a number or empty), found ${echo(value)}`));
   return v;
 }

@@ -16,6 +16,7 @@
 import { DataError, at } from '../errors.js';
 import { readTextInput } from './input-file.js';
 import { normalizeImagePath } from './lfw-pairs.js';
+import { decimalValue } from './score-text.js';
 
 export interface QualityFile {
   file: string;
@@ -27,7 +28,6 @@ export interface QualityFile {
   lines: Int32Array;
 }
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const OFIQ_SCORE_COLUMNS = ['UnifiedQualityScore.scalar', 'UnifiedQualityScore'];
 
 /** Reads a quality file; refuses non-finite scores and a path listed twice. */
@@ -58,8 +58,7 @@ export function readQualityFile(file: string): QualityFile {
     const path = normalizeImagePath(fields[0]);
     const token = fields[scoreColumn];
     if (path === '') throw new DataError(at(file, line, 'empty image path'));
-    if (!DECIMAL.test(token)) throw new DataError(at(file, line, `expected a finite quality score, found '${cut(token)}'`));
-    const score = Number(token);
+    const score = decimalValue(token);
     if (!Number.isFinite(score)) throw new DataError(at(file, line, `expected a finite quality score, found '${cut(token)}'`));
     const before = seen.get(path);
     if (before !== undefined) throw new DataError(at(file, line, `'${cut(path)}' is listed twice (also line ${before})`));

@@ -136,6 +136,11 @@ function isBlank(c: number): boolean {
 const POW10 = Float64Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** A plain decimal number as typed (`12`, `-0.5`, `.5`, `1e-4`); NaN for anything else (hex, `1_000`, `Infinity`, empty). */
+export function decimalValue(text: string): number {
+  return DECIMAL.test(text) ? Number(text) : NaN;
+}
+
 /**
  * The decimal number in buf[s, e), rounded exactly as Python's float() and C's strtod: NaN when the
  * token is not a plain decimal (hex, words, "nan", "inf", empty). A token without exponent whose
@@ -174,8 +179,7 @@ export function parseDecimal(buf: Buffer, s: number, e: number): number {
 }
 
 function slowDecimal(buf: Buffer, s: number, e: number): number {
-  const token = buf.toString('latin1', s, e);
-  return DECIMAL.test(token) ? Number(token) : NaN;
+  return decimalValue(buf.toString('latin1', s, e));
 }
 
 /** Whether buf[s, e) is Python's spelling of NaN (`nan`, any case, optionally signed). */

@@ -43,6 +43,8 @@ describe('IJB-B clustering protocol reader', () => {
     expect(() => readIjbbClustering(release(['1,img/1.jpg,1,1,1,1']), 32)).toThrow(/:2: expected 12 fields .*, found 6/);
     expect(() => readIjbbClustering(release(['x,img/1.jpg,1,1,1,1,1,1,1,1,1,1']), 32)).toThrow(/:2: expected a TEMPLATE_ID \(an integer\), found 'x'/);
     expect(() => readIjbbClustering(release(['1,img/1.jpg,1,1,1,1,1,1,1,1,nose,1']), 32)).toThrow(/:2: expected NOSE_X \(a number or empty\), found 'nose'/);
+    // Plain decimals only: JavaScript's Number() would read these as 16, 1000 and 0.
+    for (const token of ['0x10', '1_000', '0b0']) expect(() => readIjbbClustering(release([`1,img/1.jpg,1,1,1,1,1,1,1,1,${token},1`]), 32)).toThrow(`expected NOSE_X (a number or empty), found '${token}'`);
     expect(() => readIjbbClustering(release(ROWS, '1,7\n1,8\n'), 32)).toThrow(/ground_truth\.csv:2: template 1 was given subject 7 earlier, found subject 8/);
   });
   it('runCluster takes the truth from the protocol and checks the row count', async () => {
