@@ -14,7 +14,8 @@ import { BOOTSTRAP_GROUP, CACHE_FLAG, extractionGroup, fileOutputRequests, outpu
 import { parseChoice, parseCommaList, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
-import { scoresInPairFileOrder } from '../protocols/ijb-1v1.js';
+import { DEFAULT_FARS, scoresInPairFileOrder } from '../protocols/ijb-1v1.js';
+import { SCORING_METHODS, type ScoringMethod } from '../scoring/pair-scores.js';
 import { IJB_PROTOCOLS, runIjb, type IjbProtocol, type IjbRunResult } from '../protocols/ijb-pipeline.js';
 import { DEFAULT_FPIRS, DEFAULT_RANKS, INSIGHTFACE_1N_FARS } from '../protocols/ijb-1n.js';
 import { checkIjb1nListsExist, ijb1nListPaths } from '../io/ijb-1n-lists.js';
@@ -24,8 +25,6 @@ import { encodeNpy } from '../io/npy.js';
 import { scoresFileName } from '../protocols/paired-delta.js';
 import { featuresOfModel, featuresOfStore, type EvaluatedFeatures } from './feature-stores.js';
 
-export const IJB_DEFAULT_FARS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
-const SCORING = ['auto', 'exact', 'simd', 'gemm'] as const;
 
 const spec: CommandSpec = {
   name: 'ijb',
@@ -50,7 +49,7 @@ const spec: CommandSpec = {
       flags: {
         protocol: { kind: 'value', value: 'LIST', default: '1v1', describe: '1v1 (verification), 1n (identification: meta/<t>_1N_gallery_G1/G2.csv and _1N_probe_mixed.csv; IJB-B: _S1/_S2), or 1v1,1n' },
         aggregate: { kind: 'value', value: 'LIST', default: 'plain,magnitude', describe: 'comma list of: plain, magnitude, insightface, insightface:N<0|1>D<0|1>F<0|1>, magface, magface+' },
-        far: { kind: 'value', value: 'LIST', default: IJB_DEFAULT_FARS.map(farKey).join(','), describe: 'FAR targets, rates in (0, 1]; a target below 1/impostor pairs is reported as unresolvable (null)' },
+        far: { kind: 'value', value: 'LIST', default: DEFAULT_FARS.map(farKey).join(','), describe: 'FAR targets, rates in (0, 1]; a target below 1/impostor pairs is reported as unresolvable (null)' },
         rule: { kind: 'value', value: 'RULE', default: 'nearest', describe: 'TAR@FAR rule: nearest (ijb_11.py), le (best TAR with FAR ≤ target), bob (bob.measure far_threshold)' },
         scoring: { kind: 'value', value: 'METHOD', default: 'auto', describe: 'exact (float64 dot per pair, numpy order), simd (float32 dot per pair), gemm (float32 block products), auto (exact for small sets, else simd; gemm when the block is over half full)' },
         curve: { kind: 'switch', describe: 'store each ROC (1:N: DIR vs FPIR and CMC), thinned, in the JSON (for compare --plot/--det/--dir/--cmc/--html)' },
@@ -92,7 +91,7 @@ export interface IjbCommandOptions {
   aggregationNames: string[];
   fars: number[];
   rule: TarRule;
-  scoring: (typeof SCORING)[number];
+  scoring: ScoringMethod;
   curve: boolean;
   bootstrap?: BootstrapSettings;
   outputs: FileOutputs & { scores?: string };
@@ -163,9 +162,9 @@ export function parseIjbOptions(args: Args): IjbCommandOptions {
     input,
     aggregate,
     aggregationNames,
-    fars: parseRateList(args.string('far') ?? IJB_DEFAULT_FARS.map(farKey).join(','), '--far'),
+    fars: parseRateList(args.string('far') ?? DEFAULT_FARS.map(farKey).join(','), '--far'),
     rule: parseChoice(args.string('rule') ?? 'nearest', TAR_RULES, '--rule'),
-    scoring: parseChoice(args.string('scoring') ?? 'auto', SCORING, '--scoring'),
+    scoring: parseChoice(args.string('scoring') ?? 'auto', SCORING_METHODS, '--scoring'),
     curve: args.switch('curve'),
     bootstrap: parseBootstrap(args),
     outputs: { ...parseFileOutputs(args), scores: args.string('scores') },

@@ -4,7 +4,6 @@
  * per-image quality files and a random baseline, over LFW-style pair sets or IJB 1:1; the ERC / EDC /
  * histogram pictures and MagFace's average faces per magnitude decile.
  */
-import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { defaultDatasetName, type PairSourceFormat } from '../protocols/pairs-kfold.js';
@@ -20,8 +19,9 @@ import { fileOutputRequests, outputFlags, parseFileOutputs, type FileOutputs, pa
 import { parseChoice, parseCommaList, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
+import { SCORING_METHODS } from '../scoring/pair-scores.js';
+import { isFolder } from '../io/input-file.js';
 
-const SCORING = ['auto', 'exact', 'simd', 'gemm'] as const;
 
 const spec: CommandSpec = {
   name: 'quality',
@@ -136,7 +136,7 @@ function parseSets(args: Args): QualitySet[] {
         flipFeatures: perSet(args, 'flip-features', 1, false)[0],
         aggregation: args.string('aggregate') ?? 'plain',
         templateQuality: parseChoice(args.string('template-quality') ?? 'mean', ['mean', 'min'] as const, '--template-quality'),
-        scoring: parseChoice(args.string('scoring') ?? 'auto', SCORING, '--scoring'),
+        scoring: parseChoice(args.string('scoring') ?? 'auto', SCORING_METHODS, '--scoring'),
         name: label,
         qualityFiles: qualityFilesPerSet(args, 1)[0],
         qualityFeatures: perSet(args, 'quality-features', 1, false)[0],
@@ -217,7 +217,7 @@ export interface QualityCommandResult {
 /** An IJB set whose --features is a feature store folder: its features.npy / features_flip.npy. */
 function resolveStores(sets: QualitySet[]): QualitySet[] {
   return sets.map((s) => {
-    if (s.kind !== 'ijb' || !(existsSync(s.features) && statSync(s.features).isDirectory())) return s;
+    if (s.kind !== 'ijb' || !isFolder(s.features)) return s;
     if (s.flipFeatures !== undefined) throw new UsageError('--flip-features does not go with a store folder: the store holds its flip features');
     const store = featuresOfStore(s.features, s.root, s.target);
     if (store.excludedFaces.length) throw new DataError(`${s.features}: ${store.excludedFaces.length} faces could not be read (extract --skip-bad): quality curves need every face`);

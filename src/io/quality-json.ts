@@ -5,7 +5,7 @@
  */
 import { DataError } from '../errors.js';
 import type { EdcResult, QualityResult, QualitySetResult, QualitySourceResult } from '../protocols/quality.js';
-import { QUALITY_SCHEMA_VERSION } from '../report/quality-report.js';
+import { SCHEMA_VERSION } from './results-json.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,7 +33,7 @@ export function qualityResultFromJson(doc: unknown, file: string): QualityResult
 
   const d = obj(doc, '(document)');
   if (d.protocol !== 'quality') throw fail('protocol', `expected "quality", found ${JSON.stringify(d.protocol)}`);
-  if (d.schemaVersion !== QUALITY_SCHEMA_VERSION) throw fail('schemaVersion', `expected ${QUALITY_SCHEMA_VERSION}, found ${JSON.stringify(d.schemaVersion)}`);
+  if (d.schemaVersion !== SCHEMA_VERSION) throw fail('schemaVersion', `expected ${SCHEMA_VERSION}, found ${JSON.stringify(d.schemaVersion)}`);
   const fmrs = Array.from(numbers(d.fmrs, 'fmrs'));
   const edc = (v: unknown, path: string): EdcResult => {
     const e = obj(v, path);

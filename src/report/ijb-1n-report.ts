@@ -7,7 +7,7 @@
 import type { GalleryResult, Ijb1nAggregationResult, Ijb1nResult, RankRate } from '../protocols/ijb-1n.js';
 import type { DirFpirCurve, OpenSetPoint } from '../metrics/identification.js';
 import { FACEBENCH_VERSION } from '../version.js';
-import { SCHEMA_VERSION } from '../io/results-json.js';
+import { datasetName, SCHEMA_VERSION } from '../io/results-json.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 
 /** A published 1:N result (percent), printed beside results with --published. */
@@ -153,7 +153,7 @@ function closedSetRows(result: Ijb1nResult, options: Ijb1nTextOptions): string[]
 }
 
 function title(result: Ijb1nResult): string {
-  const name = result.target === 'IJBC' ? 'IJB-C' : 'IJB-B';
+  const name = datasetName(result.target);
   const galleries = result.counts.galleries.map((g) => `${g.name} ${g.templates} templates (${g.mated} mated / ${g.nonMated} non-mated searches)`).join(', ');
   return `${name} 1:N identification (%), scoring: ${result.scoring} — ${result.counts.probes} probe templates; ${galleries}, dim ${result.featureDim}${result.flip ? ', flip features' : ''}`;
 }

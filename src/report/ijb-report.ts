@@ -9,7 +9,7 @@ import { FACEBENCH_VERSION } from '../version.js';
 import { ijb1nJson, ijb1nJsonObject, ijb1nText, type Ijb1nTextOptions } from './ijb-1n-report.js';
 import type { ThinCurve } from '../metrics/thin-curve.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
-import { SCHEMA_VERSION } from '../io/results-json.js';
+import { datasetName, SCHEMA_VERSION } from '../io/results-json.js';
 
 type AggregationResult = IjbResult['results'][number];
 type Target = AggregationResult['tarAtFar'][number];
@@ -106,7 +106,7 @@ function countRows(result: IjbResult): string[][] {
 
 function title(result: IjbResult): string {
   const c = result.counts;
-  const name = result.target === 'IJBC' ? 'IJB-C' : 'IJB-B';
+  const name = datasetName(result.target);
   return `${name} 1:1 verification, TAR (%) @ FAR, rule: ${result.rule}, scoring: ${result.scoring} — ${c.images} faces, ${c.templates} templates, ${c.pairs} pairs (${c.genuine} genuine, ${c.impostor} impostor), dim ${result.featureDim}${result.flip ? ', flip features' : ''}`;
 }
 

@@ -7,8 +7,8 @@
 import type { EdcResult, QualityResult, QualitySetResult, QualitySourceResult } from '../protocols/quality.js';
 import { FACEBENCH_VERSION } from '../version.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
+import { SCHEMA_VERSION } from '../io/results-json.js';
 
-export const QUALITY_SCHEMA_VERSION = 2;
 /** Discard fractions of the table's FNMR columns. */
 export const TABLE_DISCARDS = [0, 0.2, 0.4];
 
@@ -65,7 +65,7 @@ function setJson(set: QualitySetResult): Record<string, unknown> {
 
 export function qualityJson(result: QualityResult): string {
   const doc = {
-    schemaVersion: QUALITY_SCHEMA_VERSION,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: 'facebench', version: FACEBENCH_VERSION },
     protocol: result.protocol,
     fmrs: result.fmrs,
