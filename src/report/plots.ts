@@ -3,10 +3,9 @@
  * rendered headless to SVG (no canvas, no fonts needed for SVG). The curves are the ones `ijb --curve`
  * stores in the JSON (thinned ROC vertices); FAR targets are marked by dashed vertical rules.
  *
- * - ROC: TAR (linear, 0–1) against FAR on a log axis from 1e-6 to 1.
- * - DET: FNMR = 1 − TAR against FAR, both on log axes (vega has no probit scale; log–log is the usual
- *   substitute and keeps low-FAR detail visible).
- * Vertices with FAR = 0 (or FNMR = 0 on the DET) cannot sit on a log axis and are left out.
+ * - ROC: TAR (linear, 0–1) against FAR on a log axis from 1e-6 to 1; vertices with FAR = 0 cannot
+ *   sit on a log axis and are left out.
+ * - DET: FNMR against FMR on probit axes (plots-det-probit.ts).
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { tarTarget } from './metric-keys.js';
@@ -54,49 +53,36 @@ function title(files: ResultFile[], what: string): string {
 export const LOG_LABEL = "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) > 1e-9 ? '' : datum.value >= 1 ? '1' : format(datum.value, '.0e')";
 const AXIS_FAR = { title: 'FAR (false accept rate)', labelExpr: LOG_LABEL, grid: true, values: [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1] };
 
-function layers(series: PlotSeries[], targets: number[], y: 'tar' | 'fnmr', yEncoding: Record<string, unknown>): unknown[] {
-  const values: { series: string; far: number; tar: number; fnmr: number }[] = [];
+export function rocSpec(files: ResultFile[]): TopLevelSpec {
+  const series = curveSeries(files);
+  const values: { series: string; far: number; tar: number }[] = [];
   for (const s of series) {
-    for (let k = 0; k < s.far.length; k++) {
-      const far = s.far[k];
-      const fnmr = 1 - s.tar[k];
-      if (far < FAR_MIN / 10 || (y === 'fnmr' && fnmr <= 0)) continue;
-      values.push({ series: s.name, far, tar: s.tar[k], fnmr });
-    }
+    for (let k = 0; k < s.far.length; k++) if (s.far[k] >= FAR_MIN / 10) values.push({ series: s.name, far: s.far[k], tar: s.tar[k] });
   }
-  return [
-    {
-      data: { values: targets.map((far) => ({ far })) },
-      mark: { type: 'rule', strokeDash: [4, 4], color: '#999999', strokeWidth: 1 },
-      encoding: { x: { field: 'far', type: 'quantitative', scale: { type: 'log', domain: [FAR_MIN, 1] } } },
-    },
-    {
-      data: { values },
-      mark: { type: 'line', clip: true, strokeWidth: 1.75, interpolate: 'linear' },
-      encoding: {
-        x: { field: 'far', type: 'quantitative', scale: { type: 'log', domain: [FAR_MIN, 1] }, axis: AXIS_FAR },
-        y: yEncoding,
-        color: { field: 'series', type: 'nominal', scale: { domain: series.map((s) => s.name) }, legend: { title: null, orient: 'bottom', columns: 2, labelLimit: 400 } },
-        order: { field: 'far', type: 'quantitative' },
-      },
-    },
-  ];
-}
-
-/** One chart of every input's curve against log FAR; `y` picks TAR (ROC) or FNMR (DET). */
-function curveSpec(files: ResultFile[], kind: 'ROC' | 'DET', y: Record<string, unknown> & { field: 'tar' | 'fnmr' }): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: title(files, kind),
+    title: title(files, 'ROC'),
     width: WIDTH,
     height: HEIGHT,
     background: 'white',
-    layer: layers(curveSeries(files), farTargets(files), y.field, { type: 'quantitative', ...y }),
+    layer: [
+      {
+        data: { values: farTargets(files).map((far) => ({ far })) },
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#999999', strokeWidth: 1 },
+        encoding: { x: { field: 'far', type: 'quantitative', scale: { type: 'log', domain: [FAR_MIN, 1] } } },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', clip: true, strokeWidth: 1.75, interpolate: 'linear' },
+        encoding: {
+          x: { field: 'far', type: 'quantitative', scale: { type: 'log', domain: [FAR_MIN, 1] }, axis: AXIS_FAR },
+          y: { type: 'quantitative', field: 'tar', scale: { domain: [0, 1] }, axis: { title: 'TAR (true accept rate)', format: '.0%', grid: true } },
+          color: { field: 'series', type: 'nominal', scale: { domain: series.map((s) => s.name) }, legend: { title: null, orient: 'bottom', columns: 2, labelLimit: 400 } },
+          order: { field: 'far', type: 'quantitative' },
+        },
+      },
+    ],
   } as unknown as TopLevelSpec;
-}
-
-export function rocSpec(files: ResultFile[]): TopLevelSpec {
-  return curveSpec(files, 'ROC', { field: 'tar', scale: { domain: [0, 1] }, axis: { title: 'TAR (true accept rate)', format: '.0%', grid: true } });
 }
 
 /** The DET on probit (normal-deviate) axes, as biometric papers print it (plots-det-probit.ts). */
