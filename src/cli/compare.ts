@@ -236,10 +236,11 @@ async function figures(files: ResultFile[], want: { roc?: boolean; det?: boolean
 async function runTable(o: CompareCommandOptions, m: TableOptions): Promise<CompareResult> {
   const files = loadResults(o.results, m.labels);
   const table = buildCompareTable(files, { published: m.published, metrics: m.metrics });
-  const fileFigures = await figures(files, { roc: m.plot !== undefined, det: m.det !== undefined, dir: m.dir !== undefined, cmc: m.cmc !== undefined });
-  const pick = (id: string): string => fileFigures.figures.find((f) => f.id === id)!.svg;
+  // Each chart rendered once: the ones asked for as files, and with --html all the others too.
+  const rendered = await figures(files, { roc: m.plot !== undefined, det: m.det !== undefined, dir: m.dir !== undefined, cmc: m.cmc !== undefined, all: m.html !== undefined });
+  const pick = (id: string): string => rendered.figures.find((f) => f.id === id)!.svg;
   const svg = (['plot', 'det', 'dir', 'cmc'] as const).filter((k) => m[k] !== undefined).map((k) => ({ path: m[k]!, svg: pick(k === 'plot' ? 'roc' : k) }));
-  const html = m.html === undefined ? undefined : compareHtml({ files, table, ...(await figures(files, { all: true })) });
+  const html = m.html === undefined ? undefined : compareHtml({ files, table, ...rendered });
   return { kind: 'table', text: TABLE_SERIALISERS[o.format](table), svg, html, warnings: comparabilityWarnings(files) };
 }
 
