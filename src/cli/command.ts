@@ -19,7 +19,6 @@ export interface Io {
 
 /** Side channels of a running command: info lines and progress on stderr (not with --quiet). */
 export interface Ui {
-  quiet: boolean;
   /** `facebench: <line>` on stderr unless quiet. */
   info(line: string): void;
   /** Stage lines (`total` undefined when the stages are not known ahead). */

@@ -58,11 +58,6 @@ export class Args {
     return this.values.has(name);
   }
 
-  /** Names of all flags given, in the order first seen. */
-  given(): string[] {
-    return [...this.values.keys()];
-  }
-
   string(name: string): string | undefined {
     return this.values.get(name) as string | undefined;
   }

@@ -32,7 +32,7 @@ export interface InputRequest {
 const STDOUT_ALIASES = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
 
 /** `-`, the paths that mean this process's stdout, and symlinks to them. */
-export function isStdout(path: string): boolean {
+function isStdout(path: string): boolean {
   let p = path;
   for (let hop = 0; hop < 16; hop++) {
     if (STDOUT_ALIASES.has(p)) return true;
@@ -71,7 +71,7 @@ function statOrUndefined(path: string): Stats | undefined {
  * True when this process was started with fd 1 closed (`>&-`): Node then reopens it on /dev/null
  * read-write, where a shell's `> /dev/null` opens it write-only — so writes "succeed" into nothing.
  */
-export function stdoutWasClosed(): boolean {
+function stdoutWasClosed(): boolean {
   try {
     if (readlinkSync('/proc/self/fd/1') !== '/dev/null') return false;
     const flags = /^flags:\s*(\d+)$/m.exec(readFileSync('/proc/self/fdinfo/1', 'utf8'));
@@ -200,7 +200,7 @@ export class PendingOutputs {
   }
 
   /** Writes everything; `stdout` receives what goes to stdout (the process's fd 1 by default). */
-  commit(stdout: (data: string | Uint8Array) => void = writeStdout): void {
+  commit(stdout: (data: string | Uint8Array) => void): void {
     const created: string[] = [];
     const temps: { tmp: string; path: string }[] = [];
     const undo = (): void => {

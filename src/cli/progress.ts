@@ -19,10 +19,9 @@ export interface ProgressSink {
   isTTY: boolean;
 }
 
-export const STDERR_SINK: ProgressSink = { write: (text) => void process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) };
 
 /** `total` undefined: the number of stages is not known ahead (plain lines `[n]`, also on a terminal). */
-export function createProgress(total: number | undefined, quiet: boolean, sink: ProgressSink = STDERR_SINK): Progress {
+export function createProgress(total: number | undefined, quiet: boolean, sink: ProgressSink): Progress {
   if (quiet) return { step() {}, done() {} };
   if (!sink.isTTY || total === undefined) {
     let n = 0;
@@ -61,7 +60,7 @@ export interface RateProgress {
  * a plain line every ~2 s elsewhere, nothing with --quiet. `startAt` items were already done
  * (a resumed run) and do not count towards the rate.
  */
-export function createRateProgress(total: number, quiet: boolean, unit: string, startAt = 0, sink: ProgressSink = STDERR_SINK): RateProgress {
+export function createRateProgress(total: number, quiet: boolean, unit: string, startAt: number, sink: ProgressSink): RateProgress {
   if (quiet) return { update() {}, done() {} };
   const t0 = performance.now();
   const rate = (done: number) => (done - startAt) / Math.max((performance.now() - t0) / 1000, 1e-9);

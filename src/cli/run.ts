@@ -75,10 +75,9 @@ async function runCommandLine(argv: string[], io: Io): Promise<number> {
   const quiet = cmd.quiet(options);
   const sink = { write: io.stderr, isTTY: io.stderrIsTTY };
   const ui: Ui = {
-    quiet,
     info: (line) => !quiet && io.stderr(`facebench: ${line}\n`),
     progress: (total) => createProgress(total, quiet, sink),
-    rateProgress: (total, unit, startAt) => createRateProgress(total, quiet, unit, startAt, sink),
+    rateProgress: (total, unit, startAt = 0) => createRateProgress(total, quiet, unit, startAt, sink),
   };
   const result = await cmd.run(options, ui);
   const report = cmd.report(options, result);
