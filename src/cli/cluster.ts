@@ -12,7 +12,7 @@ import { CLUSTER_DEFAULTS, CLUSTER_METHODS, runCluster, validateClusterOptions, 
 import { clusterCsv, clusterJson, clusterMarkdown, clusterText } from '../report/cluster-report.js';
 import { magnitudeDensitySvg } from '../report/plots-cluster.js';
 import type { Command, Ui } from './command.js';
-import { CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseExtraction, parseFileOutputs, parseSubset, refuseExtractionFlags, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
+import { CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseFileOutputs, parseSubset, type FileOutputs, parseModelFlags, refuseModelFlags, type ModelFlags } from './flag-groups.js';
 import { clusterFeaturesOfModel, clusterFeaturesOfStore } from './feature-stores.js';
 import { parseChoice, parseCommaList, parseNumber } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
@@ -77,7 +77,7 @@ const spec: CommandSpec = {
 export type ClusterFeatureInput =
   | { kind: 'file'; source: ClusterFeatureSource }
   | { kind: 'store'; dir: string }
-  | { kind: 'model'; model: string; store?: string; cache?: string; extraction: ExtractionSettings };
+  | ModelFlags;
 
 export interface ClusterCommandOptions {
   /** The protocol options but the features, which `input` gives (a model's once extracted). */
@@ -98,10 +98,9 @@ function parseFeatures(args: Args, truth: ClusterTruth): ClusterFeatureInput {
     if (file !== undefined) throw new UsageError('give either --model or --features, not both');
     if (truth.format !== 'ijbb') throw new UsageError('--model extracts the faces of an IJB-B clustering protocol: give --root DIR --subset N (for other faces: facebench extract, then --features)');
     if (dim !== undefined) throw new UsageError('--dim only applies to a raw .bin feature file');
-    return { kind: 'model', model, store: args.string('store'), cache: args.string('cache'), extraction: parseExtraction(args, { flipByDefault: false }) };
+    return parseModelFlags(args, model);
   }
-  for (const f of ['store', 'cache']) if (args.has(f)) throw new UsageError(`--${f} only applies with --model`);
-  refuseExtractionFlags(args, 'only applies with --model (it sets how images are extracted); saved features are clustered as they are');
+  refuseModelFlags(args, 'only applies with --model (it sets how images are extracted); saved features are clustered as they are');
   if (file === undefined) throw new UsageError('give --features (saved features, or with --root a store folder) or, with --root, --model', 'see facebench help cluster');
   if (isFolder(file)) {
     if (truth.format !== 'ijbb') throw new UsageError(`--features ${file}: a store folder holds the faces of an IJB-B clustering protocol: give --root DIR --subset N (or its features.npy with --labels)`);

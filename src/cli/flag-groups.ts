@@ -163,6 +163,28 @@ export function refuseExtractionFlags(args: Args, why: string): void {
   if (stray) throw new UsageError(`--${stray} ${why}`);
 }
 
+/** Refuses the `--model` flags (--store, --cache, the extraction flags) where saved features are read; `why` ends the extraction flags' message. */
+export function refuseModelFlags(args: Args, why: string): void {
+  for (const f of ['store', 'cache']) if (args.has(f)) throw new UsageError(`--${f} only applies with --model`);
+  refuseExtractionFlags(args, why);
+}
+
+/** `--model FILE` with one `--store`, `--cache` and the extraction flags (ijb, cluster; no flip by default). */
+export interface ModelFlags {
+  kind: 'model';
+  model: string;
+  store?: string;
+  cache?: string;
+  extraction: ExtractionSettings;
+}
+
+export function parseModelFlags(args: Args, model: string): ModelFlags {
+  return { kind: 'model', model, store: args.string('store'), cache: args.string('cache'), extraction: parseExtraction(args, { flipByDefault: false }) };
+}
+
+/** A store folder holds its own flip features. */
+export const STORE_FLIP_FEATURES = '--flip-features does not go with a store folder: the store holds its flip features';
+
 export function parseExtraction(args: Args, opts: { flipByDefault: boolean }): ExtractionSettings {
   return {
     ep: parseChoice(args.string('ep') ?? 'auto', ['auto', ...EXECUTION_PROVIDERS] as const, '--ep'),

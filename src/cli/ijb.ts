@@ -10,7 +10,7 @@ import { parseAggregationList } from '../aggregate/spec.js';
 import { TAR_RULES, type TarRule } from '../metrics/tar-at-far.js';
 import { farKey } from '../report/format.js';
 import type { Command, Ui } from './command.js';
-import { BOOTSTRAP_GROUP, CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseExtraction, parseFileOutputs, refuseExtractionFlags, type BootstrapSettings, type ExtractionSettings, type FileOutputs, parseIjbTarget } from './flag-groups.js';
+import { BOOTSTRAP_GROUP, CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseBootstrap, parseFileOutputs, type BootstrapSettings, type FileOutputs, type ModelFlags, parseIjbTarget, parseModelFlags, refuseModelFlags, STORE_FLIP_FEATURES } from './flag-groups.js';
 import { parseChoice, parseCommaList, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
@@ -79,7 +79,7 @@ const spec: CommandSpec = {
   ],
 };
 
-type FeatureInput = { kind: 'files'; features: string; flipFeatures?: string } | { kind: 'store'; dir: string } | { kind: 'model'; model: string; store?: string; cache?: string; extraction: ExtractionSettings };
+type FeatureInput = { kind: 'files'; features: string; flipFeatures?: string } | { kind: 'store'; dir: string } | ModelFlags;
 
 export interface IjbCommandOptions {
   root: string;
@@ -109,13 +109,12 @@ function parseInput(args: Args): FeatureInput {
   const model = args.string('model');
   if (model !== undefined) {
     if (features !== undefined || args.has('flip-features')) throw new UsageError('give either --model or --features, not both');
-    return { kind: 'model', model, store: args.string('store'), cache: args.string('cache'), extraction: parseExtraction(args, { flipByDefault: false }) };
+    return parseModelFlags(args, model);
   }
-  for (const f of ['store', 'cache']) if (args.has(f)) throw new UsageError(`--${f} only applies with --model`);
-  refuseExtractionFlags(args, 'only applies with --model (it sets how images are extracted); saved features are evaluated as they are');
+  refuseModelFlags(args, 'only applies with --model (it sets how images are extracted); saved features are evaluated as they are');
   if (features === undefined) throw new UsageError('give --features (saved features or a store folder) or --model', 'see facebench help ijb');
   if (isFolder(features)) {
-    if (args.has('flip-features')) throw new UsageError('--flip-features does not go with a store folder: the store holds its flip features');
+    if (args.has('flip-features')) throw new UsageError(STORE_FLIP_FEATURES);
     return { kind: 'store', dir: features };
   }
   return { kind: 'files', features, flipFeatures: args.string('flip-features') };

@@ -13,7 +13,7 @@ import { lfwCsv, lfwJson, lfwMarkdown, lfwText, lfwWarnings } from '../report/lf
 import { farKey } from '../report/format.js';
 import { checkImagesExist, loadFaceList, type DatasetSpec, type FaceList } from '../extract/datasets.js';
 import type { Command, Ui } from './command.js';
-import { CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseExtraction, parseFileOutputs, refuseExtractionFlags, type ExtractionSettings, type FileOutputs } from './flag-groups.js';
+import { CACHE_FLAG, extractionGroup, fileOutputRequests, outputFlags, parseExtraction, parseFileOutputs, type ExtractionSettings, type FileOutputs, refuseModelFlags, STORE_FLIP_FEATURES } from './flag-groups.js';
 import { parseChoice, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { pairFeaturesOfStore, requireModel, runExtraction, storeOfModel } from './feature-stores.js';
@@ -111,8 +111,7 @@ function pairSources(args: Args): PairSource[] {
 
 function featureDatasets(args: Args, sources: PairSource[]): FeatureDataset[] {
   if (args.has('images')) throw new UsageError('--images only applies with --model; with saved features, pair paths are matched against --names');
-  for (const f of ['store', 'cache']) if (args.has(f)) throw new UsageError(`--${f} only applies with --model`);
-  refuseExtractionFlags(args, 'only applies with --model (it sets how images are extracted)');
+  refuseModelFlags(args, 'only applies with --model (it sets how images are extracted)');
   const features = args.list('features');
   const flips = args.list('flip-features');
   const n = sources.length;
@@ -122,7 +121,7 @@ function featureDatasets(args: Args, sources: PairSource[]): FeatureDataset[] {
   const names = args.string('names');
   const stores = features.map(isFolder);
   if (stores.some(Boolean)) {
-    if (flips.length) throw new UsageError('--flip-features does not go with a store folder: the store holds its flip features');
+    if (flips.length) throw new UsageError(STORE_FLIP_FEATURES);
     if (names !== undefined) throw new UsageError('--names does not go with a store folder: the store holds its names.txt');
   }
   const isBin = sources[0].format === 'insightface-bin';

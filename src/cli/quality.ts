@@ -15,7 +15,7 @@ import { edcSpec, ercSpec, qualityHistogramSpec } from '../report/plots-quality.
 import { qualityCsv, qualityJson, qualityMarkdown, qualityText } from '../report/quality-report.js';
 import type { Command, Ui } from './command.js';
 import { featuresOfStore } from './feature-stores.js';
-import { fileOutputRequests, outputFlags, parseFileOutputs, type FileOutputs, parseIjbTarget } from './flag-groups.js';
+import { fileOutputRequests, outputFlags, parseFileOutputs, type FileOutputs, parseIjbTarget, STORE_FLIP_FEATURES } from './flag-groups.js';
 import { parseChoice, parseCommaList, parseNumber, parseRateList } from './flag-values.js';
 import type { Args, CommandSpec } from './flags.js';
 import { PendingOutputs, type InputRequest, type OutputRequest } from './outputs.js';
@@ -218,7 +218,7 @@ export interface QualityCommandResult {
 function resolveStores(sets: QualitySet[]): QualitySet[] {
   return sets.map((s) => {
     if (s.kind !== 'ijb' || !isFolder(s.features)) return s;
-    if (s.flipFeatures !== undefined) throw new UsageError('--flip-features does not go with a store folder: the store holds its flip features');
+    if (s.flipFeatures !== undefined) throw new UsageError(STORE_FLIP_FEATURES);
     const store = featuresOfStore(s.features, s.root, s.target);
     if (store.excludedFaces.length) throw new DataError(`${s.features}: ${store.excludedFaces.length} faces could not be read (extract --skip-bad): quality curves need every face`);
     return { ...s, features: store.features, flipFeatures: store.flipFeatures };
