@@ -67,6 +67,7 @@ export interface GateOutcome {
 }
 
 export function runGate(base: ResultFile, cur: ResultFile, policy: GatePolicy, selection: GateSelection = {}): GateOutcome {
+  if (selection.rows && (base.protocol === 'pairs-kfold' || base.protocol === 'scores')) throw new UsageError(`--aggregation picks the rows of ijb (aggregations) and cluster (clusterings) results; ${base.protocol === 'scores' ? 'score' : 'lfw'} results have one row per data set`);
   checkComparable(base, cur);
   const pick = selectMetrics(base, selection.metrics ?? defaultMetricNames(base), '--metric');
   const rows = base.rows.filter((r) => !selection.rows || selection.rows.includes(r.name));

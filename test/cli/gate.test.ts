@@ -101,6 +101,12 @@ describe('gate: bad input → exit 2, one stderr line, no JUnit file', () => {
       expect(existsSync(junit)).toBe(false);
     });
   }
+  it('--aggregation on lfw results: one line saying they have one row per data set', async () => {
+    const lfw = writeJson(dir, 'lfw-base.json', { schemaVersion: 1, protocol: 'pairs-kfold', dataset: 'lfw', accuracy: { mean: 0.99, std: 0.01 } });
+    const r = await runInProcess(['gate', '--baseline', lfw, '--current', lfw, '--aggregation', 'plain']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('facebench: --aggregation picks the rows of ijb (aggregations) and cluster (clusterings) results; lfw results have one row per data set\n');
+  });
   it('names the file and the JSON path', async () => {
     const f = writeJson(dir, 'path.json', ijbDoc([{ aggregation: 'plain', tar: { '1e-4': 'x', '1e-5': 0.9 } }]));
     const r = await runInProcess(['gate', '--baseline', base, '--current', f]);
