@@ -33,6 +33,7 @@ import { ijb1nRequiredTopCount } from '../numeric/python.js';
 import { searchGalleries, type SearchEngine, type SearchLayout } from '../scoring/gallery-search.js';
 import type { FeatureSource } from './ijb-types.js';
 import type { IdentificationLists } from './ijb-1n-setup.js';
+import { timedAsync } from './stage-timer.js';
 
 export const DEFAULT_RANKS = [1, 5, 10];
 export const DEFAULT_FPIRS = [1e-4, 1e-3, 1e-2, 1e-1];
@@ -130,9 +131,7 @@ export function searchLayout(lists: IdentificationLists, closedSetFars: number[]
 
 /** One aggregation's 1:N result. */
 export async function evaluate1n(lists: IdentificationLists, layout: SearchLayout, engine: Omit<SearchEngine, 'kind'>, spec: AggregationSpec, templates: TemplateFeatures, opts: Ijb1nOptions): Promise<Ijb1nAggregationResult> {
-  const t0 = performance.now();
-  const summary = await searchGalleries(templates, layout, { ...engine, kind: scoreKindOf(spec) });
-  opts.onStage?.(`1:N search ${spec.name}`, performance.now() - t0);
+  const summary = await timedAsync(`1:N search ${spec.name}`, opts.onStage, () => searchGalleries(templates, layout, { ...engine, kind: scoreKindOf(spec) }));
   const t1 = performance.now();
   const searches: ProbeSearches = { ...summary, mateGallery: lists.mateGallery };
   const P = layout.probeTemplates.length;

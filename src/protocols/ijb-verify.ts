@@ -16,6 +16,7 @@ import type { Kernels } from '../wasm/kernels.js';
 import { bootstrapParallel } from './bootstrap-parallel.js';
 import type { IjbAggregationResult, IjbOptions, IjbResult } from './ijb-types.js';
 import type { VerificationPairs } from './ijb-load.js';
+import { timed, timedAsync } from './stage-timer.js';
 
 export interface VerificationContext {
   pairs: VerificationPairs;
@@ -32,27 +33,23 @@ export interface VerificationContext {
 /** One aggregation's 1:1 result, and the bootstrap's settings when it ran. */
 export async function evaluate1v1(ctx: VerificationContext, spec: AggregationSpec, templates: TemplateFeatures): Promise<{ result: IjbAggregationResult; bootstrap?: IjbResult['bootstrap'] }> {
   const { pairs, options } = ctx;
-  const t0 = performance.now();
-  const scores = await scoreVerificationPairs(ctx, spec, templates);
-  options.onStage?.(`score ${spec.name}`, performance.now() - t0);
+  const scores = await timedAsync(`score ${spec.name}`, options.onStage, () => scoreVerificationPairs(ctx, spec, templates));
   // Kept scores are copied out first: the kernel ROC consumes the simd scorer's in place.
   const kept = options.keepScores !== false || options.bootstrap ? (ctx.method === 'simd' ? scores.slice() : scores) : undefined;
   let sortedImpostorScores: ScoreVector | undefined;
-  const t1 = performance.now();
   const keepSorted = options.bootstrap ? (sorted: SortedScores) => (sortedImpostorScores = sorted.impostor) : undefined;
-  const result = evaluateScores(spec.name, scores, pairs.pairs.labels, options, keepSorted, { kernels: ctx.arena.kernels, base: ctx.arena.scratch(0) });
-  options.onStage?.(`roc ${spec.name}`, performance.now() - t1);
+  const result = timed(`roc ${spec.name}`, options.onStage, () => evaluateScores(spec.name, scores, pairs.pairs.labels, options, keepSorted, { kernels: ctx.arena.kernels, base: ctx.arena.scratch(0) }));
   if (kept) result.scores = kept;
   if (!options.bootstrap) return { result };
   const b = options.bootstrap;
-  const t2 = performance.now();
   const { first, second, labels } = pairs.pairs;
-  const boot = await bootstrapParallel(
-    { first, second, labels, scores: result.scores!, sortedImpostorScores },
-    { replicates: b.replicates, seed: b.seed, ci: b.ci, targets: options.fars, rule: options.rule },
-    b.threads,
+  const boot = await timedAsync(`bootstrap ${spec.name} (${b.replicates} replicates)`, options.onStage, () =>
+    bootstrapParallel(
+      { first, second, labels, scores: result.scores!, sortedImpostorScores },
+      { replicates: b.replicates, seed: b.seed, ci: b.ci, targets: options.fars, rule: options.rule },
+      b.threads,
+    ),
   );
-  options.onStage?.(`bootstrap ${spec.name} (${b.replicates} replicates)`, performance.now() - t2);
   result.tarCi = boot.intervals;
   return { result, bootstrap: { replicates: boot.replicates, seed: boot.seed, ci: boot.ci, unit: boot.unit, strata: boot.strata } };
 }

@@ -31,6 +31,7 @@ import { scoreHistogram, type ScoreHistogram } from '../metrics/score-histogram.
 import { sortScoresDescending } from '../metrics/decimal-sort.js';
 import { tarAtFar, tarAtFarBob, unresolvableFarWarnings, type TarAtFar, type TarRule } from '../metrics/tar-at-far.js';
 import { thinRocCurve, type ThinCurve } from '../metrics/thin-curve.js';
+import { timed } from './stage-timer.js';
 
 /** Where one score set comes from. */
 export type ScoreInput =
@@ -153,20 +154,14 @@ export function evaluateScoreFiles(opts: ScoresOptions): ScoresResult {
   checkOptions(opts);
   const warnings: string[] = [];
   const results: ScoreSetResult[] = [];
-  const timed = <T>(stage: string, work: () => T): T => {
-    const t0 = performance.now();
-    const out = work();
-    opts.onStage?.(stage, performance.now() - t0);
-    return out;
-  };
   for (const spec of opts.sets) {
     const name = spec.label ?? describeInput(spec.input);
-    const loaded = timed(`read ${name}`, () => loadInput(spec.input, spec.label));
-    const evaluation = spec.evaluation ? timed(`read ${name} (eval)`, () => loadInput(spec.evaluation!, undefined)) : undefined;
+    const loaded = timed(`read ${name}`, opts.onStage, () => loadInput(spec.input, spec.label));
+    const evaluation = spec.evaluation ? timed(`read ${name} (eval)`, opts.onStage, () => loadInput(spec.evaluation!, undefined)) : undefined;
     if (evaluation && (loaded.length !== 1 || evaluation.length !== 1)) {
       throw new UsageError(`an evaluation set needs one development set and one evaluation set (${loaded[0].source} gives ${loaded.length})`);
     }
-    for (const set of loaded) results.push(timed(`evaluate ${set.label}`, () => evaluateSet(set, evaluation?.[0], opts, warnings)));
+    for (const set of loaded) results.push(timed(`evaluate ${set.label}`, opts.onStage, () => evaluateSet(set, evaluation?.[0], opts, warnings)));
   }
   const labels = results.map((r) => r.label);
   const repeated = labels.find((l, i) => labels.indexOf(l) !== i);

@@ -8,7 +8,7 @@ export function timed<T>(stage: string, onStage: OnStage, work: () => T): T {
   return out;
 }
 
-export async function timedAsync<T>(stage: string, onStage: OnStage, work: () => Promise<T>): Promise<T> {
+export async function timedAsync<T>(stage: string, onStage: OnStage, work: () => T | Promise<T>): Promise<T> {
   const t0 = performance.now();
   const out = await work();
   onStage?.(stage, performance.now() - t0);
