@@ -25,6 +25,7 @@
  */
 import { numpyArange, pairwiseSum } from '../numeric/numpy.js';
 import { argsortDescending, sortDescending32WithPayload } from './sort-descending.js';
+import { countAtLeast, countGreater } from './tar-at-far.js';
 
 /** `np.arange(0, 0.98, 0.05)`: 0, 0.05, …, 0.95, the discard fractions of both scripts. */
 export const ERC_DISCARD_FRACTIONS: Float64Array = numpyArange(0, 0.98, 0.05);
@@ -373,19 +374,6 @@ class KeptImpostors {
     return c;
   }
 
-  /** First slot whose score is ≤ x (or < x when `strict`). */
-  private firstSlotBelow(x: number, strict: boolean): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.sorted[mid];
-      if (strict ? v >= x : v > x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   valueAtRank(r: number): number {
     return this.sorted[this.slotOfRank(r)];
   }
@@ -393,7 +381,8 @@ class KeptImpostors {
   /** The tie group of the rank-r impostor: ranks start+1 … end share its score. */
   groupOfRank(r: number): { start: number; end: number } {
     const v = this.valueAtRank(r);
-    return { start: this.keptBefore(this.firstSlotBelow(v, false)), end: this.keptBefore(this.firstSlotBelow(v, true)) };
+    // Slots before the group hold scores > v; the group's end is the last slot holding v.
+    return { start: this.keptBefore(countGreater(this.sorted, v)), end: this.keptBefore(countAtLeast(this.sorted, v)) };
   }
 }
 
