@@ -4,6 +4,8 @@
  * learn-to-cluster sum their terms — is simply ascending id. PURE.
  */
 
+import { denseRanks } from '../numeric/numpy-argsort.js';
+
 /** The label learn-to-cluster's `write_meta` and facebench give a face left unclustered. */
 export const UNCLUSTERED = -1;
 
@@ -12,15 +14,8 @@ export const UNCLUSTERED = -1;
  * of distinct values.
  */
 export function rankLabels(values: ArrayLike<number>): { ids: Int32Array; count: number } {
-  const n = values.length;
-  const sorted = Float64Array.from(values).sort();
-  const distinct: number[] = [];
-  for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) distinct.push(sorted[k]);
-  const idOf = new Map<number, number>();
-  distinct.forEach((v, id) => idOf.set(v, id));
-  const ids = new Int32Array(n);
-  for (let i = 0; i < n; i++) ids[i] = idOf.get(values[i])!;
-  return { ids, count: distinct.length };
+  const { ranks, distinct } = denseRanks(Float64Array.from(values));
+  return { ids: ranks, count: distinct.length };
 }
 
 /**
