@@ -125,22 +125,13 @@ export function argsortDescending(values: Float64Array): Int32Array {
 }
 
 /**
- * Indices that sort float32 `values` in descending order, equal values in ascending index order
- * (stable). Values must not be NaN.
- */
-export function argsortDescending32(values: Float32Array): Int32Array {
-  const index = new Int32Array(values.length);
-  for (let i = 0; i < index.length; i++) index[i] = i;
-  return sortDescending32WithPayload(values, index).payload;
-}
-
-/**
  * Float32 `values` sorted in descending order, each carrying its `payload` element along (equal
  * values keep their input order). Sorting keys and payload together, rather than an index to
- * gather by, keeps every memory access sequential (IJB-C's 15.6M impostor scores). The inputs are
- * left as they are. Values must not be NaN; -0 sorts right after 0.
+ * gather by, keeps every memory access sequential (IJB-C's 15.6M impostor scores). Both inputs are
+ * consumed (sorted in their own memory, no copies: fresh pages are slow to fault in); the results
+ * may be views of them. Values must not be NaN; -0 sorts right after 0.
  */
 export function sortDescending32WithPayload(values: Float32Array, payload: Int32Array): { sorted: Float32Array; payload: Int32Array } {
-  const out = radixDescending32(Uint32Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length)), Int32Array.from(payload));
+  const out = radixDescending32(new Uint32Array(values.buffer, values.byteOffset, values.length), payload);
   return { sorted: new Float32Array(out.keys.buffer, out.keys.byteOffset, values.length), payload: out.payload! };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argsortDescending, argsortDescending32 } from '../../src/metrics/sort-descending.js';
+import { argsortDescending, sortDescending32WithPayload } from '../../src/metrics/sort-descending.js';
 
 describe('argsortDescending', () => {
   it('sorts descending, ties by ascending index, negatives and zeros included', () => {
@@ -17,12 +17,15 @@ describe('argsortDescending', () => {
   });
 });
 
-describe('argsortDescending32', () => {
+describe('sortDescending32WithPayload', () => {
   it('sorts float32 descending, ties by ascending index, signs and zeros included (-0 right after 0)', () => {
     let s = 99;
     const v = Float32Array.from({ length: 20_000 }, (_, i) => (i % 97 === 0 ? (i % 2 ? -0 : 0) : ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % 501) / 37 - 6.5));
     const key = (x: number): number => (Object.is(x, -0) ? -1e-30 : x);
     const expected = Array.from(v.keys()).sort((a, b) => key(v[b]) - key(v[a]) || a - b);
-    expect(Array.from(argsortDescending32(v))).toEqual(expected);
+    const sortedValues = expected.map((i) => v[i]);
+    const { sorted, payload } = sortDescending32WithPayload(v, Int32Array.from(v.keys())); // consumes v
+    expect(Array.from(payload)).toEqual(expected);
+    expect(Array.from(sorted).map((x) => (Object.is(x, -0) ? '-0' : x))).toEqual(sortedValues.map((x) => (Object.is(x, -0) ? '-0' : x)));
   });
 });
