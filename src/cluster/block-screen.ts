@@ -12,7 +12,7 @@
  * (~1.3 µs each in JavaScript) cost more than the Gemm saved: 38.8 s of CPU against 36.6 s.)
  */
 import { createScreenedGemm } from '../onnx/runtime.js';
-import { gamma } from './exact-products.js';
+import { float32Neighbour, gamma, squaredNorm64 } from './exact-products.js';
 import type { BlockScreen, ScreenedPairs } from './neighbour-pass.js';
 
 export interface OwnedBlockScreen {
@@ -20,27 +20,16 @@ export interface OwnedBlockScreen {
   release(): Promise<void>;
 }
 
-const F32 = new Float32Array(1);
-const U32 = new Uint32Array(F32.buffer);
-
 /** The largest float32 ≤ x (x finite). */
 function float32AtMost(x: number): number {
   const f = Math.fround(x);
-  if (f <= x) return f;
-  F32[0] = f;
-  if (f === 0) return -(2 ** -149);
-  U32[0] += f > 0 ? -1 : 1;
-  return F32[0];
+  return f <= x ? f : float32Neighbour(f, false);
 }
 
 /** The threshold lowering that covers a float32 product's rounding: γ_dim·max‖x‖² (Σ|xᵢyᵢ| ≤ ‖x‖‖y‖). */
 function productMargin(data: Float32Array, rows: number, dim: number): number {
   let maxSq = 0;
-  for (let i = 0; i < rows; i++) {
-    let s = 0;
-    for (let d = i * dim, end = d + dim; d < end; d++) s += data[d] * data[d];
-    if (s > maxSq) maxSq = s;
-  }
+  for (let i = 0; i < rows; i++) maxSq = Math.max(maxSq, squaredNorm64(data, i, dim));
   return gamma(dim, 2 ** -24) * maxSq * (1 + 2 ** -20);
 }
 

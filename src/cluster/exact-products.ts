@@ -63,7 +63,7 @@ export function normaliseRows(data: Float32Array, rows: number, dim: number): { 
 }
 
 /** The next float32 above (`up`) or below a finite float32 value. */
-function float32Neighbour(f: number, up: boolean): number {
+export function float32Neighbour(f: number, up: boolean): number {
   F32[0] = f;
   if (f === 0) return up ? 2 ** -149 : -(2 ** -149);
   // The bit pattern's magnitude grows away from zero.

@@ -89,8 +89,6 @@ export interface ClusterOptions {
   keepLabels?: boolean;
   /** Block screen of the pass: onnxruntime (default) or a plain loop (tests, tiny sets). */
   screen?: 'onnx' | 'loop';
-  blockRows?: number;
-  blockCols?: number;
   onStage?: (stage: string, ms: number) => void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -281,7 +279,7 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
         neighbourPass({
           data, rows: faces, dim, screen: screen.screen, linkDistances,
           knn: usesKnn(opts) ? { k: opts.k, floor: lowest(floors) - 1e-6 } : undefined,
-          blockRows: opts.blockRows, blockCols: opts.blockCols, onProgress: opts.onProgress,
+          onProgress: opts.onProgress,
         }),
       );
       knn = r.knn;
