@@ -29,9 +29,10 @@ import { parseAggregation, scoreKindOf } from '../aggregate/spec.js';
 import type { ScoringMethod, ScoreVector } from '../scoring/pair-scores.js';
 import { Xoshiro128 } from '../metrics/bootstrap.js';
 import { numpyArgsortCuts } from '../numeric/numpy-argsort.js';
-import { ERC_DISCARD_FRACTIONS, discardCounts, discardSteps, errorVersusReject, ercArea, rankPairs, type RankedPairs } from '../metrics/error-reject.js';
+import { ERC_DISCARD_FRACTIONS, MAGFACE_MIN_IMPOSTORS, discardCounts, discardSteps, errorVersusReject, ercArea, rankPairs, type RankedPairs } from '../metrics/error-reject.js';
 import { edcCurves, edcPartialArea, edcTheoreticalBestArea, type EdcCurve } from '../metrics/edc.js';
-import { numpyQuantile } from '../numeric/numpy.js';
+import { numpyQuantile, percentile } from '../numeric/numpy.js';
+import { farKey } from '../report/format.js';
 import { angularDistances, discardStepsByRank, featureNorms, histogramEdges, pairQualityRanks, pairSampleHistogram, templateQualities } from '../metrics/quality-scores.js';
 import { averageFaceStrip, magnitudeDeciles, type AverageFaceStrip, type FaceImage } from '../report/average-faces.js';
 import { loadDataset, defaultDatasetName, type PairsKfoldDataset } from './pairs-kfold.js';
@@ -292,12 +293,13 @@ function evaluateSet(set: PairSet, spec: QualitySet, fileNames: string[], opts: 
   // One set of pair-sized buffers for all sources, one source at a time: on this machine faulting
   // fresh pages in costs ~3 ms per MB, more than the work done in them.
   const buffers: SourceBuffers = { ranks: new Int32Array(n), goneAt: new Uint8Array(n) };
+  const thresholds = edcThresholds(ranked, opts.startingError);
   const results = sources.map((s) => {
     const sampleQuality = timed(`${set.name}: ${s.quality}: sample qualities`, opts.onStage, s.sampleQuality);
     for (let i = 0; i < sampleQuality.length; i++) {
       if (!Number.isFinite(sampleQuality[i])) throw new DataError(`${set.name}: ${s.quality}: sample ${i + 1} has a non-finite quality (${sampleQuality[i]})`);
     }
-    return timed(`${set.name}: ${s.quality}: curves`, opts.onStage, () => evaluateSource(set, ranked, s.quality, s.kind, sampleQuality, opts, buffers));
+    return timed(`${set.name}: ${s.quality}: curves`, opts.onStage, () => evaluateSource(set, ranked, thresholds, s.quality, s.kind, sampleQuality, opts, buffers));
   });
   return {
     dataset: set.name,
@@ -321,7 +323,7 @@ interface SourceBuffers {
   order?: Int32Array;
 }
 
-function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind: QualitySourceResult['kind'], sampleQuality: Float64Array, opts: QualityOptions, buffers: SourceBuffers): QualitySourceResult {
+function evaluateSource(set: PairSet, ranked: RankedPairs, thresholds: EdcThresholds, quality: string, kind: QualitySourceResult['kind'], sampleQuality: Float64Array, opts: QualityOptions, buffers: SourceBuffers): QualitySourceResult {
   const warn = (what: string): void => {
     set.warnings.push(`${quality}: ${what}`);
   };
@@ -329,7 +331,7 @@ function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind
   const unit = (t: number): number => (set.score === 'angular-distance' ? -t : t);
   const { ranks } = pairQualityRanks(sampleQuality, set.sampleA, set.sampleB, buffers.ranks);
   // The EDCs first: they read the ranks in pair order, which the argsort below sorts in place.
-  const edc = edcOfSource(set, ranked, ranks, opts, unit);
+  const edc = edcOfSource(set, thresholds, ranks, opts, unit);
   const fractions = ERC_DISCARD_FRACTIONS;
   // Tied qualities are discarded in NumPy's argsort order, as the published scripts do; the random
   // baseline has no script to match and breaks ties by pair order (a counting sort: no argsort).
@@ -358,9 +360,9 @@ function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind
     const undefinedAt = c.fnmr.findIndex((x) => Number.isNaN(x));
     if (unresolved >= 0 && (undefinedAt < 0 || unresolved < undefinedAt)) {
       for (let k = unresolved; k < fractions.length; k++) fnmr[k] = threshold[k] = fmr[k] = NaN;
-      warn(`ERC at FMR ${rateName(c.target)}: from discard ${fraction(unresolved)} on, fewer than ${Math.ceil(1 / c.target)} impostor pairs are left (${curves.keptImpostor[unresolved]}): the target cannot be resolved (null; so is the AUC)`);
+      warn(`ERC at FMR ${farKey(c.target)}: from discard ${fraction(unresolved)} on, fewer than ${Math.ceil(1 / c.target)} impostor pairs are left (${curves.keptImpostor[unresolved]}): the target cannot be resolved (null; so is the AUC)`);
     } else if (undefinedAt >= 0) {
-      warn(`ERC at FMR ${rateName(c.target)}: from discard ${fraction(undefinedAt)} on, ${noValueWhy(curves.keptGenuine[undefinedAt], curves.keptImpostor[undefinedAt])} (null; so is the AUC)`);
+      warn(`ERC at FMR ${farKey(c.target)}: from discard ${fraction(undefinedAt)} on, ${noValueWhy(curves.keptGenuine[undefinedAt], curves.keptImpostor[undefinedAt])} (null; so is the AUC)`);
     }
     return { target: c.target, fnmr, threshold, fmr, auc: ercArea(fractions, fnmr) };
   });
@@ -377,11 +379,19 @@ function evaluateSource(set: PairSet, ranked: RankedPairs, quality: string, kind
   return { quality, kind, keptGenuine: curves.keptGenuine, keptImpostor: curves.keptImpostor, magfaceErc: magface, erc, edc, ...(histogram ? { histogram } : {}) };
 }
 
-/** FNM- and FM-EDC of one quality source, thresholds fixed from the starting error on all pairs. */
-function edcOfSource(set: PairSet, ranked: RankedPairs, ranks: Int32Array, opts: QualityOptions, unit: (t: number) => number): QualitySourceResult['edc'] {
-  const genuineSorted = Float64Array.from(ranked.genuineScores).sort();
-  const fnmThreshold = numpyQuantile(genuineSorted.length, (i) => genuineSorted[i], opts.startingError);
-  const fmThreshold = impostorQuantile(ranked, 1 - opts.startingError);
+/** The EDC thresholds, fixed once from the starting error on all pairs: genuine quantile e (FNM), impostor quantile 1 − e (FM). */
+interface EdcThresholds {
+  fnm: number;
+  fm: number;
+}
+
+function edcThresholds(ranked: RankedPairs, startingError: number): EdcThresholds {
+  return { fnm: percentile(ranked.genuineScores, startingError), fm: impostorQuantile(ranked, 1 - startingError) };
+}
+
+/** FNM- and FM-EDC of one quality source. */
+function edcOfSource(set: PairSet, thresholds: EdcThresholds, ranks: Int32Array, opts: QualityOptions, unit: (t: number) => number): QualitySourceResult['edc'] {
+  const { fnm: fnmThreshold, fm: fmThreshold } = thresholds;
   const curvesEdc = edcCurves(set.scores, set.labels, ranks, fnmThreshold, fmThreshold);
   const edcOf = (curve: EdcCurve, threshold: number): EdcResult => {
     const theoreticalBest = edcTheoreticalBestArea(curve, opts.paucLimit);
@@ -398,11 +408,6 @@ function edcOfSource(set: PairSet, ranked: RankedPairs, ranks: Int32Array, opts:
   return { fnm: edcOf(curvesEdc.fnm, fnmThreshold), fm: edcOf(curvesEdc.fm, fmThreshold) };
 }
 
-/** 1e-3, 5e-2 …: how FMR targets are written everywhere. */
-function rateName(rate: number): string {
-  return rate.toExponential().replace('e+', 'e');
-}
-
 /** np.quantile of all impostor scores, read from the descending slots (all of them when the top is too shallow). */
 function impostorQuantile(ranked: RankedPairs, q: number): number {
   const n = ranked.impostors;
@@ -414,7 +419,7 @@ function impostorQuantile(ranked: RankedPairs, q: number): number {
 function noValueWhy(genuine: number, impostor: number): string {
   if (genuine === 0) return 'no genuine pair is left';
   if (impostor === 0) return 'no impostor pair is left';
-  return `fewer than 101 impostor pairs are left (${impostor}): MagFace's loop ends before its FMR-1e-3 step`;
+  return `fewer than ${MAGFACE_MIN_IMPOSTORS} impostor pairs are left (${impostor}): MagFace's loop ends before its FMR-1e-3 step`;
 }
 
 /**
