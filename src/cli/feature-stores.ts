@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DataError } from '../errors.js';
-import { checkSameFaces, ijbMetaPaths, readFaceLandmarks, readFaceTemplateMedia, type IjbTarget } from '../io/ijb-meta.js';
+import { checkSameFaces, ijbMetaPaths, readFaceTemplateMedia, type IjbTarget } from '../io/ijb-meta.js';
 import { readFeatureMatrix } from '../io/feature-source.js';
 import { readNameList } from '../io/lfw-pairs.js';
 import type { FeatureSource } from '../protocols/ijb-1v1.js';
@@ -30,12 +30,15 @@ export interface EvaluatedFeatures {
   source?: FeatureSource;
 }
 
+/** The IJB face list as read once (its identity and names), handed on instead of read again. */
+type IjbFaceList = Pick<ReturnType<typeof ijbDatasetIdentity>, 'identity' | 'names'>;
+
 /** Features of a complete store, after checking it was made from this dataset's face list. */
-export function featuresOfStore(dir: string, root: string, target: IjbTarget, meta: StoreMeta = readStoreMeta(dir)): EvaluatedFeatures {
-  const here = ijbDatasetIdentity(root, target).identity;
+export function featuresOfStore(dir: string, root: string, target: IjbTarget, meta: StoreMeta = readStoreMeta(dir), list: IjbFaceList = ijbDatasetIdentity(root, target)): EvaluatedFeatures {
+  const here = list.identity;
   // Store rows follow the landmark file; the protocol reads rows in face/template/media file order.
   const paths = ijbMetaPaths(root, target);
-  checkSameFaces(readFaceTemplateMedia(paths.faceTemplateMedia), paths.faceTemplateMedia, readFaceLandmarks(paths.landmarks), paths.landmarks);
+  checkSameFaces(readFaceTemplateMedia(paths.faceTemplateMedia), paths.faceTemplateMedia, list, paths.landmarks);
   checkWholeStore(dir, meta);
   const d = meta.dataset;
   if (d.name !== 'ijb') throw new DataError(`${dir}: holds the images of a ${d.name} dataset (${d.faceList ?? 'a folder'}), not IJB faces`, 'evaluate it with facebench lfw --features');
@@ -62,11 +65,11 @@ export function featuresOfStore(dir: string, root: string, target: IjbTarget, me
  * The features file of a complete store of IJB-B clustering protocol `subset` under `root`, after
  * checking it was made from that protocol file (rows in protocol order, every face read).
  */
-export function clusterFeaturesOfStore(dir: string, root: string, subset: number, meta: StoreMeta = readStoreMeta(dir)): string {
+export function clusterFeaturesOfStore(dir: string, root: string, subset: number, meta: StoreMeta = readStoreMeta(dir), faces?: FaceList): string {
   checkWholeStore(dir, meta);
   const d = meta.dataset;
   if (d.name !== 'ijbb-clustering') throw new DataError(`${dir}: holds the images of a ${d.name} dataset, not the faces of an IJB-B clustering protocol`, 'extract them with facebench extract --dataset ijbb-clustering, or use cluster --model');
-  const here = loadFaceList({ kind: 'ijbb-clustering', root, subset }).identity as Extract<DatasetIdentity, { name: 'ijbb-clustering' }>;
+  const here = (faces ?? loadFaceList({ kind: 'ijbb-clustering', root, subset })).identity as Extract<DatasetIdentity, { name: 'ijbb-clustering' }>;
   if (d.faceListSha256 !== here.faceListSha256 || d.faces !== here.faces) {
     throw new DataError(`${dir}: was extracted from ${d.faceList} (${d.faceListSha256.slice(0, 12)}…, ${d.faces} faces), not from ${here.faceList} of ${root} (${here.faceListSha256.slice(0, 12)}…, ${here.faces} faces)`);
   }
@@ -79,7 +82,7 @@ export async function clusterFeaturesOfModel(m: Omit<ModelInput, 'target'> & { s
   requireModel(m.model);
   const faces = loadFaceList({ kind: 'ijbb-clustering', root: m.root, subset: m.subset });
   const { dir, meta } = await storeOfModel({ ...m, faces, label: `ijbb-clustering-${m.subset}` }, ui);
-  return clusterFeaturesOfStore(dir, m.root, m.subset, meta);
+  return clusterFeaturesOfStore(dir, m.root, m.subset, meta, faces);
 }
 
 /** A shard is not a dataset's features: refuse it. */
@@ -170,7 +173,7 @@ export async function featuresOfModel(m: ModelInput, ui: Ui): Promise<EvaluatedF
   requireModel(m.model);
   const faces = loadFaceList({ kind: 'ijb', root: m.root, target: m.target });
   const { dir, meta } = await storeOfModel({ ...m, faces, label: m.target.toLowerCase() }, ui);
-  return featuresOfStore(dir, m.root, m.target, meta);
+  return featuresOfStore(dir, m.root, m.target, meta, faces as FaceList & IjbFaceList);
 }
 
 export interface ModelStoreRequest {

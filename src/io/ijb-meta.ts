@@ -75,7 +75,7 @@ export function readFaceLandmarks(file: string): FaceLandmarks {
 }
 
 /** Fails unless the landmark file lists exactly the faces of the face/template/media file, in order. */
-export function checkSameFaces(faces: FaceTemplateMedia, facesFile: string, lm: FaceLandmarks, lmFile: string): void {
+export function checkSameFaces(faces: Pick<FaceTemplateMedia, 'names'>, facesFile: string, lm: Pick<FaceLandmarks, 'names'>, lmFile: string): void {
   if (lm.names.length !== faces.names.length) {
     throw new DataError(`${lmFile}: has ${lm.names.length} faces but ${facesFile} has ${faces.names.length}`);
   }
