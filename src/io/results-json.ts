@@ -13,8 +13,11 @@ import { basename } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { memberKey, tarKey } from '../report/metric-keys.js';
 import { readJsonInput } from './input-file.js';
+import { FACEBENCH_VERSION } from '../version.js';
 
 export const SCHEMA_VERSION = 2;
+/** The first keys of every result document facebench writes. */
+export const RESULT_HEADER = { schemaVersion: SCHEMA_VERSION, tool: { name: 'facebench', version: FACEBENCH_VERSION } } as const;
 export const READABLE_SCHEMA_VERSIONS = [1, 2];
 /** `ijb`: IJB 1:1 and/or 1:N (files of protocol ijb-1v1, ijb-1n, or both under `ijb`). */
 export type ResultProtocol = 'ijb' | 'pairs-kfold' | 'scores' | 'cluster' | 'quality';

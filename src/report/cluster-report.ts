@@ -5,8 +5,7 @@
  */
 import type { ClusterScores } from '../metrics/cluster-scores.js';
 import type { BestPoint, ClusterMethodResult, ClusterResult, ClusterSweep } from '../protocols/cluster.js';
-import { SCHEMA_VERSION } from '../io/results-json.js';
-import { FACEBENCH_VERSION } from '../version.js';
+import { RESULT_HEADER } from '../io/results-json.js';
 import { alignColumns, csvLine, jsonNumber, markdownTable } from './format.js';
 
 const prf = (p: ClusterScores['pairwise']) => ({ precision: jsonNumber(p.precision), recall: jsonNumber(p.recall), f: jsonNumber(p.f) });
@@ -47,8 +46,7 @@ function resultJson(r: ClusterMethodResult): Record<string, unknown> {
 
 export function clusterJson(result: ClusterResult): string {
   const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    ...RESULT_HEADER,
     protocol: result.protocol,
     faces: result.faces,
     dim: result.dim,

@@ -12,8 +12,7 @@
  * - Δ = row − first row, only for rows of the first row's dataset and columns the first row has.
  */
 import type { ResultFile } from '../io/results-json.js';
-import { datasetName, SCHEMA_VERSION } from '../io/results-json.js';
-import { FACEBENCH_VERSION } from '../version.js';
+import { datasetName, RESULT_HEADER } from '../io/results-json.js';
 import { csvLine, jsonNumber, percent } from './format.js';
 import { compareMetricKeys, defaultMetricNames, formatDelta, formatMetric, metricInfo, selectMetrics, tarKey, tarTarget } from './metric-keys.js';
 
@@ -252,8 +251,7 @@ export function compareCsv(t: CompareTable): string {
 /** The table as JSON (rates, not percent): what the other serialisers print, for scripts. */
 export function compareJson(t: CompareTable): string {
   const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    ...RESULT_HEADER,
     protocol: 'compare',
     columns: t.columns,
     rows: t.rows.map((r) => ({
@@ -312,8 +310,7 @@ export function pairedMarkdown(p: PairedTableInput): string {
 
 export function pairedJson(p: PairedTableInput): string {
   const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    ...RESULT_HEADER,
     protocol: 'compare-paired',
     a: p.labelA,
     b: p.labelB,

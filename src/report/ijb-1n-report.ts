@@ -6,8 +6,7 @@
  */
 import type { GalleryResult, Ijb1nAggregationResult, Ijb1nResult, RankRate } from '../protocols/ijb-1n.js';
 import type { DirFpirCurve, OpenSetPoint } from '../metrics/identification.js';
-import { FACEBENCH_VERSION } from '../version.js';
-import { datasetName, SCHEMA_VERSION } from '../io/results-json.js';
+import { datasetName, RESULT_HEADER } from '../io/results-json.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 
 /** A published 1:N result (percent), printed beside results with --published. */
@@ -108,7 +107,7 @@ function curveJson(result: Ijb1nResult, r: Ijb1nAggregationResult): Record<strin
 
 /** A standalone `ijb-1n` result file. */
 export function ijb1nJson(result: Ijb1nResult, options: Ijb1nJsonOptions = {}): string {
-  return JSON.stringify({ schemaVersion: SCHEMA_VERSION, tool: { name: 'facebench', version: FACEBENCH_VERSION }, ...ijb1nJsonObject(result, options) }, null, 2) + '\n';
+  return JSON.stringify({ ...RESULT_HEADER, ...ijb1nJsonObject(result, options) }, null, 2) + '\n';
 }
 
 export interface Ijb1nTextOptions {

@@ -5,11 +5,10 @@
  */
 import type { IjbResult } from '../protocols/ijb-types.js';
 import type { IjbRunResult } from '../protocols/ijb-pipeline.js';
-import { FACEBENCH_VERSION } from '../version.js';
 import { ijb1nJson, ijb1nJsonObject, ijb1nText, type Ijb1nTextOptions } from './ijb-1n-report.js';
 import type { ThinCurve } from '../metrics/thin-curve.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
-import { datasetName, SCHEMA_VERSION } from '../io/results-json.js';
+import { datasetName, RESULT_HEADER } from '../io/results-json.js';
 
 type AggregationResult = IjbResult['results'][number];
 type Target = AggregationResult['tarAtFar'][number];
@@ -28,7 +27,7 @@ export interface IjbJsonOptions {
 }
 
 export function ijbJson(result: IjbResult, options: IjbJsonOptions = {}): string {
-  const doc = { schemaVersion: SCHEMA_VERSION, tool: { name: 'facebench', version: FACEBENCH_VERSION }, ...ijbJsonObject(result, options) };
+  const doc = { ...RESULT_HEADER, ...ijbJsonObject(result, options) };
   return JSON.stringify(doc, null, 2) + '\n';
 }
 
@@ -68,8 +67,7 @@ export function ijbRunJson(run: IjbRunResult, options: IjbJsonOptions = {}): str
   if (!run.oneToN) return ijbJson(run.oneToOne!, options);
   if (!run.oneToOne) return ijb1nJson(run.oneToN, options);
   const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    ...RESULT_HEADER,
     protocol: 'ijb',
     dataset: run.oneToOne.target,
     protocols: [ijbJsonObject(run.oneToOne, options), ijb1nJsonObject(run.oneToN, options)],

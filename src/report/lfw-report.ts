@@ -3,10 +3,9 @@
  * per dataset under `results`), terminal text, markdown, CSV.
  */
 import type { PairsKfoldDatasetResult, PairsKfoldResult } from '../protocols/pairs-kfold.js';
-import { FACEBENCH_VERSION } from '../version.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 import { pythonFixed } from '../numeric/python.js';
-import { SCHEMA_VERSION } from '../io/results-json.js';
+import { RESULT_HEADER } from '../io/results-json.js';
 
 const numbers = (a: ArrayLike<number>): (number | null)[] => Array.from(a, jsonNumber);
 
@@ -60,8 +59,7 @@ export function lfwWarnings(result: PairsKfoldResult): string[] {
 
 export function lfwJson(result: PairsKfoldResult): string {
   const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    ...RESULT_HEADER,
     protocol: result.protocol,
     rule: result.rule,
     results: result.datasets.map((r) => datasetJson(r, result.rule)),

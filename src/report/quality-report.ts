@@ -5,9 +5,8 @@
  * Each serializer returns a string; warnings are the caller's to print (they are in the JSON).
  */
 import type { EdcResult, QualityResult, QualitySetResult, QualitySourceResult } from '../protocols/quality.js';
-import { FACEBENCH_VERSION } from '../version.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
-import { SCHEMA_VERSION } from '../io/results-json.js';
+import { RESULT_HEADER } from '../io/results-json.js';
 
 /** Discard fractions of the table's FNMR columns. */
 export const TABLE_DISCARDS = [0, 0.2, 0.4];
@@ -65,8 +64,7 @@ function setJson(set: QualitySetResult): Record<string, unknown> {
 
 export function qualityJson(result: QualityResult): string {
   const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    ...RESULT_HEADER,
     protocol: result.protocol,
     fmrs: result.fmrs,
     discard: numbers(result.discard),

@@ -6,8 +6,7 @@
 import type { Decision, ErrorRates, FnmrAtFmr } from '../metrics/operating-points.js';
 import type { PyeerPoint } from '../metrics/pyeer-stats.js';
 import type { ScoreCounts, ScoreSetResult, ScoresResult } from '../protocols/scores.js';
-import { FACEBENCH_VERSION } from '../version.js';
-import { SCHEMA_VERSION } from '../io/results-json.js';
+import { RESULT_HEADER } from '../io/results-json.js';
 import { alignColumns, csvLine, farKey, jsonNumber, markdownTable, percent } from './format.js';
 
 
@@ -45,8 +44,7 @@ export function scoresJson(result: ScoresResult, options: ScoresJsonOptions = {}
   const pyeerPoint = (p: PyeerPoint) => ({ fnmr: jsonNumber(p.fnmr), fmr: jsonNumber(p.fmr), threshold: thr(p.threshold) });
   const withheld = (r: ScoreSetResult['fmr100']): number | null => (r.resolvable ? jsonNumber(r.fnmr) : null);
   const doc = {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'facebench', version: FACEBENCH_VERSION },
+    ...RESULT_HEADER,
     protocol: result.protocol,
     rule: result.rule,
     scores: result.distance ? 'distance' : 'similarity',
